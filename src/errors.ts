@@ -1,0 +1,195 @@
+/**
+ * The one error hierarchy of qga-client. Every error the client raises for agent or
+ * channel trouble extends {@link QgaError} and carries a stable `code`.
+ *
+ * `instanceof` works across the ESM and CJS copies of the package (the dual package
+ * hazard): each instance carries a `Symbol.for` brand listing its classes, and the
+ * classes check the brand instead of the prototype chain.
+ * @module
+ */
+import type { ExecResult } from './helpers/exec-types.js';
+
+const BRANDS = Symbol.for('qga-client.error-brands');
+const BRAND_NAME = Symbol.for('qga-client.error-brand-name');
+
+/** Stable codes of {@link QgaError} subclasses; switch on `err.code`. */
+export type QgaErrorCode = 'QGA_CONNECTION' | 'QGA_COMMAND' | 'QGA_TIMEOUT' | 'QGA_PROTOCOL' | 'QGA_EXEC';
+
+type Branded = { [BRANDS]?: readonly string[] };
+
+function brand(error: QgaError, name: string): void {
+  const current = (error as unknown as Branded)[BRANDS] ?? [];
+  Object.defineProperty(error, BRANDS, { value: [...current, name], enumerable: false, configurable: true });
+}
+
+function hasBrand(value: unknown, ctor: object): boolean | undefined {
+  if (!Object.hasOwn(ctor, BRAND_NAME)) return undefined;
+  if (typeof value !== 'object' || value === null) return false;
+  const brands = (value as Branded)[BRANDS];
+  return Array.isArray(brands) && brands.includes((ctor as Record<symbol, string>)[BRAND_NAME] as string);
+}
+
+/**
+ * Base class of every error qga-client raises for agent or channel trouble.
+ *
+ * @example
+ * ```ts
+ * try { await client.ping(); }
+ * catch (err) { if (err instanceof QgaError) console.error(err.code, err.message); }
+ * ```
+ */
+export class QgaError extends Error {
+  static {
+    Object.defineProperty(this, BRAND_NAME, { value: 'QgaError' });
+  }
+
+  /** Stable machine-readable code. */
+  readonly code: QgaErrorCode;
+
+  constructor(code: QgaErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+    brand(this, 'QgaError');
+  }
+
+  /** Brand check instead of the prototype chain, so ESM and CJS copies recognise each other. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, this) ?? Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+}
+
+/**
+ * The channel could not be opened, was lost, or the client is closed.
+ *
+ * @example
+ * ```ts
+ * await QgaClient.connect({ path: '/nope' }).catch((e) => e instanceof QgaConnectionError);
+ * ```
+ */
+export class QgaConnectionError extends QgaError {
+  static {
+    Object.defineProperty(this, BRAND_NAME, { value: 'QgaConnectionError' });
+  }
+  declare readonly code: 'QGA_CONNECTION';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('QGA_CONNECTION', message, options);
+    brand(this, 'QgaConnectionError');
+  }
+}
+
+/**
+ * The agent answered a command with an error.
+ *
+ * @example
+ * ```ts
+ * try { await client.call('guest-file-open', { path: '/missing' }); }
+ * catch (e) { if (e instanceof QgaCommandError) console.log(e.errorClass, e.desc); }
+ * ```
+ */
+export class QgaCommandError extends QgaError {
+  static {
+    Object.defineProperty(this, BRAND_NAME, { value: 'QgaCommandError' });
+  }
+  declare readonly code: 'QGA_COMMAND';
+  /** Wire name of the command that failed. */
+  readonly command: string;
+  /** The agent's error class, e.g. `CommandNotFound` or `GenericError`. */
+  readonly errorClass: string;
+  /** The agent's description of the failure. */
+  readonly desc: string;
+
+  constructor(command: string, errorClass: string, desc: string, options?: { cause?: unknown }) {
+    super('QGA_COMMAND', `${command}: ${desc} (${errorClass})`, options);
+    this.command = command;
+    this.errorClass = errorClass;
+    this.desc = desc;
+    brand(this, 'QgaCommandError');
+  }
+}
+
+/**
+ * No reply arrived within the call's timeout. The connection stays usable: the client
+ * resynchronises before the next call, so the late reply is never handed to anyone.
+ *
+ * @example
+ * ```ts
+ * await client.call('guest-fstrim', {}, { timeout: 10 }).catch((e) => e instanceof QgaTimeoutError);
+ * ```
+ */
+export class QgaTimeoutError extends QgaError {
+  static {
+    Object.defineProperty(this, BRAND_NAME, { value: 'QgaTimeoutError' });
+  }
+  declare readonly code: 'QGA_TIMEOUT';
+  /** Wire name of the command (or helper) that timed out. */
+  readonly command: string;
+  /** The timeout that expired, in ms. */
+  readonly timeout: number;
+
+  constructor(command: string, timeout: number, message?: string) {
+    super('QGA_TIMEOUT', message ?? `${command}: no reply within ${timeout} ms`);
+    this.command = command;
+    this.timeout = timeout;
+    brand(this, 'QgaTimeoutError');
+  }
+}
+
+/**
+ * The agent sent something the client cannot use: unparseable, oversized or unmatched.
+ *
+ * @example
+ * ```ts
+ * const client = await QgaClient.connect({ path, maxReplyBytes: 1024 });
+ * await client.guestGetOsinfo().catch((e) => e instanceof QgaProtocolError);
+ * ```
+ */
+export class QgaProtocolError extends QgaError {
+  static {
+    Object.defineProperty(this, BRAND_NAME, { value: 'QgaProtocolError' });
+  }
+  declare readonly code: 'QGA_PROTOCOL';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('QGA_PROTOCOL', message, options);
+    brand(this, 'QgaProtocolError');
+  }
+}
+
+/**
+ * A process run with `check: true` exited non-zero or was killed by a signal.
+ *
+ * @example
+ * ```ts
+ * try { await client.exec(['false'], { check: true }); }
+ * catch (e) { if (e instanceof QgaExecError) console.log(e.result.exitCode); }
+ * ```
+ */
+export class QgaExecError<Output extends string | Buffer = string | Buffer> extends QgaError {
+  static {
+    Object.defineProperty(this, BRAND_NAME, { value: 'QgaExecError' });
+  }
+  declare readonly code: 'QGA_EXEC';
+  /** The full result of the run, output included. */
+  readonly result: ExecResult<Output>;
+
+  constructor(argv0: string, result: ExecResult<Output>) {
+    const how = result.signal !== null ? `was killed by signal ${result.signal}` : `exited with code ${String(result.exitCode)}`;
+    super('QGA_EXEC', `${argv0} (pid ${result.pid}) ${how}`);
+    this.result = result;
+    brand(this, 'QgaExecError');
+  }
+}
+
+/**
+ * True for any error raised by qga-client (from either the ESM or CJS build).
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (isQgaError(e)) switch (e.code) { case 'QGA_TIMEOUT': retry(); } }
+ * ```
+ */
+export function isQgaError(value: unknown): value is QgaError {
+  return value instanceof QgaError;
+}
