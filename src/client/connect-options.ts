@@ -1,0 +1,74 @@
+import type { Transport } from '../transport/transport.js';
+
+/** Where to connect: a unix socket, TCP, or any {@link Transport}. */
+export type ConnectTarget =
+  | { path: string; host?: undefined; port?: undefined; transport?: undefined }
+  | { host: string; port: number; path?: undefined; transport?: undefined }
+  | { transport: Transport; path?: undefined; host?: undefined; port?: undefined };
+
+/**
+ * Options of {@link QgaClient.connect}. One of `path`, `host` + `port` or `transport` is
+ * required; everything else is optional.
+ *
+ * @example
+ * ```ts
+ * const client = await QgaClient.connect({
+ *   path: '/var/lib/libvirt/qemu/channel/target/vm.org.qemu.guest_agent.0',
+ *   timeout: 10_000,
+ *   waitForAgent: 60_000, // the guest may still be booting
+ * });
+ * ```
+ */
+export type ConnectOptions = ConnectTarget & {
+  /** Default per-call timeout in ms (a few slow commands have longer defaults). Default 5000. */
+  timeout?: number | undefined;
+  /** ms to open the channel and complete the first resynchronisation. Default 10000. */
+  connectTimeout?: number | undefined;
+  /**
+   * ms to keep retrying the channel and the first resynchronisation while the agent does
+   * not answer yet (a guest still booting). Default 0: one attempt.
+   */
+  waitForAgent?: number | undefined;
+  /** Largest single reply accepted, in bytes. Default 100 MiB. */
+  maxReplyBytes?: number | undefined;
+  /** Aborts the connect itself. */
+  signal?: AbortSignal | undefined;
+};
+
+/** {@link ConnectOptions} after defaults. */
+export interface ResolvedConnectOptions {
+  timeout: number;
+  connectTimeout: number;
+  waitForAgent: number;
+  maxReplyBytes: number;
+}
+
+export const DEFAULT_TIMEOUT = 5_000;
+export const DEFAULT_CONNECT_TIMEOUT = 10_000;
+export const DEFAULT_MAX_REPLY_BYTES = 100 * 1024 * 1024;
+
+export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('QgaClient.connect: options must be an object');
+  return {
+    timeout: positive('timeout', options.timeout, DEFAULT_TIMEOUT),
+    connectTimeout: positive('connectTimeout', options.connectTimeout, DEFAULT_CONNECT_TIMEOUT),
+    waitForAgent: nonNegative('waitForAgent', options.waitForAgent, 0),
+    maxReplyBytes: positive('maxReplyBytes', options.maxReplyBytes, DEFAULT_MAX_REPLY_BYTES),
+  };
+}
+
+export function positive(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new TypeError(`${name} must be a positive finite number of ms, got ${String(value)}`);
+  }
+  return value;
+}
+
+function nonNegative(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+    throw new TypeError(`${name} must be a non-negative finite number, got ${String(value)}`);
+  }
+  return value;
+}

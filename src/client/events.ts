@@ -1,0 +1,46 @@
+import type { ResyncInfo } from '../protocol/request-queue.js';
+
+export type { ResyncInfo, ResyncReason } from '../protocol/request-queue.js';
+
+/** Payload of the `request` event. */
+export interface RequestEvent {
+  /** Wire name of the command. */
+  command: string;
+}
+
+/** Payload of the `response` event. */
+export interface ResponseEvent {
+  /** Wire name of the command. */
+  command: string;
+  /** ms from the call to its outcome (queueing included). */
+  duration: number;
+  /** The error the call rejected with, if it failed. */
+  error?: unknown;
+}
+
+/** Payload of the `connect` event. */
+export interface ConnectEvent {
+  /** The channel, e.g. `unix socket /run/qga.sock`. */
+  transport: string;
+  /** ms spent opening the channel and resynchronising (waiting for the agent included). */
+  duration: number;
+  /** Channel opening attempts made (more than one while waiting for the agent). */
+  attempts: number;
+}
+
+/**
+ * Events of {@link QgaClient} (an eventemitter3 `EventEmitter`). Arguments never include
+ * command arguments, so passwords and file data cannot leak through listeners.
+ */
+export interface QgaClientEvents {
+  /** The channel is open and synchronised. */
+  connect: [event: ConnectEvent];
+  /** The client closed; `error` when the channel was lost rather than closed by `close()`. */
+  close: [error?: Error];
+  /** A resynchronisation completed; says what was discarded. */
+  resync: [info: ResyncInfo];
+  /** A call was made. */
+  request: [event: RequestEvent];
+  /** A call settled. */
+  response: [event: ResponseEvent];
+}

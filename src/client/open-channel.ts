@@ -1,0 +1,87 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { QgaConnectionError, QgaError, QgaTimeoutError } from '../errors.js';
+import type { ResyncReason } from '../protocol/request-queue.js';
+import type { Transport, TransportHandlers } from '../transport/transport.js';
+import type { ResolvedConnectOptions } from './connect-options.js';
+
+export interface OpenChannelSteps {
+  transport: Transport;
+  options: ResolvedConnectOptions;
+  signal: AbortSignal | undefined;
+  /** Fresh handlers (and a fresh queue behind them) for each opening of the channel. */
+  attach(): TransportHandlers & { isOpen(): boolean };
+  resync(timeout: number, signal: AbortSignal | undefined, reason: ResyncReason): Promise<void>;
+}
+
+/** A resync attempt while waiting for a booting guest: long enough for a slow agent, short enough to retry. */
+const WAIT_ATTEMPT_MS = 2_000;
+const REOPEN_DELAY_MS = 50;
+
+/**
+ * Opens the channel and completes the first resynchronisation. With `waitForAgent`,
+ * keeps trying until that many ms passed: the socket may not exist yet (the VM is
+ * starting), may refuse connections (a restarting agent), or may accept bytes that no
+ * agent reads yet (virtio-serial while the guest boots; those bytes are answered once the
+ * agent starts, so the channel is kept open and only the sync is repeated).
+ * Returns the number of channel openings it took.
+ */
+export async function openWithRetry(steps: OpenChannelSteps): Promise<number> {
+  const { transport, options, signal } = steps;
+  const started = performance.now();
+  const waiting = options.waitForAgent > 0;
+  const budget = waiting ? Math.max(options.waitForAgent, options.connectTimeout) : options.connectTimeout;
+  const remaining = (): number => budget - (performance.now() - started);
+  let openings = 0;
+  let lastError: unknown;
+  let handlers: ReturnType<OpenChannelSteps['attach']> | undefined;
+
+  while (remaining() > 0) {
+    signal?.throwIfAborted();
+    if (!handlers?.isOpen()) {
+      handlers = steps.attach();
+      openings += 1;
+      try {
+        const openSignal = anySignal(signal, AbortSignal.timeout(Math.max(1, Math.ceil(remaining()))));
+        await transport.open(handlers, openSignal);
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        lastError = error;
+        handlers = undefined;
+        if (!waiting) break;
+        await sleep(Math.min(REOPEN_DELAY_MS, Math.max(0, remaining())), undefined, signal ? { signal } : undefined);
+        continue;
+      }
+    }
+    try {
+      const attempt = waiting ? Math.min(WAIT_ATTEMPT_MS, remaining()) : remaining();
+      await steps.resync(Math.max(1, attempt), signal, 'connect');
+      return openings;
+    } catch (error) {
+      if (signal?.aborted) {
+        await transport.close();
+        throw signal.reason;
+      }
+      lastError = error;
+      if (!waiting) break;
+    }
+  }
+  await transport.close();
+  throw failure(transport.description, budget, lastError);
+}
+
+function failure(description: string, budget: number, error: unknown): QgaConnectionError {
+  if (error instanceof QgaTimeoutError || error === undefined || (error instanceof Error && error.name === 'TimeoutError')) {
+    return new QgaConnectionError(
+      `${description}: the agent did not answer within ${budget} ms. Is qemu-ga running in the guest? ` +
+        'Another client may hold the channel: an agent serves one client at a time.',
+      error === undefined ? undefined : { cause: error },
+    );
+  }
+  if (error instanceof QgaConnectionError) return error;
+  if (error instanceof QgaError) return new QgaConnectionError(`${description}: ${error.message}`, { cause: error });
+  return new QgaConnectionError(`${description}: ${String(error)}`, { cause: error });
+}
+
+function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
+  return a ? AbortSignal.any([a, b]) : b;
+}

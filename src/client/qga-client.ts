@@ -1,0 +1,272 @@
+import { debuglog } from 'node:util';
+import { EventEmitter } from 'eventemitter3';
+import { QgaConnectionError } from '../errors.js';
+import { QGA_COMMANDS, type QgaCommandMap, type QgaCommandMethods, type QgaCommandName } from '../generated/index.js';
+import { RequestQueue, type ResyncReason } from '../protocol/request-queue.js';
+import { SocketTransport } from '../transport/socket-transport.js';
+import type { Transport } from '../transport/transport.js';
+import type { CallOptions } from './call-options.js';
+import { installCommandMethods } from './command-methods.js';
+import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
+import { positive, resolveConnectOptions, type ConnectOptions, type ResolvedConnectOptions } from './connect-options.js';
+import type { QgaClientEvents } from './events.js';
+import { openWithRetry } from './open-channel.js';
+
+const debug = debuglog('qga');
+
+/** Argument list of {@link QgaClient.call} for command `N`: args optional when none are required. */
+export type CallArguments<N extends QgaCommandName> = QgaCommandMap[N]['args'] extends undefined
+  ? [args?: undefined, options?: CallOptions]
+  : Record<string, never> extends QgaCommandMap[N]['args']
+    ? [args?: QgaCommandMap[N]['args'], options?: CallOptions]
+    : [args: QgaCommandMap[N]['args'], options?: CallOptions];
+
+/** What {@link QgaClient.call} resolves to for command `N`. */
+export type CallResult<N extends QgaCommandName> = QgaCommandMap[N]['returns'];
+
+// The generated methods (guestPing, guestExec, …) are added to the prototype from the
+// command table; this merges their types into the class.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface QgaClient extends QgaCommandMethods {}
+
+/**
+ * A connection to one QEMU Guest Agent.
+ *
+ * Calls are serialised (one request on the wire at a time, in call order); the client
+ * resynchronises with `guest-sync-delimited` on connect and after a timeout, an abort or
+ * an unmatched reply, so a late reply never reaches a later call.
+ *
+ * @example
+ * ```ts
+ * import { QgaClient } from 'qga-client';
+ *
+ * const client = await QgaClient.connect({ path: '/run/vm1/qga.sock' });
+ * try {
+ *   await client.ping();
+ *   const os = await client.guestGetOsinfo();
+ *   const { stdout } = await client.exec(['uname', '-a']);
+ *   console.log(os['pretty-name'], stdout);
+ * } finally {
+ *   await client.close();
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class QgaClient extends EventEmitter<QgaClientEvents> {
+  static {
+    installCommandMethods(QgaClient.prototype, QGA_COMMANDS);
+  }
+
+  readonly #transport: Transport;
+  readonly #options: ResolvedConnectOptions;
+  #queue: RequestQueue;
+  #closed = false;
+  #opening = false;
+  #closing: Promise<void> | undefined;
+
+  private constructor(transport: Transport, options: ResolvedConnectOptions) {
+    super();
+    this.#transport = transport;
+    this.#options = options;
+    this.#queue = this.#newQueue();
+  }
+
+  /**
+   * Open a channel to the agent and resynchronise it. Rejects with `QgaConnectionError`
+   * when the channel cannot be opened or the agent does not answer in time.
+   *
+   * @example
+   * ```ts
+   * const client = await QgaClient.connect({ path: '/run/vm1/qga.sock' });
+   * const tcp = await QgaClient.connect({ host: '127.0.0.1', port: 4444 });
+   * ```
+   */
+  static async connect(options: ConnectOptions): Promise<QgaClient> {
+    const resolved = resolveConnectOptions(options);
+    const transport = transportFor(options);
+    const client = new QgaClient(transport, resolved);
+    await client.#open(options.signal);
+    return client;
+  }
+
+  /** True once the client was closed or its channel was lost. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The channel this client talks over, e.g. `unix socket /run/qga.sock`. */
+  get transportDescription(): string {
+    return this.#transport.description;
+  }
+
+  /** The default per-call timeout in ms. */
+  get defaultTimeout(): number {
+    return this.#options.timeout;
+  }
+
+  /**
+   * Call any QGA command by its wire name, typed by the generated command map.
+   *
+   * @example
+   * ```ts
+   * const { 'host-name': name } = await client.call('guest-get-host-name');
+   * await client.call('guest-fstrim', { minimum: 0 }, { timeout: 600_000 });
+   * ```
+   */
+  call<N extends QgaCommandName>(name: N, ...rest: CallArguments<N>): Promise<CallResult<N>> {
+    const [args, options] = rest;
+    return this.#call(name, args as Record<string, unknown> | undefined, options) as Promise<CallResult<N>>;
+  }
+
+  /**
+   * Check that the agent answers (`guest-ping`).
+   *
+   * @example
+   * ```ts
+   * await client.ping({ timeout: 1000 });
+   * ```
+   */
+  async ping(options?: CallOptions): Promise<void> {
+    await this.#call('guest-ping', undefined, options);
+  }
+
+  /**
+   * Resynchronise the channel now (`0xFF` + `guest-sync-delimited`), discarding anything
+   * stale. Normally not needed: the client does it by itself when required.
+   *
+   * @example
+   * ```ts
+   * client.on('resync', (info) => console.log('discarded', info.bytes, 'bytes'));
+   * await client.sync();
+   * ```
+   */
+  async sync(options?: CallOptions): Promise<void> {
+    const timeout = positive('timeout', options?.timeout, this.#options.timeout);
+    this.#assertOpen();
+    await this.#queue.resync({ timeout, signal: options?.signal }, 'requested');
+  }
+
+  /**
+   * Close the channel. Calls still waiting reject with `QgaConnectionError`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * await client.close();
+   * ```
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  /** `await using client = await QgaClient.connect(...)` closes the client at scope end. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #shutdown(): Promise<void> {
+    const wasOpen = !this.#closed;
+    this.#closed = true;
+    this.#queue.close(new QgaConnectionError(`${this.#transport.description}: the client was closed`));
+    await this.#transport.close();
+    if (wasOpen) this.emit('close');
+  }
+
+  async #call(name: string, args: Record<string, unknown> | undefined, options: CallOptions | undefined): Promise<unknown> {
+    if (typeof name !== 'string' || name === '') throw new TypeError('command name must be a non-empty string');
+    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
+      throw new TypeError(`${name}: arguments must be an object, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
+    }
+    if (options !== undefined && (typeof options !== 'object' || options === null)) throw new TypeError(`${name}: options must be an object`);
+    const timeout = positive('timeout', options?.timeout, LONG_COMMAND_TIMEOUTS[name] ?? this.#options.timeout);
+    const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${name}: signal must be an AbortSignal`);
+    this.#assertOpen();
+    const info = (QGA_COMMANDS as Readonly<Record<string, (typeof QGA_COMMANDS)[QgaCommandName] | undefined>>)[name];
+    const started = performance.now();
+    if (this.listenerCount('request') > 0) this.emit('request', { command: name });
+    try {
+      const value = await this.#queue.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true });
+      const duration = performance.now() - started;
+      if (this.listenerCount('response') > 0) this.emit('response', { command: name, duration });
+      if (debug.enabled) debug('%s ok in %d ms', name, duration.toFixed(2));
+      return info && !info.hasReturn ? undefined : value;
+    } catch (error) {
+      const duration = performance.now() - started;
+      if (this.listenerCount('response') > 0) this.emit('response', { command: name, duration, error });
+      if (debug.enabled) debug('%s failed in %d ms: %s', name, duration.toFixed(2), String(error));
+      throw error;
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new QgaConnectionError(`${this.#transport.description}: the client is closed`);
+  }
+
+  #newQueue(): RequestQueue {
+    return new RequestQueue({
+      write: (bytes) => this.#transport.write(bytes),
+      maxReplyBytes: this.#options.maxReplyBytes,
+      onResync: (info) => {
+        if (debug.enabled) debug('resync (%s): discarded %d bytes, %d messages', info.reason, info.bytes, info.messages);
+        this.emit('resync', info);
+      },
+    });
+  }
+
+  async #open(signal: AbortSignal | undefined): Promise<void> {
+    const started = performance.now();
+    this.#opening = true;
+    const attempts = await openWithRetry({
+      transport: this.#transport,
+      options: this.#options,
+      signal,
+      attach: () => {
+        const queue = this.#newQueue();
+        this.#queue = queue;
+        let open = true;
+        return {
+          onData: (chunk) => queue.receive(chunk),
+          onClose: (error) => {
+            open = false;
+            if (this.#opening) queue.close(new QgaConnectionError(`${this.#transport.description}: the channel closed while connecting`));
+            else this.#channelClosed(error);
+          },
+          isOpen: () => open,
+        };
+      },
+      resync: (timeout, attemptSignal, reason: ResyncReason) => this.#queue.resync({ timeout, signal: attemptSignal }, reason),
+    }).finally(() => {
+      this.#opening = false;
+    });
+    const duration = performance.now() - started;
+    if (debug.enabled) debug('connected to %s in %d ms (%d attempts)', this.#transport.description, duration.toFixed(1), attempts);
+    this.emit('connect', { transport: this.#transport.description, duration, attempts });
+  }
+
+  #channelClosed(error: Error | undefined): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const reason = `${this.#transport.description}: the channel closed${error ? ` (${error.message})` : ''}`;
+    const lost = new QgaConnectionError(reason, error ? { cause: error } : undefined);
+    this.#queue.close(lost);
+    if (debug.enabled) debug('%s', reason);
+    this.emit('close', lost);
+  }
+}
+
+function transportFor(options: ConnectOptions): Transport {
+  if (options.transport !== undefined) {
+    const t = options.transport as Partial<Transport> | null;
+    if (typeof t !== 'object' || t === null || typeof t.open !== 'function' || typeof t.write !== 'function' || typeof t.close !== 'function') {
+      throw new TypeError('QgaClient.connect: transport must implement open(), write() and close()');
+    }
+    return options.transport;
+  }
+  const target = options as { path?: unknown; host?: unknown; port?: unknown };
+  if (target.path !== undefined) return new SocketTransport({ path: target.path as string });
+  if (target.host !== undefined || target.port !== undefined) {
+    return new SocketTransport({ host: target.host as string, port: target.port as number });
+  }
+  throw new TypeError('QgaClient.connect: give one of path, host + port, or transport');
+}

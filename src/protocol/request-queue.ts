@@ -1,0 +1,393 @@
+/**
+ * The serial request queue: one request on the wire at a time, in call order, each with
+ * its own timeout and AbortSignal, and resynchronisation with `guest-sync-delimited`
+ * whenever the stream may hold something that is not ours.
+ *
+ * Why one at a time: the agent is a single loop, and over virtio-serial a request written
+ * before the previous reply arrived loses replies (AGENT-BEHAVIOUR §1).
+ *
+ * How replies are matched: every request carries an `id` unique to this queue (the agent
+ * echoes it). A reply with another id is stale (an earlier timed-out call, an earlier
+ * client) and is dropped. After a timeout, an abort, or anything unmatched, the next job
+ * first resynchronises, so a late reply can never reach a later call.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { QgaCommandError, QgaConnectionError, QgaProtocolError, QgaTimeoutError } from '../errors.js';
+import { deferred, type Deferred } from './deferred.js';
+import { Framer, type FramerEvent } from './framer.js';
+import { encodeJson } from './json-codec.js';
+import { asReply, errorClassOf, errorDescOf, isStrayByteError, type AgentReply } from './reply.js';
+import { systemTimers, type Timers } from './timers.js';
+
+/** Why the queue resynchronised. */
+export type ResyncReason = 'connect' | 'timeout' | 'abort' | 'unmatched' | 'protocol' | 'requested';
+
+/** Reported after every completed resynchronisation. */
+export interface ResyncInfo {
+  reason: ResyncReason;
+  /** Bytes received and thrown away since the previous resync (stale replies, garbage). */
+  bytes: number;
+  /** Whole messages thrown away since the previous resync. */
+  messages: number;
+  /** How long the resync itself took, in ms. */
+  duration: number;
+}
+
+/** One command to send. */
+export interface QueueRequest {
+  execute: string;
+  arguments?: Record<string, unknown> | undefined;
+}
+
+export interface QueueCallOptions {
+  timeout: number;
+  signal?: AbortSignal | undefined;
+  /** False for commands the agent answers only on failure. */
+  expectReply: boolean;
+}
+
+export interface RequestQueueOptions {
+  write(bytes: Uint8Array): Promise<void>;
+  maxReplyBytes: number;
+  onResync?: ((info: ResyncInfo) => void) | undefined;
+  timers?: Timers | undefined;
+}
+
+type JobKind = 'command' | 'resync';
+
+interface Job {
+  kind: JobKind;
+  /** For resync jobs: why it was asked for. */
+  resyncReason: ResyncReason | undefined;
+  request: QueueRequest;
+  options: QueueCallOptions;
+  result: Deferred<unknown>;
+  settled: boolean;
+  timer: unknown;
+  removeAbortListener: (() => void) | undefined;
+  /** The command itself was written (not just a resync before it). */
+  sent: boolean;
+  /** Set while the job is on the wire: receives framer events and channel loss. */
+  onEvent: ((event: FramerEvent) => void) | undefined;
+  onChannelLost: ((error: QgaConnectionError) => void) | undefined;
+}
+
+const SYNC_DELIMITER = Uint8Array.of(0xff);
+
+export class RequestQueue {
+  readonly #write: (bytes: Uint8Array) => Promise<void>;
+  readonly #onResync: ((info: ResyncInfo) => void) | undefined;
+  readonly #timers: Timers;
+  readonly #framer: Framer;
+  readonly #idPrefix = randomBytes(4).toString('hex') + '-';
+  #sequence = 0;
+  #waiting: Job[] = [];
+  #active: Job | undefined;
+  #draining = false;
+  #closedError: QgaConnectionError | undefined;
+  #resyncReason: ResyncReason | undefined = 'connect';
+  #discardedBytes = 0;
+  #discardedMessages = 0;
+
+  constructor(options: RequestQueueOptions) {
+    this.#write = options.write;
+    this.#onResync = options.onResync;
+    this.#timers = options.timers ?? systemTimers;
+    this.#framer = new Framer(options.maxReplyBytes, (event) => this.#dispatch(event));
+  }
+
+  /** Feed bytes read from the channel. */
+  receive(chunk: Buffer): void {
+    this.#framer.push(chunk);
+  }
+
+  /** Number of calls waiting or on the wire. */
+  get pending(): number {
+    return this.#waiting.length + (this.#active ? 1 : 0);
+  }
+
+  /** Send one command; resolves with its `return` value. */
+  send(request: QueueRequest, options: QueueCallOptions): Promise<unknown> {
+    return this.#enqueue('command', request, options);
+  }
+
+  /** Resynchronise now (as a queued job, after the calls before it). */
+  resync(options: { timeout: number; signal?: AbortSignal | undefined }, reason: ResyncReason = 'requested'): Promise<void> {
+    return this.#enqueue('resync', { execute: 'guest-sync-delimited' }, { ...options, expectReply: true }, reason) as Promise<void>;
+  }
+
+  /**
+   * The channel is gone: every waiting and active call rejects with `error`, and so does
+   * every later call. A new queue is needed for a new channel.
+   */
+  close(error: QgaConnectionError): void {
+    if (this.#closedError) return;
+    this.#closedError = error;
+    const active = this.#active;
+    active?.onChannelLost?.(error);
+    for (const job of this.#waiting.splice(0)) this.#settle(job, error, true);
+  }
+
+  #enqueue(kind: JobKind, request: QueueRequest, options: QueueCallOptions, resyncReason?: ResyncReason): Promise<unknown> {
+    if (this.#closedError) return Promise.reject(this.#closedError);
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const job: Job = {
+      kind,
+      request,
+      options,
+      resyncReason,
+      result: deferred<unknown>(),
+      settled: false,
+      sent: false,
+      timer: undefined,
+      removeAbortListener: undefined,
+      onEvent: undefined,
+      onChannelLost: undefined,
+    };
+    job.timer = this.#timers.setTimeout(() => this.#expire(job), options.timeout);
+    if (signal) {
+      const onAbort = (): void => this.#abort(job, signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      job.removeAbortListener = () => signal.removeEventListener('abort', onAbort);
+    }
+    this.#waiting.push(job);
+    if (!this.#draining) void this.#drain();
+    return job.result.promise;
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      for (let job = this.#waiting.shift(); job; job = this.#waiting.shift()) {
+        if (job.settled) continue;
+        this.#active = job;
+        try {
+          await this.#run(job);
+        } catch (error) {
+          this.#settle(job, error, true);
+        } finally {
+          this.#active = undefined;
+        }
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  async #run(job: Job): Promise<void> {
+    if (this.#resyncReason !== undefined || job.kind === 'resync') {
+      const reason = this.#resyncReason ?? job.resyncReason ?? 'requested';
+      await this.#resynchronise(job, reason);
+      if (job.kind === 'resync') {
+        this.#settle(job, undefined, false);
+        return;
+      }
+      if (job.settled) return;
+    }
+    const id = this.#nextId();
+    const message = encodeJson({ execute: job.request.execute, ...(job.request.arguments ? { arguments: job.request.arguments } : {}), id });
+    if (job.options.expectReply) {
+      await this.#exchange(job, Buffer.from(message + '\n'), (reply) => {
+        if (reply.id !== id) return 'skip';
+        if (reply.error) return new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply));
+        return { value: reply.return };
+      });
+      return;
+    }
+    // The agent answers this command only on failure. A guest-sync written with it tells
+    // success (the sync reply comes) from failure (an error with our id comes first).
+    // Both go in one write: over virtio-serial, writes while a reply is pending lose
+    // replies, but one write is read by the agent as one input.
+    const syncId = this.#nextSyncId();
+    const probe = encodeJson({ execute: 'guest-sync', arguments: { id: syncId } });
+    await this.#exchange(
+      job,
+      Buffer.from(message + '\n' + probe + '\n'),
+      (reply) => {
+        if (reply.id === id && reply.error) return new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply));
+        if (reply.return === syncId) return { value: undefined };
+        return 'skip';
+      },
+      { resolveOnSilence: true },
+    );
+  }
+
+  /**
+   * Write `bytes` and wait until `match` accepts a reply. Everything `match` skips is
+   * counted as discarded and makes the next job resynchronise.
+   */
+  #exchange(
+    job: Job,
+    bytes: Uint8Array,
+    match: (reply: AgentReply) => 'skip' | Error | { value: unknown },
+    flags: { resolveOnSilence?: boolean } = {},
+  ): Promise<void> {
+    const done = deferred<void>();
+    job.onEvent = (event) => {
+      if (event.kind === 'message') {
+        const reply = asReply(event.value);
+        const verdict = reply ? match(reply) : 'skip';
+        if (verdict === 'skip') {
+          if (reply && reply.id === undefined && reply.error && !flags.resolveOnSilence) {
+            // An id-less error while our request is on the wire is the agent's verdict on
+            // that request (it could not parse it: too large, too deep). More such errors
+            // may follow, hence the resync.
+            this.#needsResync('protocol');
+            this.#settle(job, new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply)), false);
+            done.resolve();
+            return;
+          }
+          this.#countDiscarded(event.bytes, 1);
+          this.#needsResync('unmatched');
+          return;
+        }
+        this.#settle(job, verdict instanceof Error ? verdict : verdict.value, verdict instanceof Error);
+        done.resolve();
+      } else if (event.kind === 'invalid') {
+        this.#countDiscarded(event.bytes, 1);
+        this.#needsResync('protocol');
+        this.#settle(job, new QgaProtocolError(`${job.request.execute}: the agent sent a reply that is not valid JSON (${event.error.message})`, { cause: event.error }), true);
+        done.resolve();
+      } else if (event.kind === 'oversize') {
+        this.#needsResync('protocol');
+        this.#settle(job, new QgaProtocolError(`${job.request.execute}: reply larger than maxReplyBytes (${event.limit} bytes); it is being discarded`), true);
+        done.resolve();
+      } else {
+        this.#countDiscarded(event.bytes, 0);
+      }
+    };
+    job.onChannelLost = (error) => {
+      if (flags.resolveOnSilence) this.#settle(job, undefined, false);
+      else this.#settle(job, error, true);
+      done.resolve();
+    };
+    const settledElsewhere = job.result.promise.then(
+      () => undefined,
+      () => undefined,
+    );
+    job.sent = true;
+    this.#write(bytes).catch((error: unknown) => {
+      const lost = error instanceof QgaConnectionError ? error : new QgaConnectionError(`write failed: ${String(error)}`, { cause: error });
+      this.#settle(job, lost, true);
+    });
+    // The job also ends by timeout or abort (settled elsewhere).
+    return Promise.race([done.promise, settledElsewhere]).finally(() => {
+      job.onEvent = undefined;
+      job.onChannelLost = undefined;
+    });
+  }
+
+  async #resynchronise(job: Job, reason: ResyncReason): Promise<void> {
+    const started = this.#timers.now();
+    const syncId = this.#nextSyncId();
+    const request = Buffer.from(encodeJson({ execute: 'guest-sync-delimited', arguments: { id: syncId } }) + '\n');
+    let strayErrorSeen = false;
+    const done = deferred<boolean>();
+    job.onEvent = (event) => {
+      if (event.kind === 'message') {
+        const reply = asReply(event.value);
+        if (reply && reply.return === syncId && reply.id === undefined) {
+          done.resolve(true);
+          return;
+        }
+        // The agent answers our own 0xFF with one parse error: expected, not stale.
+        if (reply && !strayErrorSeen && isStrayByteError(reply)) {
+          strayErrorSeen = true;
+          return;
+        }
+        this.#countDiscarded(event.bytes, 1);
+      } else if (event.kind === 'invalid') {
+        this.#countDiscarded(event.bytes, 1);
+      } else {
+        this.#countDiscarded(event.bytes, 0);
+      }
+    };
+    job.onChannelLost = (error) => {
+      this.#settle(job, error, true);
+      done.resolve(false);
+    };
+    const settledElsewhere = job.result.promise.then(
+      () => false,
+      () => false,
+    );
+    this.#write(Buffer.concat([SYNC_DELIMITER, request])).catch((error: unknown) => {
+      this.#settle(job, error instanceof QgaConnectionError ? error : new QgaConnectionError(`write failed: ${String(error)}`, { cause: error }), true);
+    });
+    const synced = await Promise.race([done.promise, settledElsewhere]).finally(() => {
+      job.onEvent = undefined;
+      job.onChannelLost = undefined;
+    });
+    if (!synced) return;
+    this.#resyncReason = undefined;
+    const info: ResyncInfo = { reason, bytes: this.#discardedBytes, messages: this.#discardedMessages, duration: this.#timers.now() - started };
+    this.#discardedBytes = 0;
+    this.#discardedMessages = 0;
+    this.#onResync?.(info);
+  }
+
+  #dispatch(event: FramerEvent): void {
+    const handler = this.#active?.onEvent;
+    if (handler) {
+      handler(event);
+      return;
+    }
+    // Nobody is waiting: whatever this is (a late reply, garbage), it is not for anyone.
+    if (event.kind === 'message' || event.kind === 'invalid') {
+      this.#countDiscarded(event.bytes, 1);
+      this.#needsResync('unmatched');
+    } else if (event.kind === 'oversize') {
+      this.#needsResync('protocol');
+    } else {
+      this.#countDiscarded(event.bytes, 0);
+    }
+  }
+
+  #expire(job: Job): void {
+    if (job.settled) return;
+    if (this.#active === job) {
+      this.#needsResync('timeout');
+      // A command that replies only on failure was taken and nothing failed: silence is
+      // its expected outcome (e.g. `guest-shutdown` with mode `halt`).
+      if (!job.options.expectReply && job.sent) {
+        this.#settle(job, undefined, false);
+        return;
+      }
+    }
+    this.#settle(job, new QgaTimeoutError(job.request.execute, job.options.timeout), true);
+  }
+
+  #abort(job: Job, reason: unknown): void {
+    if (job.settled) return;
+    if (this.#active === job) this.#needsResync('abort');
+    this.#settle(job, reason, true);
+  }
+
+  #settle(job: Job, value: unknown, failed: boolean): void {
+    if (job.settled) return;
+    job.settled = true;
+    this.#timers.clearTimeout(job.timer);
+    job.removeAbortListener?.();
+    if (failed) job.result.reject(value);
+    else job.result.resolve(value);
+  }
+
+  #needsResync(reason: ResyncReason): void {
+    this.#resyncReason ??= reason;
+  }
+
+  #countDiscarded(bytes: number, messages: number): void {
+    this.#discardedBytes += bytes;
+    this.#discardedMessages += messages;
+  }
+
+  #nextId(): string {
+    this.#sequence += 1;
+    return this.#idPrefix + this.#sequence.toString(36);
+  }
+
+  /** Sync ids are `int` on the wire: stay within Number's safe range (AGENT-BEHAVIOUR §3). */
+  #nextSyncId(): number {
+    return randomInt(1, 2 ** 47);
+  }
+}

@@ -1,0 +1,106 @@
+import { connect, type Socket } from 'node:net';
+import { QgaConnectionError } from '../errors.js';
+import type { Transport, TransportHandlers } from './transport.js';
+
+/**
+ * Where a {@link SocketTransport} connects: a unix socket path, or a TCP host and port
+ * (QEMU `-chardev socket,host=…,port=…,server=on`).
+ */
+export type SocketTransportOptions = { path: string } | { host: string; port: number };
+
+/**
+ * A {@link Transport} over node:net: a unix socket (the usual host side of a VM's agent
+ * channel) or TCP.
+ *
+ * @example
+ * ```ts
+ * const client = await QgaClient.connect({ transport: new SocketTransport({ host: '127.0.0.1', port: 4444 }) });
+ * ```
+ */
+export class SocketTransport implements Transport {
+  readonly description: string;
+  readonly #target: SocketTransportOptions;
+  #socket: Socket | undefined;
+
+  constructor(target: SocketTransportOptions) {
+    if ('path' in target) {
+      if (typeof target.path !== 'string' || target.path === '') throw new TypeError('SocketTransport: path must be a non-empty string');
+    } else if (typeof target.host !== 'string' || !Number.isInteger(target.port) || target.port <= 0 || target.port > 65535) {
+      throw new TypeError('SocketTransport: host must be a string and port an integer in 1..65535');
+    }
+    this.#target = 'path' in target ? { path: target.path } : { host: target.host, port: target.port };
+    this.description = 'path' in target ? `unix socket ${target.path}` : `tcp ${target.host}:${target.port}`;
+  }
+
+  open(handlers: TransportHandlers, signal?: AbortSignal): Promise<void> {
+    if (this.#socket) return Promise.reject(new QgaConnectionError(`${this.description}: already open`));
+    signal?.throwIfAborted();
+    return new Promise((resolve, reject) => {
+      const socket = connect(this.#target);
+      this.#socket = socket;
+      let opened = false;
+      const onAbort = (): void => {
+        socket.destroy();
+        this.#socket = undefined;
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      socket.once('connect', () => {
+        opened = true;
+        signal?.removeEventListener('abort', onAbort);
+        socket.setNoDelay?.(true);
+        resolve();
+      });
+      socket.on('data', (chunk: Buffer) => handlers.onData(chunk));
+      let lastError: Error | undefined;
+      socket.on('error', (err) => {
+        lastError = err;
+        if (!opened) {
+          signal?.removeEventListener('abort', onAbort);
+          this.#socket = undefined;
+          reject(connectError(this.description, err));
+        }
+      });
+      socket.once('close', () => {
+        if (this.#socket === socket) this.#socket = undefined;
+        if (opened) handlers.onClose(lastError);
+      });
+    });
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    const socket = this.#socket;
+    if (!socket || socket.destroyed || !socket.writable) {
+      return Promise.reject(new QgaConnectionError(`${this.description}: channel is not open`));
+    }
+    return new Promise((resolve, reject) => {
+      socket.write(bytes, (err) => (err ? reject(new QgaConnectionError(`${this.description}: write failed: ${err.message}`, { cause: err })) : resolve()));
+    });
+  }
+
+  close(): Promise<void> {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (!socket || socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      socket.once('close', () => resolve());
+      socket.destroy();
+    });
+  }
+}
+
+/** Turns a node:net connect error into advice a person can act on. */
+function connectError(description: string, err: NodeJS.ErrnoException): QgaConnectionError {
+  const hint: Record<string, string> = {
+    ENOENT: 'no such socket: is the VM running, and is its guest agent channel configured (virtserialport name=org.qemu.guest_agent.0)?',
+    ECONNREFUSED: 'nothing is listening: the VM or agent socket is gone or not started yet',
+    EACCES: 'permission denied: the socket belongs to another user (libvirt/QEMU); run as that user or adjust its permissions',
+    EPERM: 'permission denied: the socket belongs to another user (libvirt/QEMU); run as that user or adjust its permissions',
+    EAGAIN: 'the socket backlog is full: another client is probably connected (an agent channel serves one client at a time)',
+    ENOTSOCK: 'the path exists but is not a socket',
+    ETIMEDOUT: 'timed out connecting',
+    EHOSTUNREACH: 'host unreachable',
+  };
+  const advice = (err.code && hint[err.code]) ?? err.message;
+  return new QgaConnectionError(`cannot connect to ${description}: ${advice} [${err.code ?? 'error'}]`, { cause: err });
+}
