@@ -104,7 +104,7 @@ export class Framer {
     this.#pieceBytes = 0;
     this.#overflowBytes = -1;
     this.#delimited = true;
-    if (dropped > 0) this.#emit({ kind: 'discarded', bytes: dropped + 1 });
+    if (dropped > 0) this.#emit({ kind: 'discarded', bytes: dropped });
   }
 
   #finishLine(): void {

@@ -327,12 +327,13 @@ export class RequestQueue {
   }
 
   #dispatch(event: FramerEvent): void {
-    const handler = this.#active?.onEvent;
-    if (handler) {
-      handler(event);
+    const active = this.#active;
+    if (active?.onEvent && !active.settled) {
+      active.onEvent(event);
       return;
     }
-    // Nobody is waiting: whatever this is (a late reply, garbage), it is not for anyone.
+    // Nobody is waiting (or the call on the wire already timed out or was aborted):
+    // whatever this is, a late reply or garbage, it is not for anyone.
     if (event.kind === 'message' || event.kind === 'invalid') {
       this.#countDiscarded(event.bytes, 1);
       this.#needsResync('unmatched');

@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import { QgaCommandError, QgaConnectionError, QgaProtocolError, QgaTimeoutError } from '../../../src/errors.js';
+import { agentLikeResponder, callOptions, NO_REPLY, scriptedQueue, type SeenRequest } from '../../support/scripted-queue.js';
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('RequestQueue', () => {
+  it('resynchronises before the first call: 0xFF then guest-sync-delimited', async () => {
+    const { queue, written, requests, resyncs } = scriptedQueue(agentLikeResponder({ 'guest-ping': () => ({}) }));
+    await expect(queue.send({ execute: 'guest-ping' }, callOptions())).resolves.toEqual({});
+    expect(written[0]![0]).toBe(0xff);
+    expect(requests.map((r) => r.execute)).toEqual(['guest-sync-delimited', 'guest-ping']);
+    // The parse error the agent sends for our own 0xFF is expected, not counted as stale.
+    expect(resyncs).toEqual([expect.objectContaining({ reason: 'connect', bytes: 0, messages: 0 })]);
+  });
+
+  it('keeps one request on the wire at a time, in call order', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const { queue, requests } = scriptedQueue((request, reply) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        agentLikeResponder({ echo: (a) => a?.['n'] })(request, reply);
+      }, 1);
+    });
+    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => queue.send({ execute: 'echo', arguments: { n } }, callOptions())));
+    expect(results).toEqual([1, 2, 3, 4, 5]);
+    expect(maxInFlight).toBe(1);
+    expect(requests.filter((r) => r.execute === 'echo').map((r) => r.arguments?.['n'])).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('turns an error reply into QgaCommandError with class and desc', async () => {
+    const { queue } = scriptedQueue(agentLikeResponder());
+    const error = await queue.send({ execute: 'guest-nope' }, callOptions()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QgaCommandError);
+    expect(error).toMatchObject({ command: 'guest-nope', errorClass: 'CommandNotFound', desc: 'The command guest-nope has not been found' });
+  });
+
+  it('late reply after a timeout is discarded, next call gets its own answer', async () => {
+    let slowReply: (() => void) | undefined;
+    const responder = agentLikeResponder({ fast: () => 'fast-answer', slow: () => 'slow-answer' });
+    const { queue, resyncs } = scriptedQueue((request, reply) => {
+      if (request.execute === 'slow') slowReply = () => responder(request, reply);
+      else responder(request, reply);
+    });
+    const slow = queue.send({ execute: 'slow' }, callOptions(20)).catch((e: unknown) => e);
+    expect(await slow).toBeInstanceOf(QgaTimeoutError);
+    slowReply!(); // arrives late, while nothing is waiting
+    await expect(queue.send({ execute: 'fast' }, callOptions())).resolves.toBe('fast-answer');
+    expect(resyncs.at(-1)).toMatchObject({ reason: 'timeout', messages: 1 });
+  });
+
+  it('a late reply that arrives while the next call waits is not taken for its answer', async () => {
+    let slowReply: (() => void) | undefined;
+    const responder = agentLikeResponder({ a: () => 'A', b: () => 'B' });
+    const { queue } = scriptedQueue((request, reply) => {
+      if (request.execute === 'a') {
+        slowReply = () => responder(request, reply);
+        return;
+      }
+      if (request.execute === 'b') {
+        slowReply!(); // the stale answer to "a" comes first
+        setTimeout(() => responder(request, reply), 5);
+        return;
+      }
+      responder(request, reply);
+    });
+    await expect(queue.send({ execute: 'a' }, callOptions(10))).rejects.toBeInstanceOf(QgaTimeoutError);
+    await expect(queue.send({ execute: 'b' }, callOptions())).resolves.toBe('B');
+  });
+
+  it('an abort while queued removes the call without touching the wire', async () => {
+    const { queue, requests } = scriptedQueue(agentLikeResponder({ x: () => 1 }));
+    const controller = new AbortController();
+    const first = queue.send({ execute: 'x' }, callOptions());
+    const second = queue.send({ execute: 'x', arguments: { which: 2 } }, callOptions(1000, controller.signal));
+    const reason = new Error('changed my mind');
+    controller.abort(reason);
+    await expect(second).rejects.toBe(reason);
+    await expect(first).resolves.toBe(1);
+    await pause(5);
+    expect(requests.filter((r) => r.execute === 'x')).toHaveLength(1);
+  });
+
+  it('an already-aborted signal rejects at once with its reason', async () => {
+    const { queue, requests } = scriptedQueue(agentLikeResponder());
+    const signal = AbortSignal.abort();
+    const error = await queue.send({ execute: 'x' }, callOptions(1000, signal)).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('AbortError');
+    expect(requests).toHaveLength(0);
+  });
+
+  it('an abort on the wire resyncs before the next call', async () => {
+    const { queue, resyncs } = scriptedQueue((request, reply) => {
+      if (request.execute === 'hang') return;
+      agentLikeResponder({ ok: () => true })(request, reply);
+    });
+    const controller = new AbortController();
+    const hung = queue.send({ execute: 'hang' }, callOptions(1000, controller.signal));
+    await pause(5);
+    controller.abort();
+    await expect(hung).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(queue.send({ execute: 'ok' }, callOptions())).resolves.toBe(true);
+    expect(resyncs.map((r) => r.reason)).toEqual(['connect', 'abort']);
+  });
+
+  it('a reply larger than maxReplyBytes fails the call with QgaProtocolError and the queue recovers', async () => {
+    const { queue } = scriptedQueue(agentLikeResponder({ big: () => 'x'.repeat(5000), small: () => 'ok' }), { maxReplyBytes: 1000 });
+    const error = await queue.send({ execute: 'big' }, callOptions()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QgaProtocolError);
+    expect((error as Error).message).toMatch(/maxReplyBytes/);
+    await expect(queue.send({ execute: 'small' }, callOptions())).resolves.toBe('ok');
+  });
+
+  it('a line that never ends is cut at maxReplyBytes: memory stays bounded', async () => {
+    let feed: ((text: string) => void) | undefined;
+    const { queue } = scriptedQueue((request, reply) => {
+      if (request.execute === 'endless') {
+        feed = (text) => reply(text);
+        return;
+      }
+      agentLikeResponder()(request, reply);
+    }, { maxReplyBytes: 10_000 });
+    const call = queue.send({ execute: 'endless' }, callOptions(2000)).catch((e: unknown) => e);
+    await pause(2);
+    for (let i = 0; i < 100; i++) feed!('a'.repeat(1000));
+    expect(await call).toBeInstanceOf(QgaProtocolError);
+  });
+
+  it('unparseable reply fails the call with QgaProtocolError', async () => {
+    const { queue } = scriptedQueue((request, reply) => {
+      if (request.execute === 'garbled') reply('{"return": oops}\n');
+      else agentLikeResponder({ fine: () => 1 })(request, reply);
+    });
+    await expect(queue.send({ execute: 'garbled' }, callOptions())).rejects.toBeInstanceOf(QgaProtocolError);
+    await expect(queue.send({ execute: 'fine' }, callOptions())).resolves.toBe(1);
+  });
+
+  it('an id-less error while a request is on the wire is that request\'s failure', async () => {
+    const { queue } = scriptedQueue((request, reply) => {
+      if (request.execute === 'huge') reply('{"error": {"class": "GenericError", "desc": "JSON token size limit exceeded"}}\n');
+      else agentLikeResponder({ fine: () => 1 })(request, reply);
+    });
+    const error = await queue.send({ execute: 'huge' }, callOptions()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QgaCommandError);
+    expect((error as QgaCommandError).desc).toBe('JSON token size limit exceeded');
+    await expect(queue.send({ execute: 'fine' }, callOptions())).resolves.toBe(1);
+  });
+
+  it('a reply with someone else\'s id is discarded and triggers a resync', async () => {
+    const { queue, resyncs } = scriptedQueue((request, reply) => {
+      if (request.execute === 'mine') {
+        reply('{"return": "not yours", "id": "someone-else"}\n');
+        setTimeout(() => agentLikeResponder({ mine: () => 'yours' })(request, reply), 2);
+        return;
+      }
+      agentLikeResponder({ next: () => 'n' })(request, reply);
+    });
+    await expect(queue.send({ execute: 'mine' }, callOptions())).resolves.toBe('yours');
+    await expect(queue.send({ execute: 'next' }, callOptions())).resolves.toBe('n');
+    expect(resyncs.at(-1)).toMatchObject({ reason: 'unmatched', messages: 1 });
+  });
+
+  it('stale bytes before the sync reply are discarded and reported', async () => {
+    const { queue, resyncs } = scriptedQueue((request, reply) => {
+      if (request.execute === 'guest-sync-delimited') {
+        reply('{"return": 111}\n{"return": {"leftover": 1}, "id": 9}\n partial garbage');
+      }
+      agentLikeResponder({ ok: () => 'ok' })(request, reply);
+    });
+    await expect(queue.send({ execute: 'ok' }, callOptions())).resolves.toBe('ok');
+    expect(resyncs[0]).toMatchObject({ reason: 'connect', messages: 2 });
+    expect(resyncs[0]!.bytes).toBeGreaterThan(40);
+  });
+
+  it('commands that reply only on failure resolve once the following sync answers', async () => {
+    const { queue, written } = scriptedQueue(agentLikeResponder({ 'guest-shutdown': () => NO_REPLY }));
+    await expect(queue.send({ execute: 'guest-shutdown' }, { timeout: 1000, expectReply: false })).resolves.toBeUndefined();
+    // The command and its probe went out in one write.
+    const last = written.at(-1)!.toString();
+    expect(last).toMatch(/"guest-shutdown".*\n.*"guest-sync"/s);
+  });
+
+  it('a failure reply to a no-reply command still rejects', async () => {
+    const { queue } = scriptedQueue((request: SeenRequest, reply) => {
+      if (request.execute === 'guest-suspend-ram') {
+        reply(`{"error": {"class": "GenericError", "desc": "the requested suspend mode is not supported by the guest"}, "id": ${JSON.stringify(request.id)}}\n`);
+        return;
+      }
+      agentLikeResponder()(request, reply);
+    });
+    await expect(queue.send({ execute: 'guest-suspend-ram' }, { timeout: 1000, expectReply: false })).rejects.toMatchObject({
+      errorClass: 'GenericError',
+    });
+  });
+
+  it('a no-reply command resolves when the channel closes after it (shutdown took effect)', async () => {
+    const { queue } = scriptedQueue((request, reply) => {
+      if (request.execute === 'guest-shutdown' || request.execute === 'guest-sync') return;
+      agentLikeResponder()(request, reply);
+    });
+    const pending = queue.send({ execute: 'guest-shutdown' }, { timeout: 1000, expectReply: false });
+    await pause(5);
+    queue.close(new QgaConnectionError('gone'));
+    await expect(pending).resolves.toBeUndefined();
+  });
+
+  it('closing rejects the call in flight and every queued call with QgaConnectionError', async () => {
+    const { queue } = scriptedQueue((request, reply) => {
+      if (request.execute === 'hang') return;
+      agentLikeResponder()(request, reply);
+    });
+    const calls = [queue.send({ execute: 'hang' }, callOptions()), queue.send({ execute: 'x' }, callOptions()), queue.send({ execute: 'y' }, callOptions())];
+    await pause(5);
+    queue.close(new QgaConnectionError('channel closed'));
+    for (const call of calls) await expect(call).rejects.toBeInstanceOf(QgaConnectionError);
+    await expect(queue.send({ execute: 'z' }, callOptions())).rejects.toBeInstanceOf(QgaConnectionError);
+  });
+
+  it('a call that times out while queued never reaches the wire', async () => {
+    const { queue, requests } = scriptedQueue((request, reply) => {
+      if (request.execute === 'slow') {
+        setTimeout(() => agentLikeResponder({ slow: () => 1 })(request, reply), 50);
+        return;
+      }
+      agentLikeResponder({ quick: () => 2 })(request, reply);
+    });
+    const slow = queue.send({ execute: 'slow' }, callOptions());
+    const quick = queue.send({ execute: 'quick' }, callOptions(10));
+    await expect(quick).rejects.toBeInstanceOf(QgaTimeoutError);
+    await expect(slow).resolves.toBe(1);
+    expect(requests.some((r) => r.execute === 'quick')).toBe(false);
+  });
+});
