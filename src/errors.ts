@@ -26,7 +26,7 @@ function hasBrand(value: unknown, ctor: object): boolean | undefined {
   if (!Object.hasOwn(ctor, BRAND_NAME)) return undefined;
   if (typeof value !== 'object' || value === null) return false;
   const brands = (value as Branded)[BRANDS];
-  return Array.isArray(brands) && brands.includes((ctor as Record<symbol, string>)[BRAND_NAME] as string);
+  return Array.isArray(brands) && brands.includes((ctor as Record<symbol, string>)[BRAND_NAME]);
 }
 
 /**

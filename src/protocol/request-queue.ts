@@ -90,7 +90,7 @@ export class RequestQueue {
   #discardedMessages = 0;
 
   constructor(options: RequestQueueOptions) {
-    this.#write = options.write;
+    this.#write = (bytes) => options.write(bytes);
     this.#onResync = options.onResync;
     this.#timers = options.timers ?? systemTimers;
     this.#framer = new Framer(options.maxReplyBytes, (event) => this.#dispatch(event));

@@ -9,5 +9,5 @@ export const qgaSocket: string = inject('qgaSocket');
  * previous test's client went away mid-reply, so the channel is retried briefly.
  */
 export function connectAgent(options: Omit<ConnectOptions, 'path' | 'host' | 'port' | 'transport'> = {}): Promise<QgaClient> {
-  return QgaClient.connect({ path: qgaSocket, waitForAgent: 5_000, ...options } as ConnectOptions);
+  return QgaClient.connect({ path: qgaSocket, waitForAgent: 5_000, ...options });
 }

@@ -44,7 +44,7 @@ export function scriptedQueue(responder: Responder, options: { maxReplyBytes?: n
   const queue: RequestQueue = new RequestQueue({
     maxReplyBytes: options.maxReplyBytes ?? 1024 * 1024,
     onResync: (info) => resyncs.push(info),
-    write: async (bytes) => {
+    write: (bytes) => {
       const buffer = Buffer.from(bytes);
       written.push(buffer);
       let stray = 0;
@@ -59,6 +59,7 @@ export function scriptedQueue(responder: Responder, options: { maxReplyBytes?: n
         requests.push(request);
         queueMicrotask(() => responder(request, (reply) => queue.receive(Buffer.isBuffer(reply) ? reply : Buffer.from(reply))));
       }
+      return Promise.resolve();
     },
   });
   return { queue, written, requests, resyncs };
