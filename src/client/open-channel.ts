@@ -13,8 +13,12 @@ export interface OpenChannelSteps {
   resync(timeout: number, signal: AbortSignal | undefined, reason: ResyncReason): Promise<void>;
 }
 
-/** A resync attempt while waiting for a booting guest: long enough for a slow agent, short enough to retry. */
-const WAIT_ATTEMPT_MS = 2_000;
+/**
+ * Resync attempts while waiting for a booting guest start short and grow: an agent that
+ * has just come up answers quickly, a slow TCG guest may need seconds per answer.
+ */
+const FIRST_ATTEMPT_MS = 250;
+const MAX_ATTEMPT_MS = 2_000;
 const REOPEN_DELAY_MS = 50;
 
 /**
@@ -32,6 +36,7 @@ export async function openWithRetry(steps: OpenChannelSteps): Promise<number> {
   const budget = waiting ? Math.max(options.waitForAgent, options.connectTimeout) : options.connectTimeout;
   const remaining = (): number => budget - (performance.now() - started);
   let openings = 0;
+  let attemptTimeout = FIRST_ATTEMPT_MS;
   let lastError: unknown;
   let handlers: ReturnType<OpenChannelSteps['attach']> | undefined;
 
@@ -53,7 +58,8 @@ export async function openWithRetry(steps: OpenChannelSteps): Promise<number> {
       }
     }
     try {
-      const attempt = waiting ? Math.min(WAIT_ATTEMPT_MS, remaining()) : remaining();
+      const attempt = waiting ? Math.min(attemptTimeout, remaining()) : remaining();
+      attemptTimeout = Math.min(attemptTimeout * 2, MAX_ATTEMPT_MS);
       await steps.resync(Math.max(1, attempt), signal, 'connect');
       return openings;
     } catch (error) {

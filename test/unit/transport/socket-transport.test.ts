@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { QgaConnectionError } from '../../../src/errors.js';
+import { SocketTransport } from '../../../src/transport/socket-transport.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'qga-t-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const handlers = { onData: () => undefined, onClose: () => undefined };
+
+describe('SocketTransport', () => {
+  it('a missing socket names the path and says what to check', async () => {
+    const path = join(tempDir(), 'nope.sock');
+    const error = await new SocketTransport({ path }).open(handlers).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QgaConnectionError);
+    expect((error as Error).message).toContain(path);
+    expect((error as Error).message).toMatch(/no such socket.*ENOENT/);
+  });
+
+  it('a socket file left by a dead listener is ECONNREFUSED', async () => {
+    const path = join(tempDir(), 's');
+    // A process that dies without unlinking its socket, like a crashed QEMU.
+    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    const error = await new SocketTransport({ path }).open(handlers).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QgaConnectionError);
+    expect((error as Error).message).toMatch(/nothing is listening.*ECONNREFUSED/);
+  });
+
+  it('TCP: nothing listening is ECONNREFUSED with host and port in the message', async () => {
+    const server = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    const error = await new SocketTransport({ host: '127.0.0.1', port }).open(handlers).catch((e: unknown) => e);
+    expect((error as Error).message).toContain(`tcp 127.0.0.1:${port}`);
+    expect((error as Error).message).toMatch(/nothing is listening.*ECONNREFUSED/);
+  });
+
+  it('permission denied says whose socket it is', async () => {
+    const dir = tempDir();
+    const path = join(dir, 's');
+    const server = createServer().listen(path);
+    await new Promise((r) => server.once('listening', r));
+    chmodSync(path, 0o000);
+    const error = await new SocketTransport({ path }).open(handlers).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    server.close();
+    if (process.getuid?.() === 0) expect(error).toBeUndefined();
+    else expect((error as Error).message).toMatch(/permission denied.*EACCES/);
+  });
+
+  it('delivers data, writes, and reports close once', async () => {
+    const dir = tempDir();
+    const path = join(dir, 's');
+    const server = createServer((s) => s.on('data', (d) => s.end(Buffer.concat([Buffer.from('echo:'), d]))));
+    await new Promise<void>((r) => server.listen(path, r));
+    const received: Buffer[] = [];
+    let closes = 0;
+    const transport = new SocketTransport({ path });
+    await transport.open({ onData: (c) => received.push(c), onClose: () => closes++ });
+    await transport.write(Buffer.from('hi'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(Buffer.concat(received).toString()).toBe('echo:hi');
+    expect(closes).toBe(1);
+    await transport.close();
+    await transport.close();
+    expect(closes).toBe(1);
+    server.close();
+  });
+
+  it('rejects bad targets with TypeError', () => {
+    expect(() => new SocketTransport({ path: '' })).toThrow(TypeError);
+    expect(() => new SocketTransport({ host: 'h', port: 0 })).toThrow(TypeError);
+  });
+});
