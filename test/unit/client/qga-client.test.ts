@@ -1,3 +1,7 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QgaClient, QgaCommandError, QgaConnectionError, QgaProtocolError, QgaTimeoutError } from '../../../src/index.js';
 import { answerSync, startFakeAgent, type FakeAgent } from '../../support/fake-agent.js';
@@ -75,13 +79,9 @@ describe('QgaClient against a scripted agent', () => {
   });
 
   it('waitForAgent also retries a socket that does not exist yet', async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const path = join(mkdtempSync(join(tmpdir(), 'qga-late-')), 's');
     const connecting = QgaClient.connect({ path, waitForAgent: 5000 });
     await new Promise((r) => setTimeout(r, 200));
-    const { createServer } = await import('node:net');
     const server = createServer((socket) => {
       socket.on('data', (chunk) => {
         const m = /"id":\s*(\d+)/.exec(chunk.toString('latin1'));
