@@ -84,13 +84,16 @@ function itemsOf(def: CommandDef | TypeDef): Item[] {
   }
 }
 
-export function mergeReleases(releases: readonly Release[]): MergedSchema {
+export function mergeReleases(
+  releases: readonly Release[],
+  corrections: Readonly<Record<string, string>> = SINCE_CORRECTIONS,
+): MergedSchema {
   if (releases.length === 0) throw new Error('no schema to generate from');
   const sorted = [...releases].sort((a, b) => compareVersions(a.version, b.version));
   const versions = sorted.map((r) => r.version);
   const warnings: string[] = [];
-  const types = mergeKind(sorted, (s) => s.types, warnings);
-  const commands = mergeKind(sorted, (s) => s.commands, warnings);
+  const types = mergeKind(sorted, (s) => s.types, corrections, warnings);
+  const commands = mergeKind(sorted, (s) => s.commands, corrections, warnings);
   // A member whose type became a new type changed when that type appeared (if its Since
   // falls between the two saved releases): capture-output became GuestExecCaptureOutput in 8.1.
   for (const merged of [...types.values(), ...commands.values()]) {
@@ -111,6 +114,7 @@ function inRange(v: string, previous: string, saved: string): boolean {
 function mergeKind<T extends CommandDef | TypeDef>(
   releases: readonly Release[],
   pick: (s: Schema) => Map<string, T>,
+  corrections: Readonly<Record<string, string>>,
   warnings: string[],
 ): Map<string, Merged<T>> {
   const names = new Set<string>();
@@ -133,7 +137,7 @@ function mergeKind<T extends CommandDef | TypeDef>(
     if (gap !== -1) warnings.push(`${name}: missing from ${releases[first + gap]!.version} but present before and after`);
 
     const docSince = present.findLast((d) => d?.doc?.since !== undefined)?.doc?.since;
-    const since = checkSince(name, docSince, releases, first, warnings);
+    const since = checkSince(name, docSince, corrections[name], releases, first, warnings);
     if (since !== undefined) merged.since = since;
 
     for (let i = first + 1; i <= last; i++) {
@@ -152,6 +156,7 @@ function mergeKind<T extends CommandDef | TypeDef>(
 function checkSince(
   name: string,
   docSince: string | undefined,
+  corrected: string | undefined,
   releases: readonly Release[],
   first: number,
   warnings: string[],
@@ -159,7 +164,6 @@ function checkSince(
   const prev = first > 0 ? releases[first - 1]!.version : undefined;
   const firstSaved = releases[first]!.version;
   const fits = (v: string): boolean => (prev === undefined ? compareVersions(v, firstSaved) <= 0 : inRange(v, prev, firstSaved));
-  const corrected = SINCE_CORRECTIONS[name];
   if (corrected !== undefined) {
     if (!fits(corrected)) warnings.push(`${name}: correction ${corrected} contradicts the saved schemas`);
     return corrected;

@@ -13,6 +13,7 @@ import type { EmitContext } from './emit/notes.js';
 import { emitTypes } from './emit/types.js';
 import { type MergedSchema, mergeReleases } from './merge.js';
 import { loadSchema } from './schema-model.js';
+import { SINCE_CORRECTIONS, WIDE_INTEGERS } from './policy.js';
 import { combinedSha256, type SchemaSource } from './sources.js';
 import { EXAMPLES, SUMMARIES } from './summaries.js';
 import { checkWideIntegers, inputOnlyTypes } from './type-map.js';
@@ -23,14 +24,17 @@ export interface Generated {
   warnings: string[];
 }
 
+/** The hand-written tables; defaults are the project's (tests pass their own). */
 export interface GenerateOptions {
   summaries?: Readonly<Record<string, string>>;
   examples?: Readonly<Record<string, string>>;
+  wideIntegers?: ReadonlySet<string>;
+  sinceCorrections?: Readonly<Record<string, string>>;
 }
 
 export function generateFromSources(sources: readonly SchemaSource[], options: GenerateOptions = {}): Generated {
   const releases = sources.map((s) => ({ version: s.version, schema: loadSchema(s.text, path.basename(s.file)) }));
-  const schema = mergeReleases(releases);
+  const schema = mergeReleases(releases, options.sinceCorrections ?? SINCE_CORRECTIONS);
   const info: GenerationInfo = {
     oldest: schema.versions[0]!,
     newest: schema.versions.at(-1)!,
@@ -40,7 +44,8 @@ export function generateFromSources(sources: readonly SchemaSource[], options: G
 }
 
 export function generateFromSchema(schema: MergedSchema, info: GenerationInfo, options: GenerateOptions = {}): Generated {
-  checkWideIntegers(schema);
+  const wideIntegers = options.wideIntegers ?? WIDE_INTEGERS;
+  checkWideIntegers(schema, wideIntegers);
   const summaries = options.summaries ?? SUMMARIES;
   const ctx: EmitContext = {
     schema,
@@ -48,6 +53,7 @@ export function generateFromSchema(schema: MergedSchema, info: GenerationInfo, o
     summaries,
     examples: options.examples ?? EXAMPLES,
     inputOnly: inputOnlyTypes(schema),
+    wideIntegers,
   };
   const shapes = commandShapes(ctx);
   const files = new Map<string, string>([

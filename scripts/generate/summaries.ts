@@ -209,10 +209,35 @@ export const SUMMARIES: Readonly<Record<string, string>> = {
 };
 
 /**
- * `@example` bodies for commands that take arguments (a call on `client`); commands without
- * arguments get a generated one.
+ * `@example` bodies (a call on `client`); a command without one gets a generated
+ * `const result = await client.method();`.
  */
 export const EXAMPLES: Readonly<Record<string, string>> = {
+  'guest-get-time': 'const ns = await client.guestGetTime(); // e.g. 1795571060662494000n',
+  'guest-info':
+    "const { version, supported_commands } = await client.guestInfo();\nconst canExec = supported_commands.some((c) => c.name === 'guest-exec' && c.enabled);",
+  'guest-fsfreeze-status': "if ((await client.guestFsfreezeStatus()) === 'frozen') await client.guestFsfreezeThaw();",
+  'guest-fsfreeze-freeze': 'const frozen = await client.guestFsfreezeFreeze({ timeout: 60_000 });',
+  'guest-fsfreeze-thaw': 'const thawed = await client.guestFsfreezeThaw();',
+  'guest-suspend-disk': 'await client.guestSuspendDisk();',
+  'guest-suspend-ram': 'await client.guestSuspendRam();',
+  'guest-suspend-hybrid': 'await client.guestSuspendHybrid();',
+  'guest-network-get-interfaces':
+    "for (const nic of await client.guestNetworkGetInterfaces()) console.log(nic.name, nic['ip-addresses']);",
+  'guest-get-vcpus': 'const online = (await client.guestGetVcpus()).filter((cpu) => cpu.online).length;',
+  'guest-get-disks': 'const disks = await client.guestGetDisks();',
+  'guest-get-fsinfo': "for (const fs of await client.guestGetFsinfo()) console.log(fs.mountpoint, fs['used-bytes']);",
+  'guest-get-memory-blocks': 'const blocks = await client.guestGetMemoryBlocks();',
+  'guest-get-memory-block-info': 'const { size } = await client.guestGetMemoryBlockInfo();',
+  'guest-get-host-name': "const { 'host-name': hostName } = await client.guestGetHostName();",
+  'guest-get-users': 'const users = await client.guestGetUsers();',
+  'guest-get-timezone': 'const { zone, offset } = await client.guestGetTimezone();',
+  'guest-get-osinfo': "const os = await client.guestGetOsinfo();\nconsole.log(os['pretty-name'] ?? os.name);",
+  'guest-get-devices': 'const devices = await client.guestGetDevices();',
+  'guest-get-diskstats': 'const stats = await client.guestGetDiskstats();',
+  'guest-get-cpustats': "for (const cpu of await client.guestGetCpustats()) if (cpu.type === 'linux') console.log(cpu.cpu, cpu.user);",
+  'guest-get-load': 'const { load1m, load5m, load15m } = await client.guestGetLoad();',
+  'guest-network-get-route': "const defaults = (await client.guestNetworkGetRoute()).filter((r) => r.destination === '0.0.0.0');",
   'guest-sync-delimited': 'const id = await client.guestSyncDelimited({ id: 123456789 });',
   'guest-sync': 'const id = await client.guestSync({ id: 123456789 });',
   'guest-set-time': 'await client.guestSetTime({ time: BigInt(Date.now()) * 1_000_000n });',

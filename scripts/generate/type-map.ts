@@ -4,7 +4,6 @@
  * every integer the client sends accepts `number | bigint`; other integers are `number`.
  */
 import type { MergedSchema } from './merge.js';
-import { WIDE_INTEGERS } from './policy.js';
 import type { TypeRef } from './schema-model.js';
 
 /** Whether a value travels to the agent (`in`) or from it (`out`). */
@@ -28,22 +27,23 @@ export function isIntegerType(name: string): boolean {
 
 /**
  * @param place the policy key of the member (`Type.member`, `command.arg`, `command#returns`)
+ * @param wide the `int` places typed `number | bigint` (policy.ts WIDE_INTEGERS)
  */
-export function tsType(ref: TypeRef, direction: Direction, place: string): string {
-  const base = baseType(ref.name, direction, place);
+export function tsType(ref: TypeRef, direction: Direction, place: string, wide: ReadonlySet<string>): string {
+  const base = baseType(ref.name, direction, wide.has(place));
   if (!ref.array) return base;
   const element = base.includes(' ') ? `(${base})` : base;
   return direction === 'in' ? `readonly ${element}[]` : `${element}[]`;
 }
 
-function baseType(name: string, direction: Direction, place: string): string {
+function baseType(name: string, direction: Direction, wide: boolean): string {
   if (WIDE_INTS.has(name)) return 'number | bigint';
-  if (NARROW_INTS.has(name)) return direction === 'in' || WIDE_INTEGERS.has(place) ? 'number | bigint' : 'number';
+  if (NARROW_INTS.has(name)) return direction === 'in' || wide ? 'number | bigint' : 'number';
   return SIMPLE[name] ?? name;
 }
 
-/** Every WIDE_INTEGERS key must name an integer in the newest view of the schema. */
-export function checkWideIntegers(schema: MergedSchema): void {
+/** Every key of the wide-integer table must name an integer in the newest view of the schema. */
+export function checkWideIntegers(schema: MergedSchema, wide: ReadonlySet<string>): void {
   const known = new Set<string>();
   for (const { def } of schema.types.values()) {
     if (def.kind === 'struct') for (const m of def.members) if (isIntegerType(m.type.name)) known.add(`${def.name}.${m.name}`);
@@ -52,7 +52,7 @@ export function checkWideIntegers(schema: MergedSchema): void {
     if (typeof def.data === 'object') for (const m of def.data) if (isIntegerType(m.type.name)) known.add(`${def.name}.${m.name}`);
     if (def.returns && isIntegerType(def.returns.name)) known.add(`${def.name}#returns`);
   }
-  const stale = [...WIDE_INTEGERS].filter((k) => !known.has(k));
+  const stale = [...wide].filter((k) => !known.has(k));
   if (stale.length > 0) throw new Error(`WIDE_INTEGERS entries match no integer in the schema: ${stale.join(', ')}`);
 }
 

@@ -494,7 +494,7 @@ export interface QgaCommandMap {
    * Power off, halt or reboot the guest.
    *
    * Replies only on failure: the agent sends nothing when the command succeeds, so the call
-   * resolves once the command is accepted, without a reply.
+   * resolves without waiting for a reply that never comes.
    *
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-shutdown | QEMU reference: guest-shutdown}
@@ -527,7 +527,7 @@ export interface QgaCommandMap {
    * Platform: Linux or Windows (`CONFIG_LINUX || CONFIG_WIN32`).
    *
    * Replies only on failure: the agent sends nothing when the command succeeds, so the call
-   * resolves once the command is accepted, without a reply.
+   * resolves without waiting for a reply that never comes.
    *
    * @since QEMU 1.1
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-suspend-disk | QEMU reference: guest-suspend-disk}
@@ -539,7 +539,7 @@ export interface QgaCommandMap {
    * Platform: Linux (`CONFIG_LINUX`).
    *
    * Replies only on failure: the agent sends nothing when the command succeeds, so the call
-   * resolves once the command is accepted, without a reply.
+   * resolves without waiting for a reply that never comes.
    *
    * @since QEMU 1.1
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-suspend-hybrid | QEMU reference: guest-suspend-hybrid}
@@ -551,7 +551,7 @@ export interface QgaCommandMap {
    * Platform: Linux or Windows (`CONFIG_LINUX || CONFIG_WIN32`).
    *
    * Replies only on failure: the agent sends nothing when the command succeeds, so the call
-   * resolves once the command is accepted, without a reply.
+   * resolves without waiting for a reply that never comes.
    *
    * @since QEMU 1.1
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-suspend-ram | QEMU reference: guest-suspend-ram}

@@ -192,7 +192,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-fsfreeze-freeze | QEMU reference: guest-fsfreeze-freeze}
    * @example
    * ```ts
-   * const result = await client.guestFsfreezeFreeze();
+   * const frozen = await client.guestFsfreezeFreeze({ timeout: 60_000 });
    * ```
    */
   guestFsfreezeFreeze(options?: CallOptions): Promise<number>;
@@ -225,7 +225,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-fsfreeze-status | QEMU reference: guest-fsfreeze-status}
    * @example
    * ```ts
-   * const result = await client.guestFsfreezeStatus();
+   * if ((await client.guestFsfreezeStatus()) === 'frozen') await client.guestFsfreezeThaw();
    * ```
    */
   guestFsfreezeStatus(options?: CallOptions): Promise<GuestFsfreezeStatus>;
@@ -241,7 +241,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-fsfreeze-thaw | QEMU reference: guest-fsfreeze-thaw}
    * @example
    * ```ts
-   * const result = await client.guestFsfreezeThaw();
+   * const thawed = await client.guestFsfreezeThaw();
    * ```
    */
   guestFsfreezeThaw(options?: CallOptions): Promise<number>;
@@ -272,7 +272,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-cpustats | QEMU reference: guest-get-cpustats}
    * @example
    * ```ts
-   * const result = await client.guestGetCpustats();
+   * for (const cpu of await client.guestGetCpustats()) if (cpu.type === 'linux') console.log(cpu.cpu, cpu.user);
    * ```
    */
   guestGetCpustats(options?: CallOptions): Promise<GuestCpuStats[]>;
@@ -287,7 +287,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-devices | QEMU reference: guest-get-devices}
    * @example
    * ```ts
-   * const result = await client.guestGetDevices();
+   * const devices = await client.guestGetDevices();
    * ```
    */
   guestGetDevices(options?: CallOptions): Promise<GuestDeviceInfo[]>;
@@ -302,7 +302,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-disks | QEMU reference: guest-get-disks}
    * @example
    * ```ts
-   * const result = await client.guestGetDisks();
+   * const disks = await client.guestGetDisks();
    * ```
    */
   guestGetDisks(options?: CallOptions): Promise<GuestDiskInfo[]>;
@@ -317,7 +317,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-diskstats | QEMU reference: guest-get-diskstats}
    * @example
    * ```ts
-   * const result = await client.guestGetDiskstats();
+   * const stats = await client.guestGetDiskstats();
    * ```
    */
   guestGetDiskstats(options?: CallOptions): Promise<GuestDiskStatsInfo[]>;
@@ -332,7 +332,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-fsinfo | QEMU reference: guest-get-fsinfo}
    * @example
    * ```ts
-   * const result = await client.guestGetFsinfo();
+   * for (const fs of await client.guestGetFsinfo()) console.log(fs.mountpoint, fs['used-bytes']);
    * ```
    */
   guestGetFsinfo(options?: CallOptions): Promise<GuestFilesystemInfo[]>;
@@ -345,7 +345,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-host-name | QEMU reference: guest-get-host-name}
    * @example
    * ```ts
-   * const result = await client.guestGetHostName();
+   * const { 'host-name': hostName } = await client.guestGetHostName();
    * ```
    */
   guestGetHostName(options?: CallOptions): Promise<GuestHostName>;
@@ -362,7 +362,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-load | QEMU reference: guest-get-load}
    * @example
    * ```ts
-   * const result = await client.guestGetLoad();
+   * const { load1m, load5m, load15m } = await client.guestGetLoad();
    * ```
    */
   guestGetLoad(options?: CallOptions): Promise<GuestLoadAverage>;
@@ -377,7 +377,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-memory-block-info | QEMU reference: guest-get-memory-block-info}
    * @example
    * ```ts
-   * const result = await client.guestGetMemoryBlockInfo();
+   * const { size } = await client.guestGetMemoryBlockInfo();
    * ```
    */
   guestGetMemoryBlockInfo(options?: CallOptions): Promise<GuestMemoryBlockInfo>;
@@ -392,7 +392,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-memory-blocks | QEMU reference: guest-get-memory-blocks}
    * @example
    * ```ts
-   * const result = await client.guestGetMemoryBlocks();
+   * const blocks = await client.guestGetMemoryBlocks();
    * ```
    */
   guestGetMemoryBlocks(options?: CallOptions): Promise<GuestMemoryBlock[]>;
@@ -405,7 +405,8 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-osinfo | QEMU reference: guest-get-osinfo}
    * @example
    * ```ts
-   * const result = await client.guestGetOsinfo();
+   * const os = await client.guestGetOsinfo();
+   * console.log(os['pretty-name'] ?? os.name);
    * ```
    */
   guestGetOsinfo(options?: CallOptions): Promise<GuestOSInfo>;
@@ -418,7 +419,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-time | QEMU reference: guest-get-time}
    * @example
    * ```ts
-   * const result = await client.guestGetTime();
+   * const ns = await client.guestGetTime(); // e.g. 1795571060662494000n
    * ```
    */
   guestGetTime(options?: CallOptions): Promise<number | bigint>;
@@ -431,7 +432,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-timezone | QEMU reference: guest-get-timezone}
    * @example
    * ```ts
-   * const result = await client.guestGetTimezone();
+   * const { zone, offset } = await client.guestGetTimezone();
    * ```
    */
   guestGetTimezone(options?: CallOptions): Promise<GuestTimezone>;
@@ -446,7 +447,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-users | QEMU reference: guest-get-users}
    * @example
    * ```ts
-   * const result = await client.guestGetUsers();
+   * const users = await client.guestGetUsers();
    * ```
    */
   guestGetUsers(options?: CallOptions): Promise<GuestUser[]>;
@@ -461,7 +462,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-vcpus | QEMU reference: guest-get-vcpus}
    * @example
    * ```ts
-   * const result = await client.guestGetVcpus();
+   * const online = (await client.guestGetVcpus()).filter((cpu) => cpu.online).length;
    * ```
    */
   guestGetVcpus(options?: CallOptions): Promise<GuestLogicalProcessor[]>;
@@ -474,7 +475,8 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-info | QEMU reference: guest-info}
    * @example
    * ```ts
-   * const result = await client.guestInfo();
+   * const { version, supported_commands } = await client.guestInfo();
+   * const canExec = supported_commands.some((c) => c.name === 'guest-exec' && c.enabled);
    * ```
    */
   guestInfo(options?: CallOptions): Promise<GuestAgentInfo>;
@@ -489,7 +491,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-network-get-interfaces | QEMU reference: guest-network-get-interfaces}
    * @example
    * ```ts
-   * const result = await client.guestNetworkGetInterfaces();
+   * for (const nic of await client.guestNetworkGetInterfaces()) console.log(nic.name, nic['ip-addresses']);
    * ```
    */
   guestNetworkGetInterfaces(options?: CallOptions): Promise<GuestNetworkInterface[]>;
@@ -504,7 +506,7 @@ export interface QgaCommandMethods {
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-network-get-route | QEMU reference: guest-network-get-route}
    * @example
    * ```ts
-   * const result = await client.guestNetworkGetRoute();
+   * const defaults = (await client.guestNetworkGetRoute()).filter((r) => r.destination === '0.0.0.0');
    * ```
    */
   guestNetworkGetRoute(options?: CallOptions): Promise<GuestNetworkRoute[]>;
@@ -589,7 +591,7 @@ export interface QgaCommandMethods {
    * Power off, halt or reboot the guest.
    *
    * Replies only on failure: the agent sends nothing when the command succeeds, so the call
-   * resolves once the command is accepted, without a reply.
+   * resolves without waiting for a reply that never comes.
    *
    * @param args - Argument object; keys are the wire names.
    * @param options - Per-call timeout and abort signal.
@@ -656,7 +658,7 @@ export interface QgaCommandMethods {
    * Platform: Linux or Windows (`CONFIG_LINUX || CONFIG_WIN32`).
    *
    * Replies only on failure: the agent sends nothing when the command succeeds, so the call
-   * resolves once the command is accepted, without a reply.
+   * resolves without waiting for a reply that never comes.
    *
    * @param options - Per-call timeout and abort signal.
    * @since QEMU 1.1
@@ -674,7 +676,7 @@ export interface QgaCommandMethods {
    * Platform: Linux (`CONFIG_LINUX`).
    *
    * Replies only on failure: the agent sends nothing when the command succeeds, so the call
-   * resolves once the command is accepted, without a reply.
+   * resolves without waiting for a reply that never comes.
    *
    * @param options - Per-call timeout and abort signal.
    * @since QEMU 1.1
@@ -692,7 +694,7 @@ export interface QgaCommandMethods {
    * Platform: Linux or Windows (`CONFIG_LINUX || CONFIG_WIN32`).
    *
    * Replies only on failure: the agent sends nothing when the command succeeds, so the call
-   * resolves once the command is accepted, without a reply.
+   * resolves without waiting for a reply that never comes.
    *
    * @param options - Per-call timeout and abort signal.
    * @since QEMU 1.1

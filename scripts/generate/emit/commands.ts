@@ -36,7 +36,7 @@ export function commandShapes(ctx: EmitContext): CommandShape[] {
     if (summaryOf(ctx, def.name) === undefined) {
       throw new Error(`no summary for command ${def.name}: add one to scripts/generate/summaries.ts`);
     }
-    const returns = def.returns === undefined ? 'void' : tsType(def.returns, 'out', `${def.name}#returns`);
+    const returns = def.returns === undefined ? 'void' : tsType(def.returns, 'out', `${def.name}#returns`, ctx.wideIntegers);
     const shape: CommandShape = { merged, method, argsRequired: false, returns };
     if (typeof def.data === 'string') {
       shape.argsType = def.data;

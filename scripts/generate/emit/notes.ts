@@ -15,6 +15,8 @@ export interface EmitContext {
   examples: Readonly<Record<string, string>>;
   /** Named types reached only from arguments (see type-map.ts). */
   inputOnly: ReadonlySet<string>;
+  /** `int` places typed `number | bigint` (policy.ts WIDE_INTEGERS). */
+  wideIntegers: ReadonlySet<string>;
 }
 
 export function summaryOf(ctx: EmitContext, key: string): string | undefined {
@@ -117,7 +119,7 @@ export function commandDocParts(ctx: EmitContext, m: Merged<CommandDef>, method:
   const parts: DocPart[] = [{ text: summaryOf(ctx, name) ?? '' }, { text: platformText(m.def.if) }];
   if (!m.def.successResponse) {
     parts.push({
-      text: 'Replies only on failure: the agent sends nothing when the command succeeds, so the call resolves once the command is accepted, without a reply.',
+      text: 'Replies only on failure: the agent sends nothing when the command succeeds, so the call resolves without waiting for a reply that never comes.',
     });
   }
   if (opts.method) parts.push(...historyParts(m, 'argument'));

@@ -54,7 +54,7 @@ export function memberLines(
   const lines: string[] = [];
   for (const member of members) {
     lines.push(...docBlock(memberDocParts(ctx, owner, member), '  '));
-    const type = tsType(member.type, direction, `${owner.def.name}.${member.name}`);
+    const type = tsType(member.type, direction, `${owner.def.name}.${member.name}`, ctx.wideIntegers);
     // Outgoing optional members may be `undefined` (the encoder drops them); replies
     // simply omit them, so the reply types stay exact.
     const optional = member.optional ? (direction === 'in' ? `?: ${type} | undefined` : `?: ${type}`) : `: ${type}`;
@@ -98,13 +98,13 @@ function emitUnion(ctx: EmitContext, m: Merged<UnionDef>, direction: Direction):
   const baseMembers = typeof def.base === 'string' ? undefined : def.base.filter((b) => b.name !== def.discriminator);
   const tagType = discriminatorType(ctx, def);
   const extra = (baseMembers ?? []).map((b) => {
-    const type = tsType(b.type, direction, `${def.name}.${b.name}`);
+    const type = tsType(b.type, direction, `${def.name}.${b.name}`, ctx.wideIntegers);
     return `${propName(b.name)}${b.optional ? '?' : ''}: ${type}`;
   });
   // Base given as a struct name: its members except the (narrowed) discriminator.
   const named = typeof def.base === 'string' ? `Omit<${def.base}, ${quote(def.discriminator)}> & ` : '';
   const head = (value: string): string => `${named}{ ${[`${tag}: ${value}`, ...extra].join('; ')} }`;
-  const variants = def.branches.map((b) => `${head(quote(b.name))} & ${tsType(b.type, direction, `${def.name}.${b.name}`)}`);
+  const variants = def.branches.map((b) => `${head(quote(b.name))} & ${tsType(b.type, direction, `${def.name}.${b.name}`, ctx.wideIntegers)}`);
   const covered = def.branches.map((b) => quote(b.name));
   const rest = enumValues(ctx, tagType);
   if (rest === undefined || rest.length > covered.length) {
@@ -145,7 +145,7 @@ function emitAlternate(ctx: EmitContext, m: Merged<AlternateDef>, direction: Dir
     const sinceText = since === undefined ? '' : ` Since QEMU ${since.version}.`;
     return `\`${b.name}\` (\`${b.type.array ? `[${b.type.name}]` : b.type.name}\`): ${text}${sinceText}`.trimEnd();
   });
-  const types = def.branches.flatMap((b) => tsType(b.type, direction, `${def.name}.${b.name}`).split(' | '));
+  const types = def.branches.flatMap((b) => tsType(b.type, direction, `${def.name}.${b.name}`, ctx.wideIntegers).split(' | '));
   const doc = docBlock(typeDocParts(ctx, m, [{ text: 'The JSON type of the value picks the branch:' }, { list: branches }]));
   return [...doc, ...unionLines(`export type ${def.name} = `, [...new Set(types)])];
 }
