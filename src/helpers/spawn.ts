@@ -1,0 +1,152 @@
+/**
+ * `spawn`: start a guest process and get a {@link GuestProcess} handle for it. Also the
+ * start and wait halves that `exec` / `execAndWait` are made of.
+ * @module
+ */
+import type { CallOptions } from '../client/call-options.js';
+import type { QgaClient } from '../client/qga-client.js';
+import { QgaExecError } from '../errors.js';
+import type { GuestExecStatus, GuestExecStatusArgs } from '../generated/index.js';
+import { resolveCapture, type CapturePlan } from './exec-capture.js';
+import { decodeExited, failed } from './exec-decode.js';
+import { killRequest, killSignal } from './exec-kill.js';
+import { planFromArgv, planWaitOnly, DEFAULT_POLL_INITIAL, DEFAULT_POLL_MAX, type StartPlan, type WaitPlan } from './exec-options.js';
+import { Abandonment, pollUntilExit, systemExecTimers, type ExecTimers, type Pollable } from './exec-poll.js';
+import type { ExecEncoding, ExecResult, ExecWaitOptions, GuestProcess, SpawnOptions } from './exec-types.js';
+
+/** How long a background reap after `killOnAbandon` keeps polling, in ms. */
+const REAP_TIMEOUT = 10_000;
+
+interface HandleInit {
+  pid: number;
+  path: string;
+  encoding: ExecEncoding;
+  capture: CapturePlan;
+  callOptions: CallOptions;
+  timers: ExecTimers;
+}
+
+/** The {@link GuestProcess} implementation; it keeps the result once the agent reported the exit. */
+export class GuestProcessHandle<Output extends string | Buffer> implements GuestProcess<Output>, Pollable<Output> {
+  readonly pid: number;
+  readonly path: string;
+  readonly #client: QgaClient;
+  readonly #init: HandleInit;
+  readonly #statusArgs: GuestExecStatusArgs;
+  #result: ExecResult<Output> | undefined;
+  #inflight: Promise<ExecResult<Output> | undefined> | undefined;
+
+  constructor(client: QgaClient, init: HandleInit) {
+    this.#client = client;
+    this.#init = init;
+    this.pid = init.pid;
+    this.path = init.path;
+    this.#statusArgs = { pid: init.pid };
+  }
+
+  get result(): ExecResult<Output> | undefined {
+    return this.#result;
+  }
+
+  /**
+   * One status poll. Concurrent callers share the call on the wire: two status calls for
+   * one pid could otherwise both be sent, and the second would hit a process the agent
+   * already forgot (`Invalid parameter 'pid'` / `PID ld does not exist`).
+   */
+  poll(): Promise<ExecResult<Output> | undefined> {
+    if (this.#result) return Promise.resolve(this.#result);
+    this.#inflight ??= this.#client.call('guest-exec-status', this.#statusArgs, this.#init.callOptions).then(this.#onReply, this.#onFail);
+    return this.#inflight;
+  }
+
+  status(): Promise<ExecResult<Output> | undefined> {
+    return this.poll();
+  }
+
+  async wait(options?: ExecWaitOptions): Promise<ExecResult<Output>> {
+    const plan = planWaitOnly('wait', options);
+    return waitForExit(this, plan, new Abandonment(plan, this, this.#init.timers), this.#init.timers);
+  }
+
+  async kill(signal: string | number = 'KILL'): Promise<boolean> {
+    const name = killSignal('kill', signal);
+    // Once the agent reported the exit, the pid is free and may belong to another process.
+    if (this.#result) return false;
+    const plan: StartPlan = { request: killRequest(this.pid, name), capture: false, encoding: 'utf8', pollTimeout: this.#init.callOptions.timeout };
+    const killer = await startProcess<string>(this.#client, plan, undefined, this.#init.timers);
+    const timeout = this.#init.callOptions.timeout ?? this.#client.defaultTimeout;
+    const wait: WaitPlan = { timeout, signal: undefined, check: false, initial: DEFAULT_POLL_INITIAL, max: DEFAULT_POLL_MAX, killOnAbandon: false };
+    const outcome = await waitForExit(killer, wait, new Abandonment(wait, killer, this.#init.timers), this.#init.timers);
+    return outcome.exitCode === 0;
+  }
+
+  /**
+   * `killOnAbandon`: SIGKILL, then reap in the background, which frees the agent's entry
+   * and leaves the result on this handle. Best effort: failures are swallowed.
+   */
+  async killAbandoned(): Promise<void> {
+    const sent = await this.kill('KILL').catch(() => false);
+    if (sent) this.wait({ timeout: REAP_TIMEOUT }).catch(() => undefined);
+  }
+
+  readonly #onReply = (status: GuestExecStatus): ExecResult<Output> | undefined => {
+    this.#inflight = undefined;
+    if (!status.exited) return undefined;
+    this.#result ??= decodeExited<Output>(this.pid, status, this.#init.encoding, this.#init.capture);
+    return this.#result;
+  };
+
+  readonly #onFail = (error: unknown): never => {
+    this.#inflight = undefined;
+    throw error;
+  };
+}
+
+/**
+ * Settles the capture mode, then sends `guest-exec`. The `guest-exec` call gets neither the
+ * run's deadline nor its signal: once it is written the process exists, and only its reply
+ * names the pid (needed to reap or kill it). `guard` is checked just before sending.
+ */
+export async function startProcess<Output extends string | Buffer>(
+  client: QgaClient,
+  plan: StartPlan,
+  guard: Abandonment | undefined,
+  timers: ExecTimers,
+): Promise<GuestProcessHandle<Output>> {
+  const callOptions: CallOptions = plan.pollTimeout === undefined ? {} : { timeout: plan.pollTimeout };
+  const capture = await resolveCapture(client, plan.capture, callOptions);
+  if (guard?.abandoned) throw guard.reason;
+  const { pid } = await client.call('guest-exec', { ...plan.request, 'capture-output': capture.wire }, callOptions);
+  return new GuestProcessHandle<Output>(client, { pid, path: plan.request.path, encoding: plan.encoding, capture, callOptions, timers });
+}
+
+/** Polls `process` to its exit under `guard`; applies `check` and `killOnAbandon`. Disposes `guard`. */
+export async function waitForExit<Output extends string | Buffer>(
+  process: GuestProcessHandle<Output>,
+  plan: WaitPlan,
+  guard: Abandonment,
+  timers: ExecTimers,
+): Promise<ExecResult<Output>> {
+  try {
+    const result = await pollUntilExit(process, plan, guard, timers);
+    if (plan.check && failed(result)) throw new QgaExecError(process.path, result);
+    return result;
+  } catch (error) {
+    if (plan.killOnAbandon && guard.abandoned && process.result === undefined) await process.killAbandoned();
+    throw error;
+  } finally {
+    guard.dispose();
+  }
+}
+
+/**
+ * Start `argv` in the guest and return a handle at once (no waiting). See
+ * {@link GuestProcess}; {@link SpawnOptions} for stdin, environment, capture and encoding.
+ */
+export function spawn(client: QgaClient, argv: readonly string[], options: SpawnOptions<'buffer'> & { encoding: 'buffer' }): Promise<GuestProcess<Buffer>>;
+export function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions<'utf8'>): Promise<GuestProcess<string>>;
+export function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions): Promise<GuestProcess<string> | GuestProcess<Buffer>>;
+export async function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions): Promise<GuestProcess<string> | GuestProcess<Buffer>> {
+  const plan = planFromArgv('spawn', argv, options);
+  return startProcess<string>(client, plan, undefined, systemExecTimers);
+}
