@@ -1,0 +1,328 @@
+/**
+ * End-to-end against a real booted guest: QEMU, virtio-serial, qemu-ga 7.2 inside.
+ *
+ * One guest serves the whole file and the tests run in order: the first connects while the
+ * guest is still booting, the last shuts it down.
+ */
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { QgaCommandError, QgaConnectionError, QgaTimeoutError, type QgaClient, type ResyncInfo } from '../../src/index.js';
+import { GUEST, connectGuest, connectObserved, recordTiming, since, timingSummary, vm } from './guest.js';
+import { exec, helperSources, readFile, shutdown, withFrozenFilesystems, writeFile } from './helpers-shim.js';
+
+const MiB = 1024 * 1024;
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/** The last lines of the guest console, for failure messages. */
+function consoleTail(lines = 20): string {
+  try {
+    return readFileSync(vm.serial, 'utf8').replace(/\r/g, '').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no guest console log)';
+  }
+}
+
+/** Running and not a zombie (QEMU daemonizes; its exit is what matters, not its reaping). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** A file of `size` random bytes in the guest, made by the guest itself. */
+async function makeGuestFile(client: QgaClient, path: string, size: number): Promise<void> {
+  const res = await exec(client, ['dd', 'if=/dev/urandom', `of=${path}`, `bs=${MiB}`, `count=${size / MiB}`]);
+  expect(res.exitCode, res.stderr).toBe(0);
+}
+
+describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
+  const clients: QgaClient[] = [];
+  const track = (client: QgaClient): QgaClient => {
+    clients.push(client);
+    return client;
+  };
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+
+  afterAll(() => {
+    console.log(timingSummary());
+  });
+
+  it('connects while the guest is still booting: waitForAgent resolves once the agent answers', async () => {
+    const startedAfter = Date.now() - vm.startedAt;
+    const t0 = performance.now();
+    const observed = await connectObserved({ waitForAgent: 120_000 }).catch((error: unknown) => {
+      throw new Error(`the guest agent never answered; guest console:\n${consoleTail()}`, { cause: error });
+    });
+    const client = track(observed.client);
+    const waited = since(t0);
+    const bootMs = Date.now() - vm.startedAt;
+    await client.ping();
+
+    expect(observed.connect.attempts).toBeGreaterThanOrEqual(1);
+    expect(observed.connect.duration).toBeGreaterThan(0);
+    expect(observed.connect.duration).toBeLessThanOrEqual(waited + 1);
+    // Run first, this test starts long before qemu-ga is up (3–5 s under TCG): the connect
+    // really waited for the agent rather than finding it ready.
+    if (vm.accel === 'tcg' && startedAfter < 1_000) expect(observed.connect.duration).toBeGreaterThan(1_000);
+
+    const resync = observed.resyncs.at(-1);
+    recordTiming('boot: QEMU start → agent answered', bootMs, `start-vm ${vm.startMs} ms; connect began ${startedAfter} ms after QEMU start`);
+    recordTiming(
+      'connect with waitForAgent (connect event)',
+      Math.round(observed.connect.duration),
+      `${observed.connect.attempts} channel opening(s); connect resync discarded ${resync?.bytes ?? 0} bytes / ${resync?.messages ?? 0} messages`,
+    );
+    console.log(`[e2e-vm] helpers: ${helperSources(client)}`);
+  });
+
+  it("exec(['uname', '-r']) returns the guest's kernel, not the host's", async () => {
+    const client = track(await connectGuest());
+    const t0 = performance.now();
+    const res = await exec(client, ['uname', '-r']);
+    recordTiming("exec(['uname', '-r'])", since(t0));
+    expect(res.exitCode).toBe(0);
+    expect(res.signal).toBeNull();
+    const guestKernel = res.stdout.trim();
+    expect(guestKernel).toMatch(GUEST.kernelRelease);
+    expect(guestKernel).not.toBe(release());
+    expect(res.stderr).toBe('');
+  });
+
+  it('exec with stdin: 256 KiB of binary input comes back byte for byte', async () => {
+    const client = track(await connectGuest());
+    const input = randomBytes(256 * 1024);
+    const t0 = performance.now();
+    const res = await exec(client, ['cat'], { input, encoding: 'buffer' });
+    recordTiming('exec cat with 256 KiB stdin', since(t0));
+    expect(res.exitCode).toBe(0);
+    expect(res.stdout.length).toBe(input.length);
+    expect(sha256(res.stdout)).toBe(sha256(input));
+
+    const text = await exec(client, ['sh', '-c', 'tr a-z A-Z; echo done >&2'], { input: 'hello guest\n' });
+    expect(text.stdout).toBe('HELLO GUEST\n');
+    expect(text.stderr).toBe('done\n');
+  });
+
+  it('a 32 MiB file survives the round trip to the data disk: same sha256 on host, in the guest and back', async () => {
+    const client = track(await connectGuest());
+    const path = `${GUEST.dataMount}/e2e-32m.bin`;
+    const data = randomBytes(32 * MiB);
+    const hash = sha256(data);
+    try {
+      let t0 = performance.now();
+      await writeFile(client, path, data);
+      const writeMs = since(t0);
+
+      const inGuest = await exec(client, ['sha256sum', path]);
+      expect(inGuest.exitCode, inGuest.stderr).toBe(0);
+      expect(inGuest.stdout.split(/\s+/)[0]).toBe(hash);
+
+      t0 = performance.now();
+      const back = await readFile(client, path);
+      const readMs = since(t0);
+      expect(back.length).toBe(data.length);
+      expect(sha256(back)).toBe(hash);
+
+      const rate = (ms: number): string => `${(32 / (ms / 1000)).toFixed(1)} MiB/s`;
+      recordTiming('writeFile 32 MiB', writeMs, rate(writeMs));
+      recordTiming('readFile 32 MiB', readMs, rate(readMs));
+    } finally {
+      await exec(client, ['rm', '-f', path]);
+    }
+  });
+
+  it('osinfo, host name and network interfaces come through the generated methods', async () => {
+    const client = track(await connectGuest());
+    const t0 = performance.now();
+    const os = await client.guestGetOsinfo();
+    const { 'host-name': hostName } = await client.guestGetHostName();
+    const nics = await client.guestNetworkGetInterfaces();
+    recordTiming('osinfo + host name + interfaces', since(t0));
+
+    expect(os.id).toBe(GUEST.osId);
+    expect(os['kernel-release']).toMatch(GUEST.kernelRelease);
+    expect(os.machine).toBe('x86_64');
+    expect(hostName).toBe(GUEST.hostName);
+    const eth0 = nics.find((n) => n.name === 'eth0');
+    expect(eth0, JSON.stringify(nics)).toBeDefined();
+    expect(eth0?.['hardware-address']).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+    expect(eth0?.['ip-addresses']).toContainEqual(expect.objectContaining({ 'ip-address': '10.0.2.15', 'ip-address-type': 'ipv4', prefix: 24 }));
+    expect(nics.map((n) => n.name)).toContain('lo');
+  });
+
+  it('a stale reply left by a dropped client is discarded by the next client, whose first call gets its own answer', async () => {
+    const setup = await connectGuest();
+    const path = '/tmp/e2e-stale.bin';
+    await makeGuestFile(setup, path, 16 * MiB);
+    await setup.close();
+
+    // Client A asks for 16 MiB in one read (~2 s for the TCG guest to produce, 22 MB of
+    // base64) and goes away before the reply. Over virtio-serial QEMU keeps that reply in
+    // the port for whoever connects next.
+    const a = track(await connectGuest());
+    const handle = await a.call('guest-file-open', { path, mode: 'r' });
+    const t0 = performance.now();
+    const pending = a.call('guest-file-read', { handle, count: 16 * MiB }, { timeout: 120_000 }).catch((e: unknown) => e);
+    await sleep(300);
+    await a.close();
+    expect(await pending).toBeInstanceOf(QgaConnectionError);
+
+    // Client B: one connect attempt, long enough to swallow the whole stale reply.
+    const b = await connectObserved({ waitForAgent: 0, connectTimeout: 120_000 });
+    track(b.client);
+    const connectMs = since(t0);
+    const id = randomInt(1, 2 ** 47);
+    await expect(b.client.call('guest-sync', { id })).resolves.toBe(id);
+    await expect(b.client.guestGetHostName()).resolves.toEqual({ 'host-name': GUEST.hostName });
+
+    const resync = b.resyncs.at(-1);
+    expect(b.resyncs).toHaveLength(1);
+    expect(resync?.reason).toBe('connect');
+    // The whole read reply ({"return": {"count": 16777216, "buf-b64": "..."}}): 22 MB.
+    expect(resync?.bytes).toBeGreaterThan((16 * MiB * 4) / 3);
+    expect(resync?.messages).toBeGreaterThanOrEqual(1);
+    recordTiming(
+      'stale reply across reconnect',
+      connectMs,
+      `B's connect resync discarded ${resync?.bytes ?? 0} bytes / ${resync?.messages ?? 0} messages in ${Math.round(resync?.duration ?? 0)} ms`,
+    );
+
+    // A's read ran to the end in the guest and its handle is still open there: B closes it.
+    await b.client.call('guest-file-close', { handle });
+    await exec(b.client, ['rm', '-f', path]);
+  });
+
+  it('withFrozenFilesystems on /mnt/data: other commands fail fast with the frozen-state error, a throwing fn still thaws', async () => {
+    const client = track(await connectGuest());
+    try {
+      let refusedMs = -1;
+      const t0 = performance.now();
+      const outcome = await withFrozenFilesystems(client, [GUEST.dataMount], async () => {
+        expect(await client.call('guest-fsfreeze-status')).toBe('frozen');
+        const t1 = performance.now();
+        const error = await client.guestGetOsinfo().catch((e: unknown) => e);
+        refusedMs = since(t1);
+        expect(error).toBeInstanceOf(QgaCommandError);
+        expect((error as QgaCommandError).errorClass).toBe('CommandNotFound');
+        // qemu-ga 7.2–9.0: "... has been disabled: the agent is in frozen state"; 9.1+: "... not allowed".
+        expect((error as QgaCommandError).desc).toMatch(/guest-get-osinfo has been disabled: the (agent is in frozen state|command is not allowed)/);
+        await expect(client.ping()).resolves.toBeUndefined();
+        return 'inside';
+      });
+      const frozenMs = since(t0);
+      expect(refusedMs).toBeGreaterThanOrEqual(0);
+      expect(refusedMs).toBeLessThan(2_000);
+      expect(await client.call('guest-fsfreeze-status')).toBe('thawed');
+      recordTiming('withFrozenFilesystems (freeze, fn, thaw)', frozenMs, `refused call answered in ${refusedMs} ms; result ${JSON.stringify(outcome)}`);
+
+      const boom = new Error('boom inside the freeze');
+      await expect(
+        withFrozenFilesystems(client, [GUEST.dataMount], async () => {
+          expect(await client.call('guest-fsfreeze-status')).toBe('frozen');
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(await client.call('guest-fsfreeze-status')).toBe('thawed');
+
+      // Thawed for real, not just the agent's flag: a guest write to the disk completes.
+      const write = await exec(client, ['sh', '-c', `echo thawed > ${GUEST.dataMount}/after-freeze && sync && cat ${GUEST.dataMount}/after-freeze`], { timeout: 20_000 });
+      expect(write.stdout).toBe('thawed\n');
+    } finally {
+      // Never leave the guest frozen for the tests after this one.
+      if (!client.closed && (await client.call('guest-fsfreeze-status').catch(() => 'unknown')) !== 'thawed') {
+        await client.call('guest-fsfreeze-thaw').catch(() => undefined);
+      }
+    }
+  });
+
+  it('timeouts and aborts against the slow guest leave the client usable, late replies never reach later calls', async () => {
+    const client = track(await connectGuest());
+    const resyncs: ResyncInfo[] = [];
+    client.on('resync', (info) => resyncs.push(info));
+    const path = '/tmp/e2e-slow.bin';
+    await makeGuestFile(client, path, 16 * MiB);
+    const handle = await client.call('guest-file-open', { path, mode: 'r' });
+    try {
+      // A 16 MiB read takes the guest seconds: a 200 ms timeout expires first.
+      let t0 = performance.now();
+      const timedOut = await client.call('guest-file-read', { handle, count: 16 * MiB }, { timeout: 200 }).catch((e: unknown) => e);
+      const timeoutMs = since(t0);
+      expect(timedOut).toBeInstanceOf(QgaTimeoutError);
+      expect(timeoutMs).toBeLessThan(1_500);
+      t0 = performance.now();
+      await expect(client.guestGetHostName()).resolves.toEqual({ 'host-name': GUEST.hostName });
+      const afterTimeoutMs = since(t0);
+      expect(resyncs.at(-1)?.reason).toBe('timeout');
+      expect(resyncs.at(-1)?.bytes).toBeGreaterThan((16 * MiB * 4) / 3);
+
+      // The same with an abort.
+      await client.call('guest-file-seek', { handle, offset: 0, whence: 'set' });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 200);
+      t0 = performance.now();
+      const aborted = await client.call('guest-file-read', { handle, count: 16 * MiB }, { signal: controller.signal }).catch((e: unknown) => e);
+      const abortMs = since(t0);
+      expect(aborted).toBe(controller.signal.reason);
+      expect((aborted as Error).name).toBe('AbortError');
+      expect(abortMs).toBeLessThan(1_500);
+      const id = randomInt(1, 2 ** 47);
+      t0 = performance.now();
+      await expect(client.call('guest-sync', { id })).resolves.toBe(id);
+      const afterAbortMs = since(t0);
+      expect(resyncs.at(-1)?.reason).toBe('abort');
+      expect(resyncs.at(-1)?.bytes).toBeGreaterThan((16 * MiB * 4) / 3);
+
+      // A process that outlives its exec timeout.
+      t0 = performance.now();
+      const slowExec = await exec(client, ['sleep', '5'], { timeout: 300 }).catch((e: unknown) => e);
+      const execTimeoutMs = since(t0);
+      expect(slowExec).toBeInstanceOf(QgaTimeoutError);
+      expect(execTimeoutMs).toBeLessThan(2_000);
+      await expect(client.ping()).resolves.toBeUndefined();
+      expect(client.closed).toBe(false);
+
+      recordTiming('call timeout (200 ms) on a 16 MiB read', timeoutMs, `next call answered after ${afterTimeoutMs} ms (late reply discarded)`);
+      recordTiming('call abort (200 ms) on a 16 MiB read', abortMs, `next call answered after ${afterAbortMs} ms (late reply discarded)`);
+      recordTiming("exec(['sleep', '5']) timeout 300 ms", execTimeoutMs);
+    } finally {
+      await client.call('guest-file-close', { handle });
+      await exec(client, ['rm', '-f', path]);
+    }
+  });
+
+  // Keep this test last: the guest is gone afterwards.
+  it('shutdown() resolves, QEMU exits by itself, and the client reports the channel closed', async () => {
+    const client = track(await connectGuest());
+    const closed = new Promise<Error | undefined>((resolve) => client.once('close', resolve));
+    expect(isRunning(vm.pid)).toBe(true);
+
+    const t0 = performance.now();
+    await shutdown(client);
+    const resolvedMs = since(t0);
+
+    const deadline = performance.now() + 60_000;
+    while (isRunning(vm.pid) && performance.now() < deadline) await sleep(50);
+    const exitMs = since(t0);
+    expect(isRunning(vm.pid), 'QEMU is still running 60 s after guest-shutdown').toBe(false);
+
+    const lost = await Promise.race([closed, sleep(10_000).then(() => 'no close event' as const)]);
+    expect(lost).toBeInstanceOf(QgaConnectionError);
+    expect(client.closed).toBe(true);
+    const next = await client.ping().catch((e: unknown) => e);
+    expect(next).toBeInstanceOf(QgaConnectionError);
+    expect((next as QgaConnectionError).code).toBe('QGA_CONNECTION');
+
+    recordTiming('shutdown() resolved', resolvedMs);
+    recordTiming('shutdown → QEMU exited', exitMs);
+  });
+});

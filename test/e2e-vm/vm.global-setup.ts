@@ -1,0 +1,133 @@
+/**
+ * Boots ONE real guest (../shared/qga/vm/start-vm) for the e2e-vm project and provides its
+ * agent socket to the tests; stops it in teardown.
+ *
+ * The guest is started with `--no-wait`: start-vm returns as soon as QEMU runs, and the
+ * first test connects with `waitForAgent` while the guest is still booting. That is the
+ * "connect during boot" scenario, and it saves booting a second VM for it (boot is 3–5 s
+ * under TCG, and only one VM at a time is wanted on a 2-core machine).
+ *
+ * start-vm builds the guest into its cache on first use (Debian packages via apt-get
+ * download). When the guest cannot be built or started, a run with CI set fails; a local
+ * run skips the suite with a loud notice.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Host side of the guest agent's virtio-serial port; '' when the suite is skipped. */
+    QGA_VM_SOCKET: string;
+    /** QEMU's pid (0 when skipped). */
+    QGA_VM_PID: number;
+    /** start-vm's run dir (sockets, console log). */
+    QGA_VM_DIR: string;
+    /** QEMU monitor socket. */
+    QGA_VM_QMP: string;
+    /** The guest console log. */
+    QGA_VM_SERIAL: string;
+    /** `kvm` or `tcg`. */
+    QGA_VM_ACCEL: string;
+    /** Epoch ms when start-vm returned: QEMU had just started, the guest was booting. */
+    QGA_VM_STARTED_AT: number;
+    /**
+     * ms from QEMU start to the first agent answer as start-vm measured it; 0 here because
+     * the guest boots with --no-wait (the first test measures the boot instead).
+     */
+    QGA_VM_BOOT_MS: number;
+    /** ms start-vm itself took (guest build included on a fresh cache). */
+    QGA_VM_START_MS: number;
+  }
+}
+
+const repoRoot = resolve(import.meta.dirname, '..', '..');
+export const VM_TOOLS = resolve(repoRoot, '..', 'shared', 'qga', 'vm');
+
+const isCi = (): boolean => {
+  const ci = process.env['CI'];
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
+};
+
+function provideSkipped(project: TestProject): void {
+  project.provide('QGA_VM_SOCKET', '');
+  project.provide('QGA_VM_PID', 0);
+  project.provide('QGA_VM_DIR', '');
+  project.provide('QGA_VM_QMP', '');
+  project.provide('QGA_VM_SERIAL', '');
+  project.provide('QGA_VM_ACCEL', '');
+  project.provide('QGA_VM_STARTED_AT', 0);
+  project.provide('QGA_VM_BOOT_MS', 0);
+  project.provide('QGA_VM_START_MS', 0);
+}
+
+function stopVm(args: string[]): void {
+  const stop = resolve(VM_TOOLS, 'stop-vm');
+  const result = spawnSync(stop, args, { stdio: ['ignore', 'inherit', 'inherit'], timeout: 60_000 });
+  if (result.status !== 0) console.warn(`[e2e-vm] stop-vm ${args.join(' ')} exited with ${String(result.status ?? result.signal)}`);
+}
+
+export default function setup(project: TestProject): (() => void) | undefined {
+  const start = resolve(VM_TOOLS, 'start-vm');
+  const started = performance.now();
+  let failure: string | undefined;
+  let stdout = '';
+  let startedAt = 0;
+  if (!existsSync(start)) {
+    failure = `${start} not found`;
+  } else {
+    // stderr is inherited: build progress and boot errors (with the guest console tail) show in CI output.
+    const result = spawnSync(start, ['--no-wait'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
+    startedAt = Date.now();
+    stdout = result.stdout ?? '';
+    if (result.error) failure = `start-vm failed: ${result.error.message}`;
+    else if (result.status === 3) failure = 'start-vm: host packages are missing (run ../shared/qga/vm/install-deps as root)';
+    else if (result.status !== 0) failure = `start-vm exited with ${String(result.status ?? result.signal)}`;
+  }
+  const startMs = Math.round(performance.now() - started);
+
+  const env = Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  ) as Record<string, string | undefined>;
+  const pid = Number(env['QGA_VM_PID'] ?? '');
+  if (failure === undefined && (!env['QGA_VM_SOCKET'] || !Number.isInteger(pid) || pid <= 0)) {
+    failure = `start-vm printed no socket or pid:\n${stdout}`;
+  }
+
+  if (failure !== undefined) {
+    if (Number.isInteger(pid) && pid > 0) stopVm([String(pid)]);
+    if (isCi()) throw new Error(`[e2e-vm] cannot boot the test guest: ${failure}`);
+    console.warn(
+      `\n${'*'.repeat(100)}\n*** [e2e-vm] the test guest cannot be booted: ${failure}\n` +
+        '*** The real-guest end-to-end suite is SKIPPED. Install the host packages with\n' +
+        `***   ${resolve(VM_TOOLS, 'install-deps')}   (root, Debian 12)\n` +
+        `*** With CI set this is a failure, not a skip.\n${'*'.repeat(100)}\n`,
+    );
+    provideSkipped(project);
+    return undefined;
+  }
+
+  console.log(`[e2e-vm] QEMU started (${env['QGA_VM_ACCEL'] ?? '?'}, pid ${pid}) in ${startMs} ms; the guest is booting`);
+  project.provide('QGA_VM_SOCKET', env['QGA_VM_SOCKET'] ?? '');
+  project.provide('QGA_VM_PID', pid);
+  project.provide('QGA_VM_DIR', env['QGA_VM_DIR'] ?? '');
+  project.provide('QGA_VM_QMP', env['QGA_VM_QMP'] ?? '');
+  project.provide('QGA_VM_SERIAL', env['QGA_VM_SERIAL'] ?? '');
+  project.provide('QGA_VM_ACCEL', env['QGA_VM_ACCEL'] ?? '');
+  project.provide('QGA_VM_STARTED_AT', startedAt);
+  project.provide('QGA_VM_BOOT_MS', Number(env['QGA_VM_BOOT_MS'] || 0));
+  project.provide('QGA_VM_START_MS', startMs);
+
+  return () => {
+    // The last test shuts the guest down; stop-vm also cleans up a VM that exited by itself.
+    stopVm([String(pid)]);
+    // Safety net for a VM left behind by a killed run. `--all` stops every VM start-vm
+    // started on the machine, so only where the machine is ours alone (CI).
+    if (isCi()) stopVm(['--all']);
+  };
+}
