@@ -1,0 +1,172 @@
+/**
+ * One open guest file, and the wrapper that always closes it.
+ *
+ * The agent's file handles are not tied to a connection: nothing closes them when a client
+ * goes away, only `guest-file-close` or the agent's exit (AGENT-BEHAVIOUR §6). So every
+ * helper that opens one closes it on every path, with a fresh call that does not carry the
+ * caller's (possibly aborted) signal. After a timeout or an abort the client resynchronises
+ * before that close goes out, so the close is never confused with a late reply.
+ * @module
+ */
+import { debuglog } from 'node:util';
+import type { QgaClient } from '../client/qga-client.js';
+import { QgaCommandError, QgaProtocolError } from '../errors.js';
+import type { GuestFileMode } from './file-options.js';
+
+const debug = debuglog('qga:files');
+
+/** Per-call options of a {@link GuestFile}. */
+export interface GuestFileCallOptions {
+  /** ms per agent call; defaults to the client's timeout. */
+  timeout?: number | undefined;
+  /** Aborts the call (not the close, which always goes out). */
+  signal?: AbortSignal | undefined;
+}
+
+/** A chunk read from a guest file. */
+export interface GuestFileChunk {
+  data: Buffer;
+  /** No more data: the agent reported end of file, or returned nothing. */
+  eof: boolean;
+}
+
+/**
+ * An open guest file handle. Internal to the helpers: callers get the always-closing
+ * forms (`readFile`, streams, …).
+ */
+export class GuestFile {
+  readonly handle: number;
+  readonly path: string;
+  readonly #client: QgaClient;
+  readonly #timeout: number | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(client: QgaClient, handle: number, path: string, timeout: number | undefined) {
+    this.#client = client;
+    this.handle = handle;
+    this.path = path;
+    this.#timeout = timeout;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Read up to `count` bytes. */
+  async read(count: number, signal?: AbortSignal): Promise<GuestFileChunk> {
+    const reply = await this.#client.call('guest-file-read', { handle: this.handle, count }, this.#options(signal));
+    const data = Buffer.from(reply['buf-b64'], 'base64');
+    // POSIX reports feof() after a short read, Windows only after an empty one: stop on
+    // either (AGENT-BEHAVIOUR §6).
+    return { data, eof: reply.eof || data.length === 0 };
+  }
+
+  /** Write all of `data` (one call unless the agent takes less than offered). */
+  async write(data: Uint8Array, signal?: AbortSignal): Promise<void> {
+    let offset = 0;
+    while (offset < data.length) {
+      const piece = Buffer.from(data.buffer, data.byteOffset + offset, data.length - offset);
+      const reply = await this.#client.call('guest-file-write', { handle: this.handle, 'buf-b64': piece.toString('base64') }, this.#options(signal));
+      if (!(reply.count > 0)) {
+        throw new QgaProtocolError(`guest-file-write: the agent wrote ${String(reply.count)} of ${piece.length} bytes to ${this.path}`);
+      }
+      offset += reply.count;
+    }
+  }
+
+  /**
+   * Size of the file from a seek to its end, then back to the start. `undefined` when the
+   * file cannot seek (a pipe) or reports 0 (`/proc` files, character devices): a size the
+   * data may not match is worse than none.
+   */
+  async size(signal?: AbortSignal): Promise<number | undefined> {
+    let end: number | bigint;
+    try {
+      end = (await this.#client.call('guest-file-seek', { handle: this.handle, offset: 0, whence: 'end' }, this.#options(signal))).position;
+    } catch (error) {
+      // An error reply (e.g. `Illegal seek` on a pipe): no size, the read goes on.
+      if (error instanceof QgaCommandError) return undefined;
+      throw error;
+    }
+    await this.#client.call('guest-file-seek', { handle: this.handle, offset: 0, whence: 'set' }, this.#options(signal));
+    const size = Number(end);
+    return size > 0 && Number.isSafeInteger(size) ? size : undefined;
+  }
+
+  /**
+   * Close the handle. Idempotent; never takes the caller's signal, so it also goes out
+   * after an abort. Rejects when the agent refuses (a failed flush of written data).
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#client.call('guest-file-close', { handle: this.handle }, this.#options(undefined));
+    return this.#closing;
+  }
+
+  /**
+   * Close after another failure: that failure is what the caller sees, so a close error
+   * is only logged. A lost channel cannot carry the close; the agent keeps the handle
+   * until it exits, and nothing on this side can change that.
+   */
+  async closeAfterFailure(): Promise<void> {
+    try {
+      await this.close();
+    } catch (error) {
+      if (debug.enabled) debug('closing handle %d (%s) after a failure failed too: %s', this.handle, this.path, String(error));
+    }
+  }
+
+  #options(signal: AbortSignal | undefined): { timeout?: number; signal?: AbortSignal } {
+    return { ...(this.#timeout === undefined ? {} : { timeout: this.#timeout }), ...(signal === undefined ? {} : { signal }) };
+  }
+}
+
+/**
+ * Open a guest file. The open itself is not aborted by `signal`: a handle the agent
+ * opened after the caller gave up would be known to nobody and never closed. Instead the
+ * open completes (it is quick, and bounded by `timeout`), the handle is closed, and the
+ * call rejects with `signal.reason`.
+ *
+ * A *timed-out* open cannot be cleaned up: its handle number arrives, if ever, in a reply
+ * that is discarded by the resynchronisation.
+ */
+export async function openGuestFile(client: QgaClient, path: string, mode: GuestFileMode, options: GuestFileCallOptions = {}): Promise<GuestFile> {
+  const { timeout, signal } = options;
+  signal?.throwIfAborted();
+  const handle = await client.call('guest-file-open', { path, mode }, timeout === undefined ? {} : { timeout });
+  const file = new GuestFile(client, handle, path, timeout);
+  if (signal?.aborted) {
+    await file.closeAfterFailure();
+    throw signal.reason;
+  }
+  return file;
+}
+
+/**
+ * Open `path`, run `fn` with the open file, and close it on every path. The promise
+ * settles only after the close was answered (or could not be sent), so when it rejects,
+ * the handle is already gone. If `fn` succeeds but the close fails, the close error is
+ * thrown: for a written file that is a failed flush, and the data may not be on disk.
+ *
+ * @example
+ * ```ts
+ * const first = await withGuestFile(client, '/etc/os-release', 'r', {}, async (file) => (await file.read(64)).data);
+ * ```
+ */
+export async function withGuestFile<T>(
+  client: QgaClient,
+  path: string,
+  mode: GuestFileMode,
+  options: GuestFileCallOptions,
+  fn: (file: GuestFile) => Promise<T>,
+): Promise<T> {
+  const file = await openGuestFile(client, path, mode, options);
+  let result: T;
+  try {
+    result = await fn(file);
+  } catch (error) {
+    await file.closeAfterFailure();
+    throw error;
+  }
+  await file.close();
+  return result;
+}
