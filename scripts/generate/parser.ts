@@ -7,23 +7,15 @@
  * follow QEMU's own `scripts/qapi/parser.py`, so a file it accepts parses the same here.
  */
 
+import { parseDoc, type QapiDoc, symbolOf } from './doc-comments.js';
+
+export type { QapiDoc } from './doc-comments.js';
+
 /** A QAPI value: strings, booleans, arrays and objects only (the language has no numbers). */
 export type QapiValue = string | boolean | QapiValue[] | QapiObject;
 /** A QAPI object. Created without a prototype, so any key (even `__proto__`) is plain data. */
 export interface QapiObject {
   [key: string]: QapiValue;
-}
-
-/** The doc block in front of a definition, reduced to what the generator uses. */
-export interface QapiDoc {
-  /** The name after `@` on the first line. */
-  symbol: string;
-  /** Every line of the block with the leading `# ` removed. */
-  lines: string[];
-  /** The `Since:` section, e.g. `2.5` (only the leading version, any trailing text dropped). */
-  since?: string;
-  /** Per member (`@name: ...` paragraph): the version of an inline `(since X.Y)` note, if any. */
-  memberSince: Record<string, string>;
 }
 
 export type QapiKind =
@@ -282,52 +274,4 @@ class Scanner {
 
 function describe(ch: string | undefined): string {
   return ch === undefined ? 'end of file' : JSON.stringify(ch);
-}
-
-function symbolOf(lines: string[]): string | undefined {
-  return /^@([^:\s]+):\s*$/.exec(lines[0] ?? '')?.[1];
-}
-
-const VERSION = /\d+\.\d+(?:\.\d+)?/;
-/** `(since 2.4)`, `(since: 3.1)`, `(Since 7.1)` — the spellings found in QGA schemas. */
-const INLINE_SINCE = /\(since:?\s+(\d+\.\d+(?:\.\d+)?)\)/i;
-
-/** Reduce a doc block to symbol, `Since:` and per-member inline since notes. */
-export function parseDoc(lines: string[]): QapiDoc {
-  const symbol = symbolOf(lines) ?? '';
-  const doc: QapiDoc = { symbol, lines, memberSince: Object.create(null) as Record<string, string> };
-  // The section being read: a member paragraph (`@name: ...`), the `Since:` section, or other.
-  let section: { member: string } | 'since' | undefined;
-  let text = '';
-  const flush = (): void => {
-    if (section === 'since') {
-      const version = VERSION.exec(text)?.[0];
-      if (version !== undefined) doc.since = version;
-    } else if (section !== undefined) {
-      const since = INLINE_SINCE.exec(text)?.[1];
-      if (since !== undefined) doc.memberSince[section.member] = since;
-    }
-    section = undefined;
-    text = '';
-  };
-  for (const line of lines.slice(1)) {
-    const param = /^@([^:\s]+):(.*)$/.exec(line);
-    const tagged = /^([A-Z][A-Za-z ]*):(.*)$/.exec(line);
-    if (param) {
-      flush();
-      section = { member: param[1]! };
-      text = param[2] ?? '';
-    } else if (tagged) {
-      flush();
-      section = tagged[1] === 'Since' ? 'since' : undefined;
-      text = tagged[2] ?? '';
-    } else if (section !== undefined && /^\s+\S/.test(line)) {
-      // Continuation lines of a section are indented.
-      text += ' ' + line.trim();
-    } else {
-      flush();
-    }
-  }
-  flush();
-  return doc;
 }

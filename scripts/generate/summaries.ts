@@ -148,7 +148,10 @@ export const SUMMARIES: Readonly<Record<string, string>> = {
   'GuestFileRead.eof': 'End of file reached. POSIX agents may say so on the last non-empty read, Windows only on an empty one.',
   GuestFileSeek: 'Result of `guest-file-seek`.',
   'GuestFileSeek.position': 'New position in bytes from the start of the file.',
-  GuestFileWhence: 'Origin of a seek: a name, or the numeric value of SEEK_SET/SEEK_CUR/SEEK_END.',
+  GuestFileWhence: 'Origin of a seek: a name, or its number.',
+  // The agent maps 0/1/2 to the guest's own SEEK_* values (qga/commands.c ga_parse_whence).
+  'GuestFileWhence.value': '0 = `set`, 1 = `cur`, 2 = `end`, whatever the guest OS numbers SEEK_* as.',
+  'GuestFileWhence.name': 'A portable name: `set`, `cur` or `end`.',
   GuestFileWrite: 'Result of `guest-file-write`.',
   'GuestFileWrite.count': 'Bytes written.',
   GuestFilesystemInfo: 'One mounted guest filesystem.',

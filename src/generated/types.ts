@@ -179,9 +179,9 @@ export interface GuestDiskAddress {
 /**
  * Bus a disk is attached to.
  *
- * - `nvme`: Since QEMU 7.1.
- *
  * Platform: Linux or Windows (`CONFIG_WIN32 || CONFIG_LINUX`).
+ *
+ * - `nvme`: Since QEMU 7.1.
  *
  * @since QEMU 2.2
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#enum-QGA-qapi-schema.GuestDiskBusType | QEMU reference: GuestDiskBusType}
@@ -414,12 +414,12 @@ export interface GuestFileSeek {
 }
 
 /**
- * Origin of a seek: a name, or the numeric value of SEEK_SET/SEEK_CUR/SEEK_END.
+ * Origin of a seek: a name, or its number.
  *
  * The JSON type of the value picks the branch:
  *
- * - `value` (`int`):
- * - `name` (`QGASeek`):
+ * - `value` (`int`): 0 = `set`, 1 = `cur`, 2 = `end`, whatever the guest OS numbers SEEK_* as.
+ * - `name` (`QGASeek`): A portable name: `set`, `cur` or `end`.
  *
  * @since QEMU 2.6
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#alternate-QGA-qapi-schema.GuestFileWhence | QEMU reference: GuestFileWhence}

@@ -102,8 +102,8 @@ export function typeDocParts(ctx: EmitContext, m: Merged<TypeDef>, extra: DocPar
   const noun = { struct: 'member', union: 'member', alternate: 'branch', enum: 'value' }[m.def.kind];
   return [
     { text: summaryOf(ctx, m.def.name) ?? '' },
-    ...extra,
     { text: platformText(m.def.if) },
+    ...extra,
     ...historyParts(m, noun),
     ...closingTags(m, m.def.kind),
   ];

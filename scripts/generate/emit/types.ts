@@ -143,7 +143,9 @@ function emitAlternate(ctx: EmitContext, m: Merged<AlternateDef>, direction: Dir
     const text = summaryOf(ctx, `${def.name}.${b.name}`) ?? '';
     const since = m.memberSince[b.name];
     const sinceText = since === undefined ? '' : ` Since QEMU ${since.version}.`;
-    return `\`${b.name}\` (\`${b.type.array ? `[${b.type.name}]` : b.type.name}\`): ${text}${sinceText}`.trimEnd();
+    const label = `\`${b.name}\` (\`${b.type.array ? `[${b.type.name}]` : b.type.name}\`)`;
+    const rest = `${text}${sinceText}`.trim();
+    return rest === '' ? label : `${label}: ${rest}`;
   });
   const types = def.branches.flatMap((b) => tsType(b.type, direction, `${def.name}.${b.name}`, ctx.wideIntegers).split(' | '));
   const doc = docBlock(typeDocParts(ctx, m, [{ text: 'The JSON type of the value picks the branch:' }, { list: branches }]));
