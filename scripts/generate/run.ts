@@ -33,7 +33,7 @@ export interface GenerateOptions {
 }
 
 export function generateFromSources(sources: readonly SchemaSource[], options: GenerateOptions = {}): Generated {
-  const releases = sources.map((s) => ({ version: s.version, schema: loadSchema(s.text, path.basename(s.file)) }));
+  const releases = sources.map((s) => ({ version: s.version, schema: loadSchema(s.text, s.file) }));
   const schema = mergeReleases(releases, options.sinceCorrections ?? SINCE_CORRECTIONS);
   const info: GenerationInfo = {
     oldest: schema.versions[0]!,

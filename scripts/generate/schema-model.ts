@@ -3,6 +3,8 @@
  * enums, unions and alternates, with long-hand members, `if` and `features` normalised.
  * Checks that every type reference resolves, so a bad schema fails here and not in tsc.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ExprReader, opt, SchemaError } from './expr-reader.js';
 import { parseQapi, type QapiDoc, type QapiExpr } from './parser.js';
 
@@ -107,8 +109,27 @@ export const BUILTIN_TYPES: ReadonlySet<string> = new Set([
   'QType',
 ]);
 
-export function loadSchema(text: string, file: string): Schema {
-  return buildSchema(parseQapi(text, file), file);
+/**
+ * Parses a schema file, splicing in `{ 'include': 'path' }` files (relative to the including
+ * file; a file included twice is read once). QGA schemas have no includes; QMP's do.
+ */
+export function loadSchema(text: string, file: string, read: (file: string) => string = (f) => readFileSync(f, 'utf8')): Schema {
+  const exprs: QapiExpr[] = [];
+  const seen = new Set([path.resolve(file)]);
+  const visit = (src: string, from: string): void => {
+    for (const e of parseQapi(src, path.basename(from))) {
+      if (e.kind !== 'include') {
+        exprs.push(e);
+        continue;
+      }
+      const target = path.resolve(path.dirname(from), e.name);
+      if (seen.has(target)) continue;
+      seen.add(target);
+      visit(read(target), target);
+    }
+  };
+  visit(text, file);
+  return buildSchema(exprs, path.basename(file));
 }
 
 export function buildSchema(exprs: QapiExpr[], file = '<schema>'): Schema {
@@ -159,8 +180,8 @@ export function buildSchema(exprs: QapiExpr[], file = '<schema>'): Schema {
         addType(schema, at, { kind: 'alternate', ...common, branches: x.branches(x.required('data')) });
         continue;
       case 'include':
-        // Resolving includes needs the including file's directory; QGA schemas have none.
-        throw new SchemaError(`${at}: 'include' is not supported (QGA schemas are self-contained)`);
+        // Resolved by loadSchema, which knows the including file's folder.
+        throw new SchemaError(`${at}: 'include' needs loadSchema(), which resolves it`);
       case 'event':
       case 'pragma':
         // Events: the agent sends none. Pragmas: generator switches with no wire meaning.

@@ -15,6 +15,7 @@ export interface SchemaSource {
   version: string;
   file: string;
   text: string;
+  /** Of this file's text; files it includes are not covered (QGA schemas include none). */
   sha256: string;
 }
 

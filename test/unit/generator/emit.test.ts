@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateFromSources } from '../../../scripts/generate/run.js';
+import { loadSchema } from '../../../scripts/generate/schema-model.js';
 import { code, doc, file, generate } from './helpers.js';
 
 describe('generated code for small schemas', () => {
@@ -196,5 +197,41 @@ describe('generated code for small schemas', () => {
     }
     expect(file(gen, 'index.ts')).toContain("export * from './types.js';\nexport * from './commands.js';\nexport type * from './methods.js';");
     expect(file(gen, 'README.md')).toContain('DO NOT EDIT');
+  });
+});
+
+describe('schema loading', () => {
+  it('splices included files, relative to the including file, once each', () => {
+    const files: Record<string, string> = {
+      '/s/sub/types.json': `{ 'include': '../common.json' }\n{ 'struct': 'T', 'data': { 'c': 'C' } }`,
+      '/s/common.json': `{ 'enum': 'C', 'data': [ 'x' ] }`,
+    };
+    const schema = loadSchema(`{ 'include': 'sub/types.json' }\n{ 'include': 'common.json' }\n{ 'command': 'c', 'returns': 'T' }`, '/s/main.json', (f) => {
+      const text = files[f];
+      if (text === undefined) throw new Error(`unexpected read of ${f}`);
+      return text;
+    });
+    expect([...schema.types.keys()]).toEqual(['C', 'T']);
+    expect([...schema.commands.keys()]).toEqual(['c']);
+  });
+
+  it('skips events and pragmas, reads long-hand members and features', () => {
+    const schema = loadSchema(
+      `{ 'pragma': { 'doc-required': true } }
+       { 'event': 'EV', 'data': { 'a': 'int' } }
+       { 'struct': 'S', 'data': { 'm': { 'type': ['str'], 'if': 'CONFIG_LINUX', 'features': [ 'deprecated' ] } },
+         'features': [ { 'name': 'unstable', 'if': { 'any': [ 'A', 'B' ] } } ] }`,
+      'x.json',
+    );
+    expect(schema.types.get('S')).toMatchObject({
+      features: [{ name: 'unstable', if: { any: ['A', 'B'] } }],
+      members: [{ name: 'm', optional: false, type: { name: 'str', array: true }, if: 'CONFIG_LINUX', features: [{ name: 'deprecated' }] }],
+    });
+    expect(schema.types.has('EV')).toBe(false);
+  });
+
+  it('rejects malformed conditions', () => {
+    expect(() => loadSchema(`{ 'command': 'c', 'if': { 'all': [] } }`, 'x.json')).toThrow(/non-empty list/);
+    expect(() => loadSchema(`{ 'command': 'c', 'if': { 'nand': 'A' } }`, 'x.json')).toThrow(/not a valid condition/);
   });
 });
