@@ -31,6 +31,13 @@ export type ConnectOptions = ConnectTarget & {
   waitForAgent?: number | undefined;
   /** Largest single reply accepted, in bytes. Default 100 MiB. */
   maxReplyBytes?: number | undefined;
+  /**
+   * Fetch `guest-info` once after connecting, and make calls to commands the agent lists
+   * as disabled reject at once with `QgaCommandError` (`CommandNotFound`) instead of a
+   * round trip. Default false. Skipped when the agent is frozen at connect time (a frozen
+   * agent reports nearly everything disabled).
+   */
+  checkEnabled?: boolean | undefined;
   /** Aborts the connect itself. */
   signal?: AbortSignal | undefined;
 };
@@ -41,6 +48,7 @@ export interface ResolvedConnectOptions {
   connectTimeout: number;
   waitForAgent: number;
   maxReplyBytes: number;
+  checkEnabled: boolean;
 }
 
 export const DEFAULT_TIMEOUT = 5_000;
@@ -54,6 +62,7 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     connectTimeout: positive('connectTimeout', options.connectTimeout, DEFAULT_CONNECT_TIMEOUT),
     waitForAgent: nonNegative('waitForAgent', options.waitForAgent, 0),
     maxReplyBytes: positive('maxReplyBytes', options.maxReplyBytes, DEFAULT_MAX_REPLY_BYTES),
+    checkEnabled: flag('checkEnabled', options.checkEnabled),
   };
 }
 
@@ -70,5 +79,11 @@ function nonNegative(name: string, value: unknown, fallback: number): number {
   if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
     throw new TypeError(`${name} must be a non-negative finite number, got ${String(value)}`);
   }
+  return value;
+}
+
+function flag(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${String(value)}`);
   return value;
 }

@@ -1,6 +1,16 @@
 import { debuglog } from 'node:util';
+import type { Readable, Writable } from 'node:stream';
 import { EventEmitter } from 'eventemitter3';
-import { QgaConnectionError } from '../errors.js';
+import { QgaCommandError, QgaConnectionError } from '../errors.js';
+import { disabledCommands, info as infoHelper, supports as supportsHelper, type InfoOptions } from '../helpers/capabilities.js';
+import { createReadStream as createReadStreamHelper, createWriteStream as createWriteStreamHelper, type ReadStreamOptions, type WriteStreamOptions } from '../helpers/file-streams.js';
+import { download as downloadHelper, upload as uploadHelper, type DownloadOptions, type TransferResult, type UploadOptions } from '../helpers/file-transfers.js';
+import { readFile as readFileHelper, type ReadFileOptions } from '../helpers/files-read.js';
+import { writeFile as writeFileHelper, type WriteFileData, type WriteFileOptions } from '../helpers/files-write.js';
+import { withFrozenFilesystems as withFrozenFilesystemsHelper, type FreezeOptions, type FreezeResult, type FrozenContext } from '../helpers/freeze.js';
+import { setUserPassword as setUserPasswordHelper, type SetUserPasswordOptions } from '../helpers/password.js';
+import { reboot as rebootHelper, shutdown as shutdownHelper, suspend as suspendHelper, type ShutdownOptions, type SuspendKind } from '../helpers/power.js';
+import type { GuestAgentInfo } from '../generated/index.js';
 import { QGA_COMMANDS, type QgaCommandMap, type QgaCommandMethods, type QgaCommandName } from '../generated/index.js';
 import { RequestQueue, type ResyncReason } from '../protocol/request-queue.js';
 import { SocketTransport } from '../transport/socket-transport.js';
@@ -63,6 +73,8 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   #closed = false;
   #opening = false;
   #closing: Promise<void> | undefined;
+  /** With `checkEnabled`: the commands guest-info listed as disabled at connect. */
+  #disabled: ReadonlySet<string> | undefined;
 
   private constructor(transport: Transport, options: ResolvedConnectOptions) {
     super();
@@ -86,6 +98,14 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     const transport = transportFor(options);
     const client = new QgaClient(transport, resolved);
     await client.#open(options.signal);
+    if (resolved.checkEnabled) {
+      try {
+        client.#disabled = disabledCommands(await infoHelper(client, { refresh: true, signal: options.signal }));
+      } catch (error) {
+        await client.close();
+        throw error;
+      }
+    }
     return client;
   }
 
@@ -164,6 +184,188 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     await this.close();
   }
 
+  /**
+   * Read a whole guest file (`guest-file-open` / `-read` / `-close`, in `chunkSize` pieces).
+   * Resolves to a Buffer, or a string with `encoding`. The guest handle is closed on every
+   * path (success, agent error, timeout, abort) before the promise settles. A missing file,
+   * a directory or a permission problem rejects with `QgaCommandError` carrying the agent's
+   * description.
+   *
+   * @example
+   * ```ts
+   * const buf = await client.readFile('/etc/hostname');
+   * const text = await client.readFile('/etc/os-release', { encoding: 'utf8' });
+   * ```
+   */
+  readFile(path: string, options: ReadFileOptions & { encoding: BufferEncoding }): Promise<string>;
+  readFile(path: string, options?: ReadFileOptions & { encoding?: undefined }): Promise<Buffer>;
+  readFile(path: string, options?: ReadFileOptions): Promise<Buffer | string>;
+  readFile(path: string, options?: ReadFileOptions): Promise<Buffer | string> {
+    return readFileHelper(this, path, options);
+  }
+
+  /**
+   * Write a string, bytes, a node `Readable` or an async iterable of bytes to a guest file
+   * (truncating it, or appending with `append: true`), in `chunkSize` pieces. The guest
+   * handle is closed on every path; a failed close (the guest could not flush) rejects.
+   *
+   * @example
+   * ```ts
+   * await client.writeFile('/tmp/x', 'hello\n');
+   * await client.writeFile('/tmp/app.log', 'more\n', { append: true });
+   * await client.writeFile('/tmp/disk.img', fs.createReadStream('disk.img'), { onProgress: ({ bytes, total }) => console.log(bytes, total) });
+   * ```
+   */
+  writeFile(path: string, data: WriteFileData, options?: WriteFileOptions): Promise<void> {
+    return writeFileHelper(this, path, data, options);
+  }
+
+  /**
+   * A `Readable` of a guest file. Chunks are read only as the consumer pulls them, so
+   * memory stays flat whatever the file's size; the guest handle is closed when the
+   * stream ends, fails, is aborted or is destroyed.
+   *
+   * @example
+   * ```ts
+   * await pipeline(client.createReadStream('/var/log/syslog'), fs.createWriteStream('syslog'));
+   * ```
+   */
+  createReadStream(path: string, options?: ReadStreamOptions): Readable & { readonly bytesRead: number } {
+    return createReadStreamHelper(this, path, options);
+  }
+
+  /**
+   * A `Writable` into a guest file. Writes are gathered into `chunkSize` pieces and held
+   * back while the agent works (backpressure); `'finish'` comes after the guest handle was
+   * closed. Destroying or aborting the stream closes the handle too.
+   *
+   * @example
+   * ```ts
+   * await pipeline(fs.createReadStream('app.tar'), client.createWriteStream('/tmp/app.tar'));
+   * ```
+   */
+  createWriteStream(path: string, options?: WriteStreamOptions): Writable & { readonly bytesWritten: number } {
+    return createWriteStreamHelper(this, path, options);
+  }
+
+  /**
+   * Copy a guest file to the host through the streams. An existing host file is replaced
+   * only when the whole file arrived.
+   *
+   * @example
+   * ```ts
+   * const { bytes } = await client.download('/var/log/messages', './messages.log');
+   * ```
+   */
+  download(guestPath: string, hostPath: string, options?: DownloadOptions): Promise<TransferResult> {
+    return downloadHelper(this, guestPath, hostPath, options);
+  }
+
+  /**
+   * Copy a host file into the guest through the streams.
+   *
+   * @example
+   * ```ts
+   * await client.upload('./app.tar.gz', '/tmp/app.tar.gz', { signal: AbortSignal.timeout(600_000) });
+   * ```
+   */
+  upload(hostPath: string, guestPath: string, options?: UploadOptions): Promise<TransferResult> {
+    return uploadHelper(this, hostPath, guestPath, options);
+  }
+
+  /**
+   * Freeze the guest's filesystems (all, or `mountpoints`), run `fn`, and always thaw —
+   * also when `fn` throws, runs past `timeout` or the caller aborts. An already frozen
+   * guest is refused. While frozen, calls other than ping/info/sync/fsfreeze-status/thaw
+   * fail at once with the agent's `CommandNotFound` error.
+   *
+   * @example
+   * ```ts
+   * const { result, frozen, thawed } = await client.withFrozenFilesystems(() => snapshotDisks(), { timeout: 30_000 });
+   * ```
+   */
+  withFrozenFilesystems<T>(fn: (context: FrozenContext) => T | Promise<T>, options?: FreezeOptions): Promise<FreezeResult<T>> {
+    return withFrozenFilesystemsHelper(this, fn, options);
+  }
+
+  /**
+   * Set a guest user's password (`guest-set-user-password`; base64 on the wire). The
+   * password never appears in events, debug output or errors.
+   *
+   * @example
+   * ```ts
+   * await client.setUserPassword('alice', 'correct horse battery staple');
+   * await client.setUserPassword('bob', '$6$salt$hash', { crypted: true });
+   * ```
+   */
+  setUserPassword(user: string, password: string, options?: SetUserPasswordOptions): Promise<void> {
+    return setUserPasswordHelper(this, user, password, options);
+  }
+
+  /**
+   * Shut the guest down (`guest-shutdown`, mode `powerdown` by default). Resolves when the
+   * agent took the request (it answers only on failure); an error reply rejects.
+   *
+   * @example
+   * ```ts
+   * await client.shutdown({ mode: 'halt' });
+   * ```
+   */
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    return shutdownHelper(this, options);
+  }
+
+  /**
+   * Reboot the guest (`guest-shutdown` with mode `reboot`). Resolves when the agent took
+   * the request; an error reply rejects.
+   *
+   * @example
+   * ```ts
+   * await client.reboot();
+   * ```
+   */
+  reboot(options?: CallOptions): Promise<void> {
+    return rebootHelper(this, options);
+  }
+
+  /**
+   * Suspend the guest (`guest-suspend-ram`, `-disk` or `-hybrid`). Resolves when the agent
+   * took the request; rejects when the guest cannot suspend that way.
+   *
+   * @example
+   * ```ts
+   * await client.suspend('ram');
+   * ```
+   */
+  suspend(kind: SuspendKind, options?: CallOptions): Promise<void> {
+    return suspendHelper(this, kind, options);
+  }
+
+  /**
+   * The agent's `guest-info` (version and command list), fetched once per connection and
+   * cached (`refresh: true` asks again).
+   *
+   * @example
+   * ```ts
+   * const { version } = await client.info();
+   * ```
+   */
+  info(options?: InfoOptions): Promise<GuestAgentInfo> {
+    return infoHelper(this, options);
+  }
+
+  /**
+   * True when the agent has `command` and it is enabled (from the cached `guest-info`).
+   *
+   * @example
+   * ```ts
+   * if (await client.supports('guest-exec')) await client.exec(['true']);
+   * ```
+   */
+  supports(command: string, options?: CallOptions): Promise<boolean> {
+    return supportsHelper(this, command, options);
+  }
+
   async #shutdown(): Promise<void> {
     const wasOpen = !this.#closed;
     this.#closed = true;
@@ -182,6 +384,10 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     const signal = options?.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${name}: signal must be an AbortSignal`);
     this.#assertOpen();
+    if (this.#disabled?.has(name)) {
+      // Same class and wording as the agent's own refusal (AGENT-BEHAVIOUR §8).
+      throw new QgaCommandError(name, 'CommandNotFound', `Command ${name} has been disabled (guest-info lists it as disabled; not sent)`);
+    }
     const info = (QGA_COMMANDS as Readonly<Record<string, (typeof QGA_COMMANDS)[QgaCommandName] | undefined>>)[name];
     const started = performance.now();
     if (this.listenerCount('request') > 0) this.emit('request', { command: name });

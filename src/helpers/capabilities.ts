@@ -1,0 +1,98 @@
+/**
+ * `info` / `supports`: what this agent can do, from `guest-info`, cached per connection.
+ *
+ * The command list, not the version, is the truth (AGENT-BEHAVIOUR §8): commands can be
+ * blocked by configuration (listed with `enabled: false`) or not built for the platform
+ * (absent from 9.1 on). One caveat: while the guest is frozen, the agent reports every
+ * command outside its freeze allow-list as disabled. Such a snapshot is returned but not
+ * cached, so `supports` tells the truth again after the thaw.
+ * @module
+ */
+import type { QgaClient } from '../client/qga-client.js';
+import type { CallOptions } from '../client/call-options.js';
+import type { GuestAgentInfo } from '../generated/index.js';
+
+/** Options of `info`. */
+export interface InfoOptions extends CallOptions {
+  /** Ask the agent again instead of using the cached answer. */
+  refresh?: boolean | undefined;
+}
+
+/** The only commands a frozen agent runs (`qga/main.c:ga_freeze_allowlist`, 7.2 – 10.2). */
+export const FREEZE_ALLOWED_COMMANDS: ReadonlySet<string> = new Set([
+  'guest-ping',
+  'guest-info',
+  'guest-sync',
+  'guest-sync-delimited',
+  'guest-fsfreeze-status',
+  'guest-fsfreeze-thaw',
+]);
+
+// Keyed by client: one QgaClient is one connection, and the entry goes with it.
+const cache = new WeakMap<QgaClient, GuestAgentInfo>();
+const watched = new WeakSet<QgaClient>();
+
+/**
+ * The agent's `guest-info` (version and command list), fetched once per connection.
+ *
+ * @example
+ * ```ts
+ * const { version, supported_commands } = await info(client);
+ * ```
+ */
+export async function info(client: QgaClient, options: InfoOptions = {}): Promise<GuestAgentInfo> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('info: options must be an object');
+  if (!options.refresh) {
+    const hit = cache.get(client);
+    if (hit) return hit;
+  }
+  const fresh = await client.call('guest-info', undefined, {
+    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  if (!watched.has(client)) {
+    watched.add(client);
+    // A new connection may reach another agent (or the same one restarted with another
+    // configuration): forget what the old one said.
+    const drop = (): void => {
+      cache.delete(client);
+    };
+    client.on('connect', drop);
+    client.on('close', drop);
+  }
+  if (looksFrozen(fresh)) cache.delete(client);
+  else if (!client.closed) cache.set(client, fresh);
+  return fresh;
+}
+
+/**
+ * True when the agent has `command` and it is enabled (not blocked by configuration).
+ *
+ * @example
+ * ```ts
+ * if (await supports(client, 'guest-get-disks')) console.log(await client.call('guest-get-disks'));
+ * ```
+ */
+export async function supports(client: QgaClient, command: string, options: CallOptions = {}): Promise<boolean> {
+  if (typeof command !== 'string' || command === '') throw new TypeError('supports: command must be a non-empty string');
+  const { supported_commands: commands } = await info(client, options);
+  return commands.some((c) => c.name === command && c.enabled);
+}
+
+/**
+ * The commands `guest-info` lists as disabled, or `undefined` when the answer looks like
+ * a frozen agent's (then the flags say nothing lasting about the configuration).
+ */
+export function disabledCommands(agentInfo: GuestAgentInfo): Set<string> | undefined {
+  if (looksFrozen(agentInfo)) return undefined;
+  return new Set(agentInfo.supported_commands.filter((c) => !c.enabled).map((c) => c.name));
+}
+
+/**
+ * A frozen agent disables everything outside its allow-list. An agent configured to allow
+ * only those commands looks the same, and is merely not cached: no harm either way.
+ */
+function looksFrozen(agentInfo: GuestAgentInfo): boolean {
+  const others = agentInfo.supported_commands.filter((c) => !FREEZE_ALLOWED_COMMANDS.has(c.name));
+  return others.length > 0 && others.every((c) => !c.enabled);
+}
