@@ -1,0 +1,352 @@
+/**
+ * The simulated agent: lifecycle (start, stop, temp dirs), the unix socket server and
+ * the public API tests use. The work is done by the pieces it wires together: the wire
+ * reader, the dispatcher and its command modules, the fault plan and the serving loop.
+ * @module
+ */
+import { promises as fsp } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { debuglog } from 'node:util';
+import type { Transport } from '../transport/transport.js';
+import { AgentLoop } from './agent-loop.js';
+import { registerBasicCommands, DEFAULT_INTERFACES, DEFAULT_OS_INFO } from './commands/basic.js';
+import type { AgentSettings, BuiltinContext } from './commands/context.js';
+import { registerExecCommands, type ExecTable } from './commands/exec.js';
+import { registerFileCommands, resolveGuestPath, type FileTable } from './commands/files.js';
+import { registerFreezeCommands } from './commands/freeze.js';
+import { registerSystemCommands } from './commands/system.js';
+import { SocketConnection, type AgentConnection } from './connection.js';
+import { CommandRegistry, Dispatcher } from './dispatch.js';
+import { FAULT_KINDS, FaultPlan, type Fault, type FaultKind, type InjectFaultOptions } from './faults.js';
+import { MemoryTransport } from './memory-transport.js';
+import { Timers } from './timers.js';
+import type {
+  CommandHandler,
+  ExecScript,
+  GuestOsInfo,
+  HandleOptions,
+  PasswordChange,
+  ShutdownRequest,
+  SimulatedAgentOptions,
+  SimulatedAgentStats,
+} from './types.js';
+import { versionTraits } from './version.js';
+import { RequestReader } from './wire.js';
+
+const log = debuglog('qga-simulated-agent');
+
+/** Unix socket paths must fit `sun_path` (108 bytes on Linux, 104 on macOS). */
+const MAX_SOCKET_PATH = 100;
+
+function defaultClock(): bigint {
+  // Microseconds × 1000, like qemu-ga on POSIX: nanoseconds that always end in 000.
+  return BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
+
+function osRelease(info: GuestOsInfo): string {
+  const fields: [string, string | undefined][] = [
+    ['NAME', info.name],
+    ['VERSION', info.version],
+    ['ID', info.id],
+    ['VERSION_ID', info['version-id']],
+    ['PRETTY_NAME', info['pretty-name']],
+  ];
+  return fields.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}="${v}"\n`).join('');
+}
+
+async function makeTempDir(): Promise<string> {
+  let base = os.tmpdir();
+  // mkdtemp adds 6 characters; keep room for the socket name.
+  if (Buffer.byteLength(path.join(base, 'qga-sim-XXXXXX', 'agent.sock')) >= MAX_SOCKET_PATH) base = '/tmp';
+  return fsp.mkdtemp(path.join(base, 'qga-sim-'));
+}
+
+function listen(server: net.Server, socketPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * A simulated QEMU Guest Agent for tests: it speaks the agent's wire protocol byte for
+ * byte, on a unix socket or through an in-process {@link Transport}, and can inject
+ * faults. Start one with {@link SimulatedAgent.start}.
+ *
+ * @example
+ * ```ts
+ * await using agent = await SimulatedAgent.start({ hostName: 'web-1' });
+ * const client = await QgaClient.connect({ path: agent.path });
+ * console.log((await client.guestGetHostName())['host-name']); // web-1
+ * ```
+ */
+export class SimulatedAgent implements AsyncDisposable {
+  /** Host directory that guest file paths resolve into. */
+  readonly sandbox: string;
+  /** The version the agent reports and behaves like. */
+  readonly version: string;
+
+  readonly #dir: string;
+  readonly #path: string | undefined;
+  readonly #server: net.Server | undefined;
+  readonly #registry: CommandRegistry;
+  readonly #ctx: BuiltinContext;
+  readonly #faults: FaultPlan;
+  readonly #timers: Timers;
+  readonly #loop: AgentLoop;
+  readonly #files: FileTable;
+  readonly #exec: ExecTable;
+  readonly #stats: SimulatedAgentStats;
+  #stopping: Promise<void> | undefined;
+
+  private constructor(options: SimulatedAgentOptions, dir: string, server: net.Server | undefined, socketPath: string | undefined) {
+    this.#dir = dir;
+    this.#server = server;
+    this.#path = socketPath;
+    this.sandbox = path.join(dir, 'sandbox');
+    this.version = options.version ?? '10.2.0';
+    this.#timers = new Timers();
+    this.#faults = new FaultPlan(options.faults);
+    const osInfo: GuestOsInfo = { ...DEFAULT_OS_INFO, ...options.osInfo };
+    const settings: AgentSettings = {
+      version: this.version,
+      traits: versionTraits(this.version),
+      hostName: options.hostName ?? 'simulated-guest',
+      osInfo,
+      timezone: options.timezone ?? { zone: 'UTC', offset: 0 },
+      users: options.users ?? [],
+      interfaces: options.interfaces ?? (DEFAULT_INTERFACES as unknown as AgentSettings['interfaces']),
+      clock: options.clock ?? defaultClock,
+      mountpoints: options.mountpoints ?? ['/'],
+      hostExec: options.hostExec ?? false,
+    };
+    this.#ctx = {
+      settings,
+      sandbox: this.sandbox,
+      timers: this.#timers,
+      scripts: new Map(Object.entries(options.exec ?? {})),
+      frozen: 0,
+      shutdownRequests: [],
+      passwordChanges: [],
+    };
+    this.#registry = new CommandRegistry(() => this.#ctx.frozen > 0);
+    // Registration order is schema order, which is the order guest-info lists.
+    registerBasicCommands(this.#registry, this.#ctx);
+    this.#files = registerFileCommands(this.#registry, this.#ctx);
+    registerFreezeCommands(this.#registry, this.#ctx);
+    registerSystemCommands(this.#registry, this.#ctx);
+    this.#exec = registerExecCommands(this.#registry, this.#ctx, (err) => log('exec script failed: %s', String(err)));
+    for (const name of options.disabled ?? []) this.#registry.setBlocked(name, true);
+    this.#stats = {
+      connections: 0,
+      requests: 0,
+      parseErrors: 0,
+      replies: 0,
+      commands: {},
+      faultsInjected: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
+    };
+    const dispatcher = new Dispatcher(this.#registry, settings.traits, (command, err) =>
+      log('handler for %s threw: %s', command, err instanceof Error ? err.message : String(err)),
+    );
+    this.#loop = new AgentLoop({
+      reader: new RequestReader({ maxRequestBytes: options.maxRequestBytes }),
+      dispatcher,
+      faults: this.#faults,
+      timers: this.#timers,
+      stats: this.#stats,
+      log: (message) => log('%s', message),
+    });
+    server?.on('connection', (socket) => this.#loop.accept(new SocketConnection(socket)));
+  }
+
+  /**
+   * Start an agent: creates a temp dir with the sandbox and (unless `listen: false`) the
+   * socket, and listens.
+   *
+   * @example
+   * ```ts
+   * const agent = await SimulatedAgent.start({ version: '7.2.22', disabled: ['guest-exec'] });
+   * ```
+   */
+  static async start(options: SimulatedAgentOptions = {}): Promise<SimulatedAgent> {
+    const dir = await makeTempDir();
+    try {
+      const sandbox = path.join(dir, 'sandbox');
+      await fsp.mkdir(path.join(sandbox, 'tmp'), { recursive: true });
+      await fsp.mkdir(path.join(sandbox, 'etc'), { recursive: true });
+      await fsp.writeFile(path.join(sandbox, 'etc', 'hostname'), `${options.hostName ?? 'simulated-guest'}\n`);
+      await fsp.writeFile(path.join(sandbox, 'etc', 'os-release'), osRelease({ ...DEFAULT_OS_INFO, ...options.osInfo }));
+      for (const [guestPath, content] of Object.entries(options.files ?? {})) {
+        const hostPath = resolveGuestPath(sandbox, guestPath);
+        await fsp.mkdir(path.dirname(hostPath), { recursive: true });
+        await fsp.writeFile(hostPath, content);
+      }
+      let server: net.Server | undefined;
+      let socketPath: string | undefined;
+      if (options.listen ?? true) {
+        socketPath = options.path ?? path.join(dir, 'agent.sock');
+        // allowHalfOpen: a client that shuts down its sending side still gets its replies.
+        server = net.createServer({ allowHalfOpen: true });
+        await listen(server, socketPath);
+      }
+      return new SimulatedAgent(options, dir, server, socketPath);
+    } catch (err) {
+      await fsp.rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** The unix socket path clients connect to. Throws when started with `listen: false`. */
+  get path(): string {
+    if (this.#path === undefined) throw new Error('this simulated agent does not listen on a socket (listen: false); use createTransport()');
+    return this.#path;
+  }
+
+  /** True while filesystems are frozen (`guest-fsfreeze-freeze` until `-thaw`). */
+  get frozen(): boolean {
+    return this.#ctx.frozen > 0;
+  }
+
+  /** A snapshot of the agent's counters. */
+  get stats(): SimulatedAgentStats {
+    return {
+      ...this.#stats,
+      commands: { ...this.#stats.commands },
+      faultsInjected: { ...this.#stats.faultsInjected },
+    };
+  }
+
+  /** `guest-shutdown` / `guest-suspend-*` requests accepted so far. */
+  get shutdownRequests(): readonly ShutdownRequest[] {
+    return [...this.#ctx.shutdownRequests];
+  }
+
+  /** `guest-set-user-password` requests accepted so far. */
+  get passwordChanges(): readonly PasswordChange[] {
+    return [...this.#ctx.passwordChanges];
+  }
+
+  /** Guest file handles currently open (helpers should leave none behind). */
+  get openFileCount(): number {
+    return this.#files.size;
+  }
+
+  /**
+   * A {@link Transport} connected to this agent in-process, without a socket. Each
+   * `open()` is a new connection, served one at a time like socket clients.
+   *
+   * @example
+   * ```ts
+   * const client = await QgaClient.connect({ transport: agent.createTransport() });
+   * ```
+   */
+  createTransport(): Transport {
+    return new MemoryTransport((link: AgentConnection) => {
+      if (this.#stopping) throw new Error('the simulated agent is stopped');
+      this.#loop.accept(link);
+    });
+  }
+
+  /**
+   * Add a command, or replace a built-in one. The handler gets the arguments unchecked.
+   *
+   * @example
+   * ```ts
+   * agent.handle('guest-get-load', () => ({ load1m: 0.5, load5m: 0.25, load15m: 0.1 }));
+   * agent.handle('guest-fstrim', () => { throw new SimulatedAgentError('GenericError', 'trim failed'); });
+   * ```
+   */
+  handle(name: string, handler: CommandHandler, options: HandleOptions = {}): this {
+    if (typeof name !== 'string' || name === '') throw new TypeError('command name must be a non-empty string');
+    if (typeof handler !== 'function') throw new TypeError('handler must be a function');
+    this.#registry.define({
+      name,
+      successResponse: options.successResponse ?? true,
+      run: (args, ctx) => handler(args, { command: ctx.command, id: ctx.id }),
+    });
+    return this;
+  }
+
+  /**
+   * Script the guest process `program` (matched against the request's `path`, then its
+   * base name; `'*'` catches every program without a script).
+   *
+   * @example
+   * ```ts
+   * agent.handleExec('uname', () => ({ stdout: 'Linux\n' }));
+   * agent.handleExec('sleep', (argv) => ({ delayMs: Number(argv[1]) * 1000 }));
+   * ```
+   */
+  handleExec(program: string, script: ExecScript): this {
+    if (typeof script !== 'function') throw new TypeError('script must be a function');
+    this.#ctx.scripts.set(program, script);
+    return this;
+  }
+
+  /**
+   * Queue a fault for the next matching request(s). Queued faults come before random ones.
+   *
+   * @example
+   * ```ts
+   * agent.injectFault({ kind: 'delay', ms: 500 }, { command: 'guest-ping' });
+   * agent.injectFault('drop', { times: 2 });
+   * ```
+   */
+  injectFault(fault: Fault | FaultKind, options: InjectFaultOptions = {}): this {
+    this.#faults.inject(fault, options);
+    return this;
+  }
+
+  /** Forget every queued fault (random faults stay as configured). */
+  clearFaults(): this {
+    this.#faults.clear();
+    return this;
+  }
+
+  /** Turn commands off, like qemu-ga's `--block-rpcs` (they stay listed, `enabled: false`). */
+  disable(...names: string[]): this {
+    for (const name of names) this.#registry.setBlocked(name, true);
+    return this;
+  }
+
+  /** Turn blocked commands back on. */
+  enable(...names: string[]): this {
+    for (const name of names) this.#registry.setBlocked(name, false);
+    return this;
+  }
+
+  /** Where a guest path lives on the host (inside {@link SimulatedAgent.sandbox}). */
+  hostPath(guestPath: string): string {
+    return resolveGuestPath(this.sandbox, guestPath);
+  }
+
+  /**
+   * Stop: drop every connection, end pending delays, kill host processes, close guest
+   * files, remove the socket and temp dir. Safe to call more than once.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    const closed = this.#server ? new Promise<void>((resolve) => this.#server?.close(() => resolve())) : Promise.resolve();
+    this.#timers.stop();
+    await this.#loop.stop();
+    this.#exec.killAll();
+    await this.#files.closeAll();
+    await closed;
+    if (this.#path !== undefined && !this.#path.startsWith(this.#dir + path.sep)) await fsp.rm(this.#path, { force: true });
+    await fsp.rm(this.#dir, { recursive: true, force: true });
+  }
+
+  /** Same as {@link SimulatedAgent.stop}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Public types of the simulated agent: options, handlers and what it records.
+ * @module
+ */
+import type { CallContext } from './dispatch.js';
+import type { Fault, RandomFaultOptions, FaultKind } from './faults.js';
+
+export type { CallContext } from './dispatch.js';
+export type { JsonValue } from './json-value.js';
+
+/** `guest-get-osinfo` fields (wire names); every one is optional, as in the schema. */
+export interface GuestOsInfo {
+  'kernel-release'?: string | undefined;
+  'kernel-version'?: string | undefined;
+  machine?: string | undefined;
+  id?: string | undefined;
+  name?: string | undefined;
+  'pretty-name'?: string | undefined;
+  version?: string | undefined;
+  'version-id'?: string | undefined;
+  variant?: string | undefined;
+  'variant-id'?: string | undefined;
+}
+
+/** `guest-get-timezone` result. */
+export interface GuestTimezone {
+  zone?: string | undefined;
+  /** Seconds east of UTC. */
+  offset: number;
+}
+
+/** One `guest-get-users` entry. */
+export interface GuestUser {
+  user: string;
+  /** Seconds since the epoch, with a fraction (a QAPI `number`). */
+  'login-time': number;
+  domain?: string | undefined;
+}
+
+/** One `guest-network-get-interfaces` entry (wire names). */
+export interface GuestNetworkInterface {
+  name: string;
+  'hardware-address'?: string | undefined;
+  'ip-addresses'?: { 'ip-address': string; 'ip-address-type': 'ipv4' | 'ipv6'; prefix: number }[] | undefined;
+  statistics?: Record<string, number | bigint> | undefined;
+}
+
+/**
+ * A command implementation added with `agent.handle()`. Return the command's result
+ * (`undefined` for commands without one); throw `SimulatedAgentError` for an error reply.
+ * Arguments arrive as plain JSON (integers beyond 2^53 as `bigint`).
+ */
+export type CommandHandler = (args: Record<string, unknown>, ctx: CallContext) => unknown;
+
+/** Options of `agent.handle()`. */
+export interface HandleOptions {
+  /** False for a command that sends no reply on success (like `guest-shutdown`). Default true. */
+  successResponse?: boolean | undefined;
+}
+
+/** What a scripted guest process gets besides its argv. */
+export interface ExecScriptContext {
+  /** The decoded `input-data` (empty when none was sent). */
+  readonly input: Buffer;
+  /** The `env` argument as a record, or undefined when the request had none. */
+  readonly env: Readonly<Record<string, string>> | undefined;
+}
+
+/** How a scripted guest process ends. */
+export interface ExecScriptResult {
+  /** Exit code (default 0); ignored when `signal` is set. */
+  exitCode?: number | undefined;
+  /** Signal number that ended the process. */
+  signal?: number | undefined;
+  stdout?: string | Uint8Array | undefined;
+  stderr?: string | Uint8Array | undefined;
+  /** The process runs this long before it exits (guest-exec-status says `exited: false`). */
+  delayMs?: number | undefined;
+}
+
+/**
+ * A scripted guest process for `guest-exec`: `argv[0]` is the `path` of the request. Throw
+ * `SimulatedAgentError` to make the spawn itself fail; a returned promise that rejects ends
+ * the process with exit code 1 and the error message on stderr.
+ */
+export type ExecScript = (argv: string[], ctx: ExecScriptContext) => ExecScriptResult | Promise<ExecScriptResult>;
+
+/** Options of `SimulatedAgent.start()`. */
+export interface SimulatedAgentOptions {
+  /** Unix socket path to listen on. Default: `agent.sock` in a fresh temp dir. */
+  path?: string | undefined;
+  /** Listen on a unix socket at all (default true); without it use `createTransport()`. */
+  listen?: boolean | undefined;
+  /** `guest-info.version`; also selects release-specific error texts. Default `10.2.0`. */
+  version?: string | undefined;
+  /** `guest-get-host-name`. Default `simulated-guest`. */
+  hostName?: string | undefined;
+  /** Fields merged over the default `guest-get-osinfo` answer (`undefined` removes one). */
+  osInfo?: GuestOsInfo | undefined;
+  /** `guest-get-timezone`. Default `{ zone: 'UTC', offset: 0 }`. */
+  timezone?: GuestTimezone | undefined;
+  /** `guest-get-users`. Default: none. */
+  users?: GuestUser[] | undefined;
+  /** `guest-network-get-interfaces`. Default: `lo` and `eth0`. */
+  interfaces?: GuestNetworkInterface[] | undefined;
+  /** Guest clock for `guest-get-time`, in nanoseconds. Default: the host clock. */
+  clock?: (() => bigint) | undefined;
+  /** Mount points that `guest-fsfreeze-freeze` freezes. Default `['/']`. */
+  mountpoints?: string[] | undefined;
+  /** Commands reported `enabled: false` and refused, like qemu-ga's `--block-rpcs`. */
+  disabled?: string[] | undefined;
+  /** Run `guest-exec` requests that no script handles as real host processes. Default false. */
+  hostExec?: boolean | undefined;
+  /** Scripted processes by program (`path` or its base name; `'*'` catches the rest). */
+  exec?: Record<string, ExecScript> | undefined;
+  /** Files to put in the sandbox at start: guest path → content. */
+  files?: Record<string, string | Uint8Array> | undefined;
+  /** Random faults: each request gets one with this probability. */
+  faults?: RandomFaultOptions | undefined;
+  /** Largest request (total JSON token text), like qemu-ga's 64 MiB. */
+  maxRequestBytes?: number | undefined;
+}
+
+/** Counters of what the agent saw and did. */
+export interface SimulatedAgentStats {
+  /** Connections accepted (socket and in-process). */
+  connections: number;
+  /** Complete JSON values read. */
+  requests: number;
+  /** Parse-error replies sent. */
+  parseErrors: number;
+  /** Reply lines written (a duplicate counts twice, a dropped reply not at all). */
+  replies: number;
+  /** Requests per command name. */
+  commands: Record<string, number>;
+  /** Faults applied, per kind. */
+  faultsInjected: Record<FaultKind, number>;
+}
+
+/** A `guest-shutdown` or `guest-suspend-*` the agent accepted. */
+export interface ShutdownRequest {
+  readonly command: string;
+  /** `guest-shutdown`'s mode (`powerdown` when none was given). */
+  readonly mode?: string | undefined;
+}
+
+/**
+ * A `guest-set-user-password` the agent accepted. The decoded password is a
+ * non-enumerable property, so it does not show up when the record is logged or
+ * serialised, but a test can still compare it.
+ */
+export interface PasswordChange {
+  readonly username: string;
+  readonly crypted: boolean;
+  readonly password: string;
+}
+
+export type { Fault };

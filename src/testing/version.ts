@@ -1,0 +1,42 @@
+/**
+ * Version-dependent agent behaviour. The simulated agent answers like the release it
+ * claims to be (`guest-info.version`), where the real agent's texts changed between
+ * releases (AGENT-BEHAVIOUR §11).
+ * @module
+ */
+
+/** True when `version` (e.g. `10.2.0`, `7.2.22`) is at least `major.minor`. */
+export function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const [maj = 0, min = 0] = version.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  return maj > major || (maj === major && min >= minor);
+}
+
+/** The behaviours that differ between agent releases. */
+export interface VersionTraits {
+  /** Suffix of "Command X has been disabled" for a blocked command (9.1+). */
+  readonly blockedSuffix: string;
+  /** Suffix for a command refused while frozen (9.1+ "the command is not allowed"). */
+  readonly frozenSuffix: string;
+  /** Error text of `guest-exec-status` for an unknown pid (8.2+ prints a broken format). */
+  readonly unknownPid: string;
+  /** Spawn failures wrapped as "Guest agent command failed, error was '…'" (up to 9.0). */
+  readonly wrapSpawnError: boolean;
+  /** `capture-output` accepts mode strings (8.1+). */
+  readonly captureModes: boolean;
+  /** `out-truncated`/`err-truncated` carry their real value (10.2+). */
+  readonly truncatedFlagsFixed: boolean;
+}
+
+/** Traits of a release. */
+export function versionTraits(version: string): VersionTraits {
+  const newFilters = versionAtLeast(version, 9, 1);
+  return {
+    blockedSuffix: newFilters ? ': the command is not allowed' : '',
+    frozenSuffix: newFilters ? ': the command is not allowed' : ': the agent is in frozen state',
+    // The 8.2+ format string lacks its '%', so the pid is never printed (qga/commands.c).
+    unknownPid: versionAtLeast(version, 8, 2) ? 'PID ld does not exist' : "Invalid parameter 'pid'",
+    wrapSpawnError: !newFilters,
+    captureModes: versionAtLeast(version, 8, 1),
+    truncatedFlagsFixed: versionAtLeast(version, 10, 2),
+  };
+}
