@@ -38,12 +38,29 @@ export type ConnectOptions = ConnectTarget & {
    * agent reports nearly everything disabled).
    */
   checkEnabled?: boolean | undefined;
+  /**
+   * Reopen the channel when it is lost (e.g. the guest rebooted), `true` for the defaults.
+   * The call on the wire when the channel went away rejects with `QgaConnectionError`
+   * (it may or may not have run); calls not yet sent wait, within their own timeouts,
+   * and go out once the channel is back and resynchronised. When every attempt fails,
+   * the client closes and all waiting calls reject.
+   */
+  reconnect?: boolean | ReconnectOptions | undefined;
   /** Aborts the connect itself. */
   signal?: AbortSignal | undefined;
 };
 
 /** {@link ConnectOptions} after defaults. */
+/** Automatic reconnection of a long-lived client (off by default). */
+export interface ReconnectOptions {
+  /** Attempts before giving up and closing the client. Default 10. */
+  retries?: number | undefined;
+  /** ms to wait before each attempt. Default 1000. */
+  delay?: number | undefined;
+}
+
 export interface ResolvedConnectOptions {
+  reconnect: { retries: number; delay: number } | undefined;
   timeout: number;
   connectTimeout: number;
   waitForAgent: number;
@@ -63,6 +80,7 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     waitForAgent: nonNegative('waitForAgent', options.waitForAgent, 0),
     maxReplyBytes: positive('maxReplyBytes', options.maxReplyBytes, DEFAULT_MAX_REPLY_BYTES),
     checkEnabled: flag('checkEnabled', options.checkEnabled),
+    reconnect: resolveReconnect(options.reconnect),
   };
 }
 
@@ -86,4 +104,13 @@ function flag(name: string, value: unknown): boolean {
   if (value === undefined) return false;
   if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${String(value)}`);
   return value;
+}
+
+function resolveReconnect(value: unknown): ResolvedConnectOptions['reconnect'] {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return { retries: 10, delay: 1000 };
+  if (typeof value !== 'object' || value === null) throw new TypeError(`reconnect must be a boolean or { retries, delay }, got ${String(value)}`);
+  const { retries, delay } = value as ReconnectOptions;
+  if (retries !== undefined && (!Number.isInteger(retries) || retries < 1)) throw new TypeError(`reconnect.retries must be a positive integer, got ${String(retries)}`);
+  return { retries: retries ?? 10, delay: nonNegative('reconnect.delay', delay, 1000) };
 }

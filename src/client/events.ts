@@ -26,6 +26,18 @@ export interface ConnectEvent {
   duration: number;
   /** Channel opening attempts made (more than one while waiting for the agent). */
   attempts: number;
+  /** True when this is a reconnect after the channel was lost. */
+  reconnected: boolean;
+}
+
+/** Payload of the `reconnecting` event. */
+export interface ReconnectEvent {
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Attempts that will be made in all. */
+  retries: number;
+  /** How the channel was lost. */
+  error: Error;
 }
 
 /**
@@ -33,8 +45,10 @@ export interface ConnectEvent {
  * command arguments, so passwords and file data cannot leak through listeners.
  */
 export interface QgaClientEvents {
-  /** The channel is open and synchronised. */
+  /** The channel is open and synchronised (again, after a reconnect). */
   connect: [event: ConnectEvent];
+  /** The channel was lost and `reconnect` is on: an attempt to reopen it starts. */
+  reconnecting: [event: ReconnectEvent];
   /** The client closed; `error` when the channel was lost rather than closed by `close()`. */
   close: [error?: Error];
   /** A resynchronisation completed; says what was discarded. */

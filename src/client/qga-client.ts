@@ -12,7 +12,6 @@ import { setUserPassword as setUserPasswordHelper, type SetUserPasswordOptions }
 import { reboot as rebootHelper, shutdown as shutdownHelper, suspend as suspendHelper, type ShutdownOptions, type SuspendKind } from '../helpers/power.js';
 import type { GuestAgentInfo } from '../generated/index.js';
 import { QGA_COMMANDS, type QgaCommandMap, type QgaCommandMethods, type QgaCommandName } from '../generated/index.js';
-import { RequestQueue, type ResyncReason } from '../protocol/request-queue.js';
 import { SocketTransport } from '../transport/socket-transport.js';
 import type { Transport } from '../transport/transport.js';
 import type { CallOptions } from './call-options.js';
@@ -20,7 +19,11 @@ import { installCommandMethods } from './command-methods.js';
 import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
 import { positive, resolveConnectOptions, type ConnectOptions, type ResolvedConnectOptions } from './connect-options.js';
 import type { QgaClientEvents } from './events.js';
-import { openWithRetry } from './open-channel.js';
+import { Connection } from './connection.js';
+import { exec as execHelper, execAndWait as execAndWaitHelper } from '../helpers/exec.js';
+import type { ExecOptions, ExecResult, GuestProcess, SpawnOptions } from '../helpers/exec-types.js';
+import { spawn as spawnHelper } from '../helpers/spawn.js';
+import type { GuestExecArgs } from '../generated/index.js';
 
 const debug = debuglog('qga');
 
@@ -67,20 +70,20 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     installCommandMethods(QgaClient.prototype, QGA_COMMANDS);
   }
 
-  readonly #transport: Transport;
+  readonly #connection: Connection;
   readonly #options: ResolvedConnectOptions;
-  #queue: RequestQueue;
-  #closed = false;
-  #opening = false;
-  #closing: Promise<void> | undefined;
   /** With `checkEnabled`: the commands guest-info listed as disabled at connect. */
   #disabled: ReadonlySet<string> | undefined;
 
   private constructor(transport: Transport, options: ResolvedConnectOptions) {
     super();
-    this.#transport = transport;
     this.#options = options;
-    this.#queue = this.#newQueue();
+    this.#connection = new Connection(transport, options, {
+      connect: (event) => this.emit('connect', event),
+      close: (error) => this.emit('close', error),
+      resync: (info) => this.emit('resync', info),
+      reconnecting: (event) => this.emit('reconnecting', event),
+    });
   }
 
   /**
@@ -97,7 +100,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     const resolved = resolveConnectOptions(options);
     const transport = transportFor(options);
     const client = new QgaClient(transport, resolved);
-    await client.#open(options.signal);
+    await client.#connection.open(options.signal);
     if (resolved.checkEnabled) {
       try {
         client.#disabled = disabledCommands(await infoHelper(client, { refresh: true, signal: options.signal }));
@@ -111,12 +114,12 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
 
   /** True once the client was closed or its channel was lost. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#connection.closed;
   }
 
   /** The channel this client talks over, e.g. `unix socket /run/qga.sock`. */
   get transportDescription(): string {
-    return this.#transport.description;
+    return this.#connection.description;
   }
 
   /** The default per-call timeout in ms. */
@@ -163,7 +166,63 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   async sync(options?: CallOptions): Promise<void> {
     const timeout = positive('timeout', options?.timeout, this.#options.timeout);
     this.#assertOpen();
-    await this.#queue.resync({ timeout, signal: options?.signal }, 'requested');
+    await this.#connection.queue.resync({ timeout, signal: options?.signal }, 'requested');
+  }
+
+  /**
+   * Run a program in the guest and wait for it to exit: `guest-exec`, then
+   * `guest-exec-status` polled at once and then backing off (1 ms doubling to 100 ms,
+   * see `pollInterval`). `argv[0]` is the program (no shell). A non-zero exit resolves
+   * unless `check: true`. `env` replaces the guest environment. By default the guest
+   * process keeps running after a `timeout` or abort (`killOnAbandon` to kill it).
+   *
+   * @example
+   * ```ts
+   * const { exitCode, stdout } = await client.exec(['uname', '-a']);
+   * const gz = await client.exec(['gzip', '-c'], { input: bytes, encoding: 'buffer', timeout: 30_000, check: true });
+   * ```
+   */
+  exec(argv: readonly string[], options: ExecOptions<'buffer'> & { encoding: 'buffer' }): Promise<ExecResult<Buffer>>;
+  exec(argv: readonly string[], options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult<string> | ExecResult<Buffer>>;
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult<string> | ExecResult<Buffer>> {
+    return execHelper(this, argv, options);
+  }
+
+  /**
+   * Like {@link QgaClient.exec}, but takes a `guest-exec` argument object (wire names).
+   * Output is captured unless the request sets `capture-output`.
+   *
+   * @example
+   * ```ts
+   * const res = await client.execAndWait({ path: '/bin/sh', arg: ['-c', 'echo hi'] }, { timeout: 30_000 });
+   * console.log(res.stdout); // 'hi\n'
+   * ```
+   */
+  execAndWait(request: GuestExecArgs, options: ExecOptions<'buffer'> & { encoding: 'buffer' }): Promise<ExecResult<Buffer>>;
+  execAndWait(request: GuestExecArgs, options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
+  execAndWait(request: GuestExecArgs, options?: ExecOptions): Promise<ExecResult<string> | ExecResult<Buffer>>;
+  execAndWait(request: GuestExecArgs, options?: ExecOptions): Promise<ExecResult<string> | ExecResult<Buffer>> {
+    return execAndWaitHelper(this, request, options);
+  }
+
+  /**
+   * Start a program in the guest and return a handle at once: `pid`, `status()`,
+   * `wait(options)`, `kill(signal)`. The handle keeps the result once seen, so `wait()`
+   * still answers after the agent forgot the process.
+   *
+   * @example
+   * ```ts
+   * const proc = await client.spawn(['sleep', '10']);
+   * if ((await proc.status()) === undefined) await proc.kill('TERM');
+   * const { signal } = await proc.wait({ timeout: 5_000 });
+   * ```
+   */
+  spawn(argv: readonly string[], options: SpawnOptions<'buffer'> & { encoding: 'buffer' }): Promise<GuestProcess<Buffer>>;
+  spawn(argv: readonly string[], options?: SpawnOptions<'utf8'>): Promise<GuestProcess<string>>;
+  spawn(argv: readonly string[], options?: SpawnOptions): Promise<GuestProcess<string> | GuestProcess<Buffer>>;
+  spawn(argv: readonly string[], options?: SpawnOptions): Promise<GuestProcess<string> | GuestProcess<Buffer>> {
+    return spawnHelper(this, argv, options);
   }
 
   /**
@@ -175,8 +234,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * ```
    */
   close(): Promise<void> {
-    this.#closing ??= this.#shutdown();
-    return this.#closing;
+    return this.#connection.close();
   }
 
   /** `await using client = await QgaClient.connect(...)` closes the client at scope end. */
@@ -366,14 +424,6 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     return supportsHelper(this, command, options);
   }
 
-  async #shutdown(): Promise<void> {
-    const wasOpen = !this.#closed;
-    this.#closed = true;
-    this.#queue.close(new QgaConnectionError(`${this.#transport.description}: the client was closed`));
-    await this.#transport.close();
-    if (wasOpen) this.emit('close');
-  }
-
   async #call(name: string, args: Record<string, unknown> | undefined, options: CallOptions | undefined): Promise<unknown> {
     if (typeof name !== 'string' || name === '') throw new TypeError('command name must be a non-empty string');
     if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
@@ -392,7 +442,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     const started = performance.now();
     if (this.listenerCount('request') > 0) this.emit('request', { command: name });
     try {
-      const value = await this.#queue.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true });
+      const value = await this.#connection.queue.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true });
       const duration = performance.now() - started;
       if (this.listenerCount('response') > 0) this.emit('response', { command: name, duration });
       if (debug.enabled) debug('%s ok in %d ms', name, duration.toFixed(2));
@@ -406,59 +456,9 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new QgaConnectionError(`${this.#transport.description}: the client is closed`);
+    if (this.#connection.closed) throw new QgaConnectionError(`${this.#connection.description}: the client is closed`);
   }
 
-  #newQueue(): RequestQueue {
-    return new RequestQueue({
-      write: (bytes) => this.#transport.write(bytes),
-      maxReplyBytes: this.#options.maxReplyBytes,
-      onResync: (info) => {
-        if (debug.enabled) debug('resync (%s): discarded %d bytes, %d messages', info.reason, info.bytes, info.messages);
-        this.emit('resync', info);
-      },
-    });
-  }
-
-  async #open(signal: AbortSignal | undefined): Promise<void> {
-    const started = performance.now();
-    this.#opening = true;
-    const attempts = await openWithRetry({
-      transport: this.#transport,
-      options: this.#options,
-      signal,
-      attach: () => {
-        const queue = this.#newQueue();
-        this.#queue = queue;
-        let open = true;
-        return {
-          onData: (chunk) => queue.receive(chunk),
-          onClose: (error) => {
-            open = false;
-            if (this.#opening) queue.close(new QgaConnectionError(`${this.#transport.description}: the channel closed while connecting`));
-            else this.#channelClosed(error);
-          },
-          isOpen: () => open,
-        };
-      },
-      resync: (timeout, attemptSignal, reason: ResyncReason) => this.#queue.resync({ timeout, signal: attemptSignal }, reason),
-    }).finally(() => {
-      this.#opening = false;
-    });
-    const duration = performance.now() - started;
-    if (debug.enabled) debug('connected to %s in %d ms (%d attempts)', this.#transport.description, duration.toFixed(1), attempts);
-    this.emit('connect', { transport: this.#transport.description, duration, attempts });
-  }
-
-  #channelClosed(error: Error | undefined): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const reason = `${this.#transport.description}: the channel closed${error ? ` (${error.message})` : ''}`;
-    const lost = new QgaConnectionError(reason, error ? { cause: error } : undefined);
-    this.#queue.close(lost);
-    if (debug.enabled) debug('%s', reason);
-    this.emit('close', lost);
-  }
 }
 
 function transportFor(options: ConnectOptions): Transport {

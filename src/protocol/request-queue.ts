@@ -20,7 +20,7 @@ import { asReply, errorClassOf, errorDescOf, isStrayByteError, type AgentReply }
 import { systemTimers, type Timers } from './timers.js';
 
 /** Why the queue resynchronised. */
-export type ResyncReason = 'connect' | 'timeout' | 'abort' | 'unmatched' | 'protocol' | 'requested';
+export type ResyncReason = 'connect' | 'reconnect' | 'timeout' | 'abort' | 'unmatched' | 'protocol' | 'requested';
 
 /** Reported after every completed resynchronisation. */
 export interface ResyncInfo {
@@ -85,6 +85,7 @@ export class RequestQueue {
   #active: Job | undefined;
   #draining = false;
   #closedError: QgaConnectionError | undefined;
+  #suspended = false;
   #resyncReason: ResyncReason | undefined = 'connect';
   #discardedBytes = 0;
   #discardedMessages = 0;
@@ -111,9 +112,30 @@ export class RequestQueue {
     return this.#enqueue('command', request, options);
   }
 
-  /** Resynchronise now (as a queued job, after the calls before it). */
-  resync(options: { timeout: number; signal?: AbortSignal | undefined }, reason: ResyncReason = 'requested'): Promise<void> {
-    return this.#enqueue('resync', { execute: 'guest-sync-delimited' }, { ...options, expectReply: true }, reason) as Promise<void>;
+  /**
+   * Resynchronise now: as a queued job after the calls before it, or (`first`) ahead of
+   * them, as a (re)connect must.
+   */
+  resync(options: { timeout: number; signal?: AbortSignal | undefined; first?: boolean }, reason: ResyncReason = 'requested'): Promise<void> {
+    return this.#enqueue('resync', { execute: 'guest-sync-delimited' }, { ...options, expectReply: true }, reason, options.first) as Promise<void>;
+  }
+
+  /**
+   * The channel was lost but will be reopened: the call on the wire fails with `error`
+   * (nobody can tell whether the agent ran it), calls not yet written wait for
+   * {@link resume}, and any partial reply is dropped.
+   */
+  suspend(error: QgaConnectionError): void {
+    this.#suspended = true;
+    this.#resyncReason = 'reconnect';
+    this.#framer.reset();
+    this.#active?.onChannelLost?.(error);
+  }
+
+  /** The channel is open again: go on with the waiting calls (resynchronising first). */
+  resume(): void {
+    this.#suspended = false;
+    if (!this.#draining) void this.#drain();
   }
 
   /**
@@ -128,7 +150,7 @@ export class RequestQueue {
     for (const job of this.#waiting.splice(0)) this.#settle(job, error, true);
   }
 
-  #enqueue(kind: JobKind, request: QueueRequest, options: QueueCallOptions, resyncReason?: ResyncReason): Promise<unknown> {
+  #enqueue(kind: JobKind, request: QueueRequest, options: QueueCallOptions, resyncReason?: ResyncReason, first = false): Promise<unknown> {
     if (this.#closedError) return Promise.reject(this.#closedError);
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -151,15 +173,18 @@ export class RequestQueue {
       signal.addEventListener('abort', onAbort, { once: true });
       job.removeAbortListener = () => signal.removeEventListener('abort', onAbort);
     }
-    this.#waiting.push(job);
-    if (!this.#draining) void this.#drain();
+    if (first) this.#waiting.unshift(job);
+    else this.#waiting.push(job);
+    if (!this.#draining && !this.#suspended) void this.#drain();
     return job.result.promise;
   }
 
   async #drain(): Promise<void> {
     this.#draining = true;
     try {
-      for (let job = this.#waiting.shift(); job; job = this.#waiting.shift()) {
+      while (!this.#suspended) {
+        const job = this.#waiting.shift();
+        if (!job) break;
         if (job.settled) continue;
         this.#active = job;
         try {

@@ -29,6 +29,8 @@ export interface FakeAgent {
   requests: FakeRequest[];
   connections: number;
   onRequest: RequestHandler;
+  /** Server-side sockets of the open connections (destroy one to drop the channel). */
+  sockets: Set<Socket>;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startFakeAgent(onRequest: RequestHandler = answerSync): Pr
     requests: [],
     connections: 0,
     onRequest,
+    sockets,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));

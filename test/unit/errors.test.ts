@@ -3,7 +3,8 @@ import * as errors from '../../src/errors.js';
 import type { ExecResult } from '../../src/helpers/exec-types.js';
 
 // A second copy of the module, as when an app loads both the ESM and the CJS build.
-const copy = (await import('../../src/errors.js?second-copy')) as typeof errors;
+const secondCopy = '../../src/errors.js?second-copy';
+const copy = (await import(secondCopy)) as typeof errors;
 
 const result: ExecResult = { pid: 1, exitCode: 3, signal: null, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false };
 

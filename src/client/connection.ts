@@ -1,0 +1,165 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { debuglog } from 'node:util';
+import { QgaConnectionError } from '../errors.js';
+import { RequestQueue, type ResyncInfo, type ResyncReason } from '../protocol/request-queue.js';
+import type { Transport, TransportHandlers } from '../transport/transport.js';
+import type { ResolvedConnectOptions } from './connect-options.js';
+import type { ConnectEvent, ReconnectEvent } from './events.js';
+import { openWithRetry } from './open-channel.js';
+
+const debug = debuglog('qga');
+
+export interface ConnectionHooks {
+  connect(event: ConnectEvent): void;
+  close(error?: Error): void;
+  resync(info: ResyncInfo): void;
+  reconnecting(event: ReconnectEvent): void;
+}
+
+/**
+ * The life of one client's channel: opening it (waiting for the agent if asked), losing
+ * it, reopening it when `reconnect` is on, and closing it. The queue lives as long as the
+ * client: across a reconnect, calls not yet written wait and then go out on the new
+ * channel; the call that was on the wire fails, since nobody can tell whether it ran.
+ */
+export class Connection {
+  readonly queue: RequestQueue;
+  readonly #transport: Transport;
+  readonly #options: ResolvedConnectOptions;
+  readonly #hooks: ConnectionHooks;
+  #state: 'opening' | 'open' | 'reconnecting' | 'closed' = 'opening';
+  #closing: Promise<void> | undefined;
+  #generation = 0;
+
+  constructor(transport: Transport, options: ResolvedConnectOptions, hooks: ConnectionHooks) {
+    this.#transport = transport;
+    this.#options = options;
+    this.#hooks = hooks;
+    this.queue = new RequestQueue({
+      write: (bytes) => this.#transport.write(bytes),
+      maxReplyBytes: options.maxReplyBytes,
+      onResync: (info) => {
+        if (debug.enabled) debug('resync (%s): discarded %d bytes, %d messages', info.reason, info.bytes, info.messages);
+        hooks.resync(info);
+      },
+    });
+  }
+
+  get closed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  /** Increases with every successful (re)connect: caches of agent facts key on it. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get description(): string {
+    return this.#transport.description;
+  }
+
+  async open(signal: AbortSignal | undefined): Promise<void> {
+    const started = performance.now();
+    const attempts = await openWithRetry({
+      transport: this.#transport,
+      options: this.#options,
+      signal,
+      attach: () => this.#attach(),
+      resync: (timeout, attemptSignal, reason) => this.#resyncFirst(timeout, attemptSignal, reason),
+    });
+    this.#state = 'open';
+    this.#connected(started, attempts, false);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const wasOpen = this.#state !== 'closed';
+      this.#state = 'closed';
+      this.queue.close(new QgaConnectionError(`${this.description}: the client was closed`));
+      await this.#transport.close();
+      if (wasOpen) this.#hooks.close();
+    })();
+    return this.#closing;
+  }
+
+  /** The (re)connect's resync goes ahead of calls that waited for the channel. */
+  #resyncFirst(timeout: number, signal: AbortSignal | undefined, reason: ResyncReason): Promise<void> {
+    const synced = this.queue.resync({ timeout, signal, first: true }, reason);
+    this.queue.resume();
+    return synced;
+  }
+
+  /** A method, so checks after an `await` see the state `close()` may have set meanwhile. */
+  #isClosed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  #connected(started: number, attempts: number, reconnected: boolean): void {
+    this.#generation += 1;
+    const duration = performance.now() - started;
+    if (debug.enabled) debug('%s %s in %d ms (%d attempts)', reconnected ? 'reconnected to' : 'connected to', this.description, duration.toFixed(1), attempts);
+    this.#hooks.connect({ transport: this.description, duration, attempts, reconnected });
+  }
+
+  #attach(): TransportHandlers & { isOpen(): boolean } {
+    let open = true;
+    return {
+      onData: (chunk) => this.queue.receive(chunk),
+      onClose: (error) => {
+        if (!open) return;
+        open = false;
+        this.#lost(error);
+      },
+      isOpen: () => open,
+    };
+  }
+
+  #lost(error: Error | undefined): void {
+    const reason = `${this.description}: the channel closed${error ? ` (${error.message})` : ''}`;
+    const lost = new QgaConnectionError(reason, error ? { cause: error } : undefined);
+    if (debug.enabled) debug('%s', reason);
+    if (this.#state === 'closed') return;
+    if (this.#state === 'opening' || this.#state === 'reconnecting') {
+      this.queue.suspend(lost);
+      return;
+    }
+    if (this.#options.reconnect) {
+      this.queue.suspend(lost);
+      void this.#reconnect(lost);
+      return;
+    }
+    this.#state = 'closed';
+    this.queue.close(lost);
+    this.#hooks.close(lost);
+  }
+
+  async #reconnect(lost: QgaConnectionError): Promise<void> {
+    const { retries, delay } = this.#options.reconnect!;
+    this.#state = 'reconnecting';
+    const started = performance.now();
+    for (let attempt = 1; attempt <= retries; attempt++) {
+      this.#hooks.reconnecting({ attempt, retries, error: lost });
+      await sleep(delay);
+      if (this.#isClosed()) return;
+      const handlers = this.#attach();
+      try {
+        await this.#transport.open(handlers, AbortSignal.timeout(Math.ceil(this.#options.connectTimeout)));
+        await this.#resyncFirst(this.#options.connectTimeout, undefined, 'reconnect');
+        if (this.#isClosed()) return;
+        this.#state = 'open';
+        this.#connected(started, attempt, true);
+        return;
+      } catch {
+        if (this.#isClosed()) return;
+        this.queue.suspend(lost);
+        await this.#transport.close();
+      }
+    }
+    if (this.#isClosed()) return;
+    this.#state = 'closed';
+    const failed = new QgaConnectionError(`${this.description}: the channel closed and ${retries} reconnect attempts failed`, { cause: lost });
+    this.queue.close(failed);
+    await this.#transport.close();
+    this.#hooks.close(failed);
+  }
+}
