@@ -18,7 +18,9 @@ for f in README.md LICENSE CHANGELOG.md dist/index.js dist/index.cjs dist/index.
 done
 
 echo "--- attw"
-npx attw --pack . --format table-flipped
+# node10 resolution (TypeScript moduleResolution "node") has no subpath exports; the
+# package needs Node >= 20.19, whose resolution is checked by the node16 profile.
+npx attw --pack . --profile node16 --format table-flipped
 echo "--- publint"
 npx publint --strict
 
