@@ -1,0 +1,92 @@
+/**
+ * `exec(['/bin/true'])` latency: start, wait for the exit, decode the (empty) output.
+ * Raw: `guest-exec` with captured output, then `guest-exec-status` in a tight loop until
+ * `exited` (no pause at all: the fastest possible, and the most load on the agent).
+ */
+import type { RawQgaClient } from '../raw-client.js';
+import { clientMethod } from '../lib/library.js';
+import { interleave, median, percentile, since } from '../lib/stats.js';
+import type { BenchCase } from '../lib/types.js';
+
+interface RoundResult {
+  p50: number;
+  p95: number;
+  polls: number;
+}
+
+async function rawExec(client: RawQgaClient): Promise<number> {
+  const { pid } = (await client.call('guest-exec', { path: '/bin/true', 'capture-output': true })) as { pid: number };
+  for (let polls = 1; ; polls++) {
+    const status = (await client.call('guest-exec-status', { pid })) as { exited: boolean; 'out-data'?: string; 'err-data'?: string };
+    if (status.exited) {
+      if (status['out-data'] !== undefined) Buffer.from(status['out-data'], 'base64').toString('utf8');
+      if (status['err-data'] !== undefined) Buffer.from(status['err-data'], 'base64').toString('utf8');
+      return polls;
+    }
+  }
+}
+
+export const execCase: BenchCase = {
+  name: 'exec',
+  title: "exec(['/bin/true']) latency",
+  needsAgent: true,
+  async run(ctx) {
+    const count = ctx.smoke ? 5 : 150;
+    const warmup = ctx.smoke ? 1 : 10;
+    const rounds = ctx.smoke ? 1 : 7;
+    const summarise = (times: number[], polls: number): RoundResult => ({ p50: median(times), p95: percentile(times, 95), polls: polls / times.length });
+    const samples = await interleave<RoundResult>(rounds, {
+      library: async () => {
+        const client = await ctx.connectLibrary();
+        try {
+          const exec = clientMethod(client, 'exec');
+          for (let i = 0; i < warmup; i++) await exec(['/bin/true']);
+          let polls = 0;
+          const onRequest = (event: { command: string }): void => {
+            if (event.command === 'guest-exec-status') polls++;
+          };
+          client.on('request', onRequest);
+          // Listening to 'request' costs the library an emit per call; only count polls
+          // in a separate pass so the timed pass runs without listeners.
+          for (let i = 0; i < Math.min(count, 20); i++) await exec(['/bin/true']);
+          client.off('request', onRequest);
+          const countedRuns = Math.min(count, 20);
+          const times: number[] = [];
+          for (let i = 0; i < count; i++) {
+            const start = performance.now();
+            await exec(['/bin/true']);
+            times.push(since(start));
+          }
+          return { ...summarise(times, 0), polls: polls / countedRuns };
+        } finally {
+          await client.close();
+        }
+      },
+      raw: async () => {
+        const client = await ctx.connectRaw();
+        try {
+          for (let i = 0; i < warmup; i++) await rawExec(client);
+          const times: number[] = [];
+          let polls = 0;
+          for (let i = 0; i < count; i++) {
+            const start = performance.now();
+            polls += await rawExec(client);
+            times.push(since(start));
+          }
+          return summarise(times, polls);
+        } finally {
+          await client.close();
+        }
+      },
+    });
+    const pick = (key: keyof RoundResult) => ({ library: samples.library.map((r) => r[key]), raw: samples.raw.map((r) => r[key]) });
+    return {
+      rows: [
+        { name: 'exec /bin/true, median latency', unit: 'ms', direction: 'lower', ...pick('p50'), goal: { on: 'ratio', op: '<=', value: 1.3 } },
+        { name: 'exec /bin/true, p95 latency', unit: 'ms', direction: 'lower', ...pick('p95'), note: 'informational' },
+        { name: 'exec /bin/true, status polls per run', unit: 'polls', direction: 'lower', ...pick('polls'), note: 'informational' },
+      ],
+      notes: [`${count} runs per round after ${warmup} warm-up runs, ${rounds} rounds; each round's median and p95 are the samples.`],
+    };
+  },
+};

@@ -1,0 +1,175 @@
+/**
+ * `npm run bench`: the library against a raw node:net client, in the same run.
+ *
+ *   npm run bench                  every case, full size (minutes); writes bench/results/latest.*
+ *   npm run bench -- --smoke       every case, tiny (seconds), no timing goals judged; for CI
+ *   npm run bench -- --case ping   one case (repeatable, or comma-separated); merged into latest.*
+ *
+ * Starts a private real qemu-ga (../shared/qga/start-qemu-ga --respawn) for the cases that
+ * need one, and stops it at the end, also on Ctrl-C.
+ */
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { QgaClient } from '../src/index.js';
+import { clientsCase } from './cases/clients.js';
+import { downloadCase } from './cases/download.js';
+import { execCase } from './cases/exec.js';
+import { readCase, writeCase } from './cases/files.js';
+import { framerCase } from './cases/framer.js';
+import { pingCase } from './cases/ping.js';
+import { agentRestarts, startRealAgent, type RealAgent } from './lib/agent.js';
+import { caseResult, consoleLines, markdown, type CaseResult, type RunResult } from './lib/report.js';
+import { NotAvailable, type BenchCase, type BenchContext } from './lib/types.js';
+import { RawQgaClient } from './raw-client.js';
+
+const CASES: BenchCase[] = [pingCase, execCase, readCase, writeCase, downloadCase, framerCase, clientsCase];
+
+function parseArgs(argv: string[]): { smoke: boolean; only: Set<string> | undefined } {
+  let smoke = false;
+  const only = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--smoke') smoke = true;
+    else if (arg === '--case') {
+      const value = argv[++i];
+      if (!value) throw new Error('--case needs a name');
+      for (const name of value.split(',')) only.add(name.trim());
+    } else if (arg.startsWith('--case=')) for (const name of arg.slice(7).split(',')) only.add(name.trim());
+    else if (arg === '--help' || arg === '-h') {
+      console.log(`usage: npm run bench -- [--smoke] [--case NAME]\ncases: ${CASES.map((c) => c.name).join(', ')}`);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg} (try --help)`);
+  }
+  for (const name of only) if (!CASES.some((c) => c.name === name)) throw new Error(`unknown case ${name}; cases: ${CASES.map((c) => c.name).join(', ')}`);
+  return { smoke, only: only.size > 0 ? only : undefined };
+}
+
+const repoRoot = resolve(import.meta.dirname, '..');
+const { smoke, only } = parseArgs(process.argv.slice(2));
+const selected = CASES.filter((c) => !only || only.has(c.name));
+const log = (message: string): void => console.log(message);
+const started = performance.now();
+const loadAverageStart = loadavg();
+log(`qga-client bench (${smoke ? 'smoke' : 'full'}): ${selected.map((c) => c.name).join(', ')}; load average ${loadAverageStart.map((l) => l.toFixed(2)).join(' ')}`);
+
+const workDir = await mkdtemp(join(tmpdir(), 'qga-bench-'));
+let agent: RealAgent | undefined;
+let agentProblem: string | undefined;
+let agentVersion = 'no real agent';
+const cleanup = async (): Promise<void> => {
+  await agent?.stop().catch((error: unknown) => console.error(`stopping the agent failed: ${String(error)}`));
+  await rm(workDir, { recursive: true, force: true });
+};
+const onSignal = (): void => {
+  void cleanup().finally(() => process.exit(130));
+};
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+
+const results: CaseResult[] = [];
+try {
+  if (selected.some((c) => c.needsAgent)) {
+    try {
+      agent = await startRealAgent(repoRoot);
+      const probe = await QgaClient.connect({ path: agent.socket, waitForAgent: 5_000 });
+      agentVersion = `qemu-ga ${(await probe.call('guest-info')).version}`;
+      await probe.close();
+      log(`real agent: ${agentVersion}`);
+    } catch (error) {
+      const notInstalled = (error as { notInstalled?: boolean }).notInstalled === true;
+      // CI installs the agent: there a missing agent is a failure, not a skip.
+      if (!notInstalled || process.env['CI']) throw error;
+      agentProblem = (error as Error).message;
+      log(`*** no real agent (${agentProblem}): cases that need it are skipped ***`);
+    }
+  }
+  const context: BenchContext = {
+    repoRoot,
+    smoke,
+    socket: agent?.socket,
+    workDir,
+    log,
+    // A generous per-call timeout: a 48 MiB chunk on a loaded machine must not time out.
+    connectLibrary: () => QgaClient.connect({ path: agent!.socket, waitForAgent: 5_000, timeout: 120_000 }),
+    connectRaw: () => RawQgaClient.connect(agent!.socket, 5_000),
+  };
+  for (const benchCase of selected) {
+    const caseStart = performance.now();
+    if (benchCase.needsAgent && !agent) {
+      results.push({ name: benchCase.name, title: benchCase.title, status: 'skipped', message: `no real agent: ${agentProblem ?? ''}`, durationMs: 0, rows: [], series: [], notes: [] });
+      log(consoleLines(results.at(-1)!).join('\n'));
+      continue;
+    }
+    log(`${benchCase.name}: ${benchCase.title} …`);
+    let result: CaseResult;
+    try {
+      result = caseResult(benchCase.name, benchCase.title, await benchCase.run(context), performance.now() - caseStart, !smoke);
+    } catch (error) {
+      const unavailable = error instanceof NotAvailable;
+      result = {
+        name: benchCase.name,
+        title: benchCase.title,
+        status: unavailable ? 'unavailable' : 'failed',
+        message: unavailable ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error),
+        durationMs: performance.now() - caseStart,
+        rows: [],
+        series: [],
+        notes: [],
+      };
+    }
+    results.push(result);
+    log(consoleLines(result).join('\n'));
+  }
+} finally {
+  const restarts = agent ? await agentRestarts(agent) : 0;
+  await cleanup();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  const run: RunResult = {
+    generatedAt: new Date().toISOString(),
+    mode: smoke ? 'smoke' : 'full',
+    environment: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      loadAverageStart,
+      loadAverageEnd: loadavg(),
+      agent: agentVersion,
+      agentRestarts: restarts,
+    },
+    cases: results,
+  };
+  await writeResults(run);
+  log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s; load average now ${run.environment.loadAverageEnd.map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+const failed = results.filter((r) => r.status === 'failed');
+if (failed.length > 0) {
+  console.error(`${failed.length} case(s) failed: ${failed.map((r) => r.name).join(', ')}`);
+  process.exitCode = 1;
+} else if (smoke) log('smoke: every case ran (timings are not judged in smoke mode)');
+
+/**
+ * Smoke runs go to smoke.* (not committed). A full run of some cases only is merged into
+ * latest.json, so cases can be re-measured one at a time when the machine is quiet.
+ */
+async function writeResults(run: RunResult): Promise<void> {
+  const dir = resolve(repoRoot, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const base = run.mode === 'smoke' ? 'smoke' : 'latest';
+  let merged = run;
+  if (run.mode === 'full' && only) {
+    try {
+      const previous = JSON.parse(await readFile(join(dir, 'latest.json'), 'utf8')) as RunResult;
+      const cases = CASES.map((c) => run.cases.find((r) => r.name === c.name) ?? previous.cases.find((r) => r.name === c.name)).filter((c): c is CaseResult => c !== undefined);
+      merged = { ...run, cases };
+    } catch {
+      // no previous results: write what this run has
+    }
+  }
+  await writeFile(join(dir, `${base}.json`), JSON.stringify(merged, null, 2) + '\n');
+  await writeFile(join(dir, `${base}.md`), markdown(merged));
+  log(`results: bench/results/${base}.json, bench/results/${base}.md`);
+}
