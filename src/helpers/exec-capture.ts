@@ -12,7 +12,7 @@
 import type { CallOptions } from '../client/call-options.js';
 import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError } from '../errors.js';
-import type { GuestAgentInfo, GuestExecCaptureOutput } from '../generated/index.js';
+import type { GuestExecCaptureOutput } from '../generated/index.js';
 import type { CaptureRequest } from './exec-options.js';
 
 /** The wire value and which decoded streams to keep. */
@@ -59,8 +59,7 @@ export function supportsCaptureModes(version: string): boolean {
 }
 
 async function agentVersion(client: QgaClient, callOptions: CallOptions): Promise<string> {
-  // Prefer the client's per-connection cached guest-info when it has one.
-  const cached = client as unknown as { info?: (options?: CallOptions) => Promise<GuestAgentInfo> };
-  const info = typeof cached.info === 'function' ? await cached.info(callOptions) : await client.call('guest-info', undefined, callOptions);
-  return info.version;
+  // guest-info, cached per connection by the client.
+  const { version } = await client.info(callOptions);
+  return version;
 }
