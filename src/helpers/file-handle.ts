@@ -39,13 +39,19 @@ export class GuestFile {
   readonly path: string;
   readonly #client: QgaClient;
   readonly #timeout: number | undefined;
+  readonly #closeTimeout: number;
   #closing: Promise<void> | undefined;
+  /** Calls on the wire now; one still running when the file is abandoned is being given up. */
+  #inFlight = 0;
+  /** A call ended by timeout, abort or a protocol failure: the channel resynchronises. */
+  #desynced = false;
 
   constructor(client: QgaClient, handle: number, path: string, timeout: number | undefined) {
     this.#client = client;
     this.handle = handle;
     this.path = path;
     this.#timeout = timeout;
+    this.#closeTimeout = Math.max(timeout ?? 0, client.defaultTimeout);
   }
 
   get closed(): boolean {
@@ -54,7 +60,7 @@ export class GuestFile {
 
   /** Read up to `count` bytes. */
   async read(count: number, signal?: AbortSignal): Promise<GuestFileChunk> {
-    const reply = await this.#client.call('guest-file-read', { handle: this.handle, count }, this.#options(signal));
+    const reply = await this.#track(this.#client.call('guest-file-read', { handle: this.handle, count }, this.#options(signal)));
     const data = Buffer.from(reply['buf-b64'], 'base64');
     // POSIX reports feof() after a short read, Windows only after an empty one: stop on
     // either (AGENT-BEHAVIOUR §6).
@@ -66,7 +72,7 @@ export class GuestFile {
     let offset = 0;
     while (offset < data.length) {
       const piece = Buffer.from(data.buffer, data.byteOffset + offset, data.length - offset);
-      const reply = await this.#client.call('guest-file-write', { handle: this.handle, 'buf-b64': piece.toString('base64') }, this.#options(signal));
+      const reply = await this.#track(this.#client.call('guest-file-write', { handle: this.handle, 'buf-b64': piece.toString('base64') }, this.#options(signal)));
       if (!(reply.count > 0)) {
         throw new QgaProtocolError(`guest-file-write: the agent wrote ${String(reply.count)} of ${piece.length} bytes to ${this.path}`);
       }
@@ -82,36 +88,56 @@ export class GuestFile {
   async size(signal?: AbortSignal): Promise<number | undefined> {
     let end: number | bigint;
     try {
-      end = (await this.#client.call('guest-file-seek', { handle: this.handle, offset: 0, whence: 'end' }, this.#options(signal))).position;
+      end = (await this.#track(this.#client.call('guest-file-seek', { handle: this.handle, offset: 0, whence: 'end' }, this.#options(signal)))).position;
     } catch (error) {
       // An error reply (e.g. `Illegal seek` on a pipe): no size, the read goes on.
       if (error instanceof QgaCommandError) return undefined;
       throw error;
     }
-    await this.#client.call('guest-file-seek', { handle: this.handle, offset: 0, whence: 'set' }, this.#options(signal));
+    await this.#track(this.#client.call('guest-file-seek', { handle: this.handle, offset: 0, whence: 'set' }, this.#options(signal)));
     const size = Number(end);
     return size > 0 && Number.isSafeInteger(size) ? size : undefined;
   }
 
   /**
-   * Close the handle. Idempotent; never takes the caller's signal, so it also goes out
-   * after an abort. Rejects when the agent refuses (a failed flush of written data).
+   * Close the handle and wait for the answer. Idempotent; never takes the caller's signal.
+   * Rejects when the agent refuses (a failed flush of written data).
    */
   close(): Promise<void> {
-    this.#closing ??= this.#client.call('guest-file-close', { handle: this.handle }, this.#options(undefined));
+    this.#closing ??= this.#client.call('guest-file-close', { handle: this.handle }, { timeout: this.#closeTimeout });
     return this.#closing;
   }
 
   /**
-   * Close after another failure: that failure is what the caller sees, so a close error
-   * is only logged. A lost channel cannot carry the close; the agent keeps the handle
-   * until it exits, and nothing on this side can change that.
+   * Close after another failure; that failure is what the caller sees, so a close error is
+   * only logged.
+   *
+   * When the channel is in step (the agent answered with an error, the data source
+   * failed), the close is quick and is waited for. After a timeout or an abort it is not:
+   * the close goes out behind the resynchronisation, which lasts until the agent finished
+   * the abandoned command (seconds for a 48 MiB read on a slow guest). It is queued before
+   * this returns, so it runs before any call made afterwards, with a timeout long enough
+   * to wait the agent out. Only closing the client before it ran, or losing the channel,
+   * leaves the handle open in the agent (until the agent exits).
    */
-  async closeAfterFailure(): Promise<void> {
-    try {
-      await this.close();
-    } catch (error) {
+  closeAfterFailure(): Promise<void> {
+    const abandoned = this.#inFlight > 0 || this.#desynced;
+    const closing = this.#closing ?? (this.#closing = this.#client.call('guest-file-close', { handle: this.handle }, { timeout: abandoned ? Math.max(this.#closeTimeout, CLOSE_AFTER_RESYNC_TIMEOUT) : this.#closeTimeout }));
+    const logged = closing.catch((error: unknown) => {
       if (debug.enabled) debug('closing handle %d (%s) after a failure failed too: %s', this.handle, this.path, String(error));
+    });
+    return abandoned ? Promise.resolve() : logged;
+  }
+
+  async #track<T>(call: Promise<T>): Promise<T> {
+    this.#inFlight += 1;
+    try {
+      return await call;
+    } catch (error) {
+      if (!(error instanceof QgaCommandError)) this.#desynced = true;
+      throw error;
+    } finally {
+      this.#inFlight -= 1;
     }
   }
 
@@ -119,6 +145,9 @@ export class GuestFile {
     return { ...(this.#timeout === undefined ? {} : { timeout: this.#timeout }), ...(signal === undefined ? {} : { signal }) };
   }
 }
+
+/** How long a close queued behind a resynchronisation may wait for the agent to catch up. */
+const CLOSE_AFTER_RESYNC_TIMEOUT = 60_000;
 
 /**
  * Open a guest file. The open itself is not aborted by `signal`: a handle the agent
@@ -142,10 +171,11 @@ export async function openGuestFile(client: QgaClient, path: string, mode: Guest
 }
 
 /**
- * Open `path`, run `fn` with the open file, and close it on every path. The promise
- * settles only after the close was answered (or could not be sent), so when it rejects,
- * the handle is already gone. If `fn` succeeds but the close fails, the close error is
- * thrown: for a written file that is a failed flush, and the data may not be on disk.
+ * Open `path`, run `fn` with the open file, and close it on every path. On success and
+ * after an agent error the promise settles once the close was answered; after a timeout
+ * or an abort, once the close was queued (see {@link GuestFile.closeAfterFailure}). If
+ * `fn` succeeds but the close fails, the close error is thrown: for a written file that
+ * is a failed flush, and the data may not be on disk.
  *
  * @example
  * ```ts

@@ -86,7 +86,8 @@ function destroyOnAbort(stream: Readable | Writable, signal: AbortSignal | undef
 
 /**
  * Waits for an open that may still be running, then closes whatever it opened. Used by
- * `_destroy`, so `'close'` is emitted only once the guest handle is gone.
+ * `_destroy`, so `'close'` is emitted once the guest close was answered, or, when a call
+ * was abandoned mid-flight, once it was queued ahead of any later call.
  */
 function closeOpened(opening: Promise<unknown> | undefined, file: () => GuestFile | undefined): Promise<void> {
   return (opening ?? Promise.resolve())

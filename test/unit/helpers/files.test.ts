@@ -94,9 +94,11 @@ describe('readFile', () => {
     silence('guest-file-read', 2);
     const error = await client.readFile('/f', { chunkSize: 10, timeout: 100 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QgaTimeoutError);
+    // The close was queued before the rejection: the next call runs after it.
+    await client.ping();
     expect(guest.open.size).toBe(0);
-    const tail = guest.agent.requests.slice(-2).map((r) => r.execute);
-    expect(tail).toEqual(['guest-sync-delimited', 'guest-file-close']);
+    const tail = guest.agent.requests.slice(-3).map((r) => r.execute);
+    expect(tail).toEqual(['guest-sync-delimited', 'guest-file-close', 'guest-ping']);
   });
 
   it('an abort mid-read rejects with signal.reason once the handle is closed', async () => {
@@ -109,6 +111,7 @@ describe('readFile', () => {
       return true;
     };
     await expect(client.readFile('/f', { signal: controller.signal })).rejects.toBe(reason);
+    await client.ping();
     expect(guest.open.size).toBe(0);
   });
 
@@ -190,6 +193,7 @@ describe('writeFile', () => {
   it('a timed-out write closes the handle', async () => {
     silence('guest-file-write');
     await expect(client.writeFile('/w', 'data', { timeout: 100 })).rejects.toBeInstanceOf(QgaTimeoutError);
+    await client.ping();
     expect(guest.open.size).toBe(0);
   });
 });
@@ -235,6 +239,7 @@ describe('streams', () => {
     };
     stream.resume();
     await new Promise((r) => stream.once('close', r));
+    await client.ping();
     expect(guest.open.size).toBe(0);
   });
 
@@ -266,6 +271,7 @@ describe('streams', () => {
       return false;
     };
     await expect(pipeline(endless, client.createWriteStream('/ws2', { chunkSize: 1024, signal: controller.signal }))).rejects.toBe(reason);
+    await client.ping();
     expect(guest.open.size).toBe(0);
   });
 
