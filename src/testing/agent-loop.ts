@@ -190,9 +190,7 @@ export class AgentLoop {
   }
 
   async #reply(conn: AgentConnection, result: DispatchResult, fault: ResolvedFault | undefined): Promise<Outcome> {
-    // The reply is ASCII; 0xFF in latin1 is the one byte 0xFF (guest-sync-delimited).
-    const bytes =
-      result.reply === null ? Buffer.alloc(0) : Buffer.from(`${result.delimited ? '\xff' : ''}${result.reply}\n`, 'latin1');
+    const bytes = result.reply ?? Buffer.alloc(0);
     const timers = this.#deps.timers;
     switch (fault?.kind) {
       case undefined:

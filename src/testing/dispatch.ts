@@ -9,7 +9,7 @@ import { visitArgs, type ArgSpec } from './args.js';
 import { SimulatedAgentError } from './errors.js';
 import type { JValue, JsonValue } from './json-value.js';
 import { toPlain } from './json-value.js';
-import { qdictOrder, writeJson } from './json-writer.js';
+import { qdictOrder, writeJson, writeJsonBytes } from './json-writer.js';
 import type { VersionTraits } from './version.js';
 
 /** What a command handler learns about the call besides its arguments. */
@@ -87,13 +87,15 @@ export class CommandRegistry {
 export interface DispatchResult {
   /** The `execute` name, when the request had one. */
   readonly command: string | undefined;
-  /** The reply line (without the newline or a 0xFF), or null when none is sent. */
-  readonly reply: string | null;
-  /** The reply must be preceded by 0xFF. */
-  readonly delimited: boolean;
+  /** The reply line as sent (with its newline, and 0xFF first when delimited), or null. */
+  readonly reply: Buffer | null;
   /** The request's `id`, already written as JSON, if it had one. */
   readonly idJson: string | undefined;
 }
+
+/** guest-sync-delimited's reply starts with this byte (qga/main.c:send_response). */
+const DELIMITER = Buffer.from([0xff]);
+const NEWLINE = Buffer.from('\n');
 
 /** The `execute` member of a request, if it is an object with a string there. */
 export function commandOf(value: JValue): string | undefined {
@@ -155,12 +157,12 @@ export class Dispatcher {
       const args = def.args ? visitArgs(def.args, argsMap) : (toPlain({ t: 'dict', v: argsMap }) as Record<string, unknown>);
       const ctx: InternalCallContext = { command: name, id, delimit: () => (delimited = true) };
       const ret: unknown = await def.run(args, ctx);
-      if (!def.successResponse) return { command, reply: null, delimited: false, idJson };
+      if (!def.successResponse) return { command, reply: null, idJson };
       body = { return: ret ?? {} };
       // Serialise here, so a handler result that cannot be JSON becomes an error reply.
-      return { command, reply: writeJson(id === undefined ? body : { ...body, id }), delimited, idJson };
+      const reply = writeJsonBytes(id === undefined ? body : { ...body, id }, delimited ? DELIMITER : undefined, NEWLINE);
+      return { command, reply, idJson };
     } catch (err) {
-      delimited = false;
       let error: SimulatedAgentError;
       if (err instanceof SimulatedAgentError) error = err;
       else {
@@ -168,7 +170,7 @@ export class Dispatcher {
         error = new SimulatedAgentError('GenericError', err instanceof Error ? err.message : String(err));
       }
       body = { error: { class: error.errorClass, desc: error.desc } };
-      return { command, reply: writeJson(id === undefined ? body : { ...body, id }), delimited, idJson };
+      return { command, reply: writeJsonBytes(id === undefined ? body : { ...body, id }, undefined, NEWLINE), idJson };
     }
   }
 }

@@ -46,8 +46,12 @@ function hex4(n: number): string {
   return n.toString(16).toUpperCase().padStart(4, '0');
 }
 
+/** Strings that need no escaping at all (the common case, and large base64 data). */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** A string as `quoted_str` writes it. */
 export function quoteString(s: string): string {
+  if (PLAIN.test(s)) return `"${s}"`;
   let out = '"';
   let run = 0; // start of the current run of characters that need no escaping
   for (let i = 0; i < s.length; i++) {
@@ -94,6 +98,29 @@ export function writeJson(value: unknown): string {
   const parts: string[] = [];
   write(value, parts, 0);
   return parts.join('');
+}
+
+/**
+ * {@link writeJson} straight to bytes (the output is ASCII), between `prefix` and `suffix`.
+ * Avoids joining a reply of tens of MiB into one string and copying it again to frame it.
+ */
+export function writeJsonBytes(value: unknown, prefix?: Uint8Array, suffix?: Uint8Array): Buffer {
+  const parts: string[] = [];
+  write(value, parts, 0);
+  let small = '';
+  const buffers: Uint8Array[] = prefix ? [prefix] : [];
+  for (const part of parts) {
+    if (part.length < 4096) {
+      small += part;
+      continue;
+    }
+    if (small) buffers.push(Buffer.from(small, 'latin1'));
+    small = '';
+    buffers.push(Buffer.from(part, 'latin1'));
+  }
+  if (small) buffers.push(Buffer.from(small, 'latin1'));
+  if (suffix) buffers.push(suffix);
+  return Buffer.concat(buffers);
 }
 
 function write(value: unknown, out: string[], depth: number): void {

@@ -30,7 +30,8 @@ class Capture {
     if (chunk.length > room) this.truncated = true;
     const kept = chunk.subarray(0, Math.max(0, room));
     if (kept.length === 0) return;
-    this.#chunks.push(Buffer.from(kept));
+    // Chunks come from child pipes or fresh buffers: nobody reuses them, no copy needed.
+    this.#chunks.push(Buffer.from(kept.buffer, kept.byteOffset, kept.length));
     this.length += kept.length;
   }
 
