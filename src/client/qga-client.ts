@@ -176,6 +176,13 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * unless `check: true`. `env` replaces the guest environment. By default the guest
    * process keeps running after a `timeout` or abort (`killOnAbandon` to kill it).
    *
+   * Rejects with `TypeError` for bad arguments (nothing is sent); `QgaCommandError`
+   * (`guest-exec`, `GenericError`) when the agent cannot start the program, e.g. a missing
+   * one (`Failed to execute child process "…" (No such file or directory)`, wrapped in
+   * `Guest agent command failed, error was '…'` by qemu-ga 7.2–9.0); `QgaTimeoutError`
+   * (command `'exec'`) after `timeout`; `signal.reason` on abort; `QgaExecError` with
+   * `check`. See docs/exec.md.
+   *
    * @example
    * ```ts
    * const { exitCode, stdout } = await client.exec(['uname', '-a']);

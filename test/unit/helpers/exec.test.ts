@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { QgaClient, QgaCommandError, QgaExecError, QgaTimeoutError, type ExecOptions } from '../../../src/index.js';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { QgaClient, QgaCommandError, QgaExecError, QgaTimeoutError, type ExecOptions, type ExecResult, type GuestProcess } from '../../../src/index.js';
 import { runExec } from '../../../src/helpers/exec.js';
 import { planFromArgv, planWait } from '../../../src/helpers/exec-options.js';
 import type { ExecTimers } from '../../../src/helpers/exec-poll.js';
@@ -296,5 +296,18 @@ describe('capture modes by agent version', () => {
     await client.execAndWait({ path: 'x', 'capture-output': 'separated' });
     expect(guest.commands()).not.toContain('guest-info');
     expect(guest.execs.map((e) => e['capture-output'])).toEqual([false, true]);
+  });
+});
+
+describe('result types follow the encoding', () => {
+  it('encoding buffer types the result as ExecResult<Buffer>, the default as ExecResult<string>', async () => {
+    const { client } = await setup();
+    expectTypeOf(await client.exec(['x'], { encoding: 'buffer' })).toEqualTypeOf<ExecResult<Buffer>>();
+    expectTypeOf(await client.exec(['x'])).toEqualTypeOf<ExecResult<string>>();
+    expectTypeOf(await client.exec(['x'], { encoding: 'utf8', timeout: 5 })).toEqualTypeOf<ExecResult<string>>();
+    expectTypeOf(await client.execAndWait({ path: 'x' }, { encoding: 'buffer' })).toEqualTypeOf<ExecResult<Buffer>>();
+    expectTypeOf(await client.spawn(['x'], { encoding: 'buffer' })).toEqualTypeOf<GuestProcess<Buffer>>();
+    const options: ExecOptions = {};
+    expectTypeOf(await client.exec(['x'], options)).toEqualTypeOf<ExecResult<string> | ExecResult<Buffer>>();
   });
 });
