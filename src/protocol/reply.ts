@@ -1,3 +1,5 @@
+import { encodeJson } from './json-codec.js';
+
 /** A reply object as the agent sends it: `{"return": …}` or `{"error": {…}}`, maybe with `id`. */
 export interface AgentReply {
   return?: unknown;
@@ -18,7 +20,10 @@ export function errorClassOf(reply: AgentReply): string {
 }
 
 export function errorDescOf(reply: AgentReply): string {
-  return typeof reply.error?.desc === 'string' ? reply.error.desc : JSON.stringify(reply.error);
+  const desc = reply.error?.desc;
+  if (typeof desc === 'string') return desc;
+  // A broken agent's desc may be anything, bigints included.
+  return encodeJson(desc ?? reply.error ?? null);
 }
 
 /** The agent's answer to a stray 0xFF (or other bad byte): a parse error without an id. */

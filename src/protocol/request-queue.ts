@@ -94,7 +94,17 @@ export class RequestQueue {
     this.#write = (bytes) => options.write(bytes);
     this.#onResync = options.onResync;
     this.#timers = options.timers ?? systemTimers;
-    this.#framer = new Framer(options.maxReplyBytes, (event) => this.#dispatch(event));
+    this.#framer = new Framer(options.maxReplyBytes, (event) => {
+      try {
+        this.#dispatch(event);
+      } catch (error) {
+        // Whatever a reply contained, it must not throw out of the socket's data handler
+        // (that would crash the process): fail the call on the wire instead.
+        const active = this.#active;
+        this.#needsResync('protocol');
+        if (active) this.#settle(active, new QgaProtocolError(`${active.request.execute}: could not handle the agent's reply (${String(error)})`, { cause: error }), true);
+      }
+    });
   }
 
   /** Feed bytes read from the channel. */
