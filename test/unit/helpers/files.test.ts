@@ -157,6 +157,7 @@ describe('writeFile', () => {
   it('accepts an async iterable and Uint8Array, and reports progress', async () => {
     async function* gen(): AsyncGenerator<Uint8Array | string> {
       yield new Uint8Array([1, 2, 3]);
+      await new Promise((r) => setImmediate(r));
       yield 'ab';
     }
     await client.writeFile('/g', gen());
