@@ -11,7 +11,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { QgaCommandError, QgaConnectionError, QgaTimeoutError, type QgaClient, type ResyncInfo } from '../../src/index.js';
 import { GUEST, connectGuest, connectObserved, recordTiming, since, timingSummary, vm } from './guest.js';
-import { exec, helperSources, readFile, shutdown, withFrozenFilesystems, writeFile } from './helpers-shim.js';
 
 const MiB = 1024 * 1024;
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
@@ -38,7 +37,7 @@ function isRunning(pid: number): boolean {
 
 /** A file of `size` random bytes in the guest, made by the guest itself. */
 async function makeGuestFile(client: QgaClient, path: string, size: number): Promise<void> {
-  const res = await exec(client, ['dd', 'if=/dev/urandom', `of=${path}`, `bs=${MiB}`, `count=${size / MiB}`]);
+  const res = await client.exec(['dd', 'if=/dev/urandom', `of=${path}`, `bs=${MiB}`, `count=${size / MiB}`]);
   expect(res.exitCode, res.stderr).toBe(0);
 }
 
@@ -82,13 +81,12 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
       Math.round(observed.connect.duration),
       `${observed.connect.attempts} channel opening(s); connect resync discarded ${resync?.bytes ?? 0} bytes / ${resync?.messages ?? 0} messages`,
     );
-    console.log(`[e2e-vm] helpers: ${helperSources(client)}`);
   });
 
   it("exec(['uname', '-r']) returns the guest's kernel, not the host's", async () => {
     const client = track(await connectGuest());
     const t0 = performance.now();
-    const res = await exec(client, ['uname', '-r']);
+    const res = await client.exec(['uname', '-r']);
     recordTiming("exec(['uname', '-r'])", since(t0));
     expect(res.exitCode).toBe(0);
     expect(res.signal).toBeNull();
@@ -102,13 +100,13 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
     const client = track(await connectGuest());
     const input = randomBytes(256 * 1024);
     const t0 = performance.now();
-    const res = await exec(client, ['cat'], { input, encoding: 'buffer' });
+    const res = await client.exec(['cat'], { input, encoding: 'buffer' });
     recordTiming('exec cat with 256 KiB stdin', since(t0));
     expect(res.exitCode).toBe(0);
     expect(res.stdout.length).toBe(input.length);
     expect(sha256(res.stdout)).toBe(sha256(input));
 
-    const text = await exec(client, ['sh', '-c', 'tr a-z A-Z; echo done >&2'], { input: 'hello guest\n' });
+    const text = await client.exec(['sh', '-c', 'tr a-z A-Z; echo done >&2'], { input: 'hello guest\n' });
     expect(text.stdout).toBe('HELLO GUEST\n');
     expect(text.stderr).toBe('done\n');
   });
@@ -120,15 +118,15 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
     const hash = sha256(data);
     try {
       let t0 = performance.now();
-      await writeFile(client, path, data);
+      await client.writeFile(path, data);
       const writeMs = since(t0);
 
-      const inGuest = await exec(client, ['sha256sum', path]);
+      const inGuest = await client.exec(['sha256sum', path]);
       expect(inGuest.exitCode, inGuest.stderr).toBe(0);
       expect(inGuest.stdout.split(/\s+/)[0]).toBe(hash);
 
       t0 = performance.now();
-      const back = await readFile(client, path);
+      const back = await client.readFile(path);
       const readMs = since(t0);
       expect(back.length).toBe(data.length);
       expect(sha256(back)).toBe(hash);
@@ -137,7 +135,7 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
       recordTiming('writeFile 32 MiB', writeMs, rate(writeMs));
       recordTiming('readFile 32 MiB', readMs, rate(readMs));
     } finally {
-      await exec(client, ['rm', '-f', path]);
+      await client.exec(['rm', '-f', path]);
     }
   });
 
@@ -173,7 +171,8 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
     const handle = await a.call('guest-file-open', { path, mode: 'r' });
     const t0 = performance.now();
     const pending = a.call('guest-file-read', { handle, count: 16 * MiB }, { timeout: 120_000 }).catch((e: unknown) => e);
-    await sleep(300);
+    // Long enough for QEMU to pass the request to the guest; far shorter than the read.
+    await sleep(500);
     await a.close();
     expect(await pending).toBeInstanceOf(QgaConnectionError);
 
@@ -199,43 +198,73 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
 
     // A's read ran to the end in the guest and its handle is still open there: B closes it.
     await b.client.call('guest-file-close', { handle });
-    await exec(b.client, ['rm', '-f', path]);
+    await b.client.exec(['rm', '-f', path]);
   });
 
   it('withFrozenFilesystems on /mnt/data: other commands fail fast with the frozen-state error, a throwing fn still thaws', async () => {
     const client = track(await connectGuest());
+    const frozenStateError = (error: unknown, command: string): void => {
+      expect(error).toBeInstanceOf(QgaCommandError);
+      expect((error as QgaCommandError).errorClass).toBe('CommandNotFound');
+      // qemu-ga 7.2–9.0: "... has been disabled: the agent is in frozen state"; 9.1+: "... not allowed".
+      expect((error as QgaCommandError).desc).toMatch(new RegExp(`${command} has been disabled: the (agent is in frozen state|command is not allowed)`));
+    };
     try {
       let refusedMs = -1;
       const t0 = performance.now();
-      const outcome = await withFrozenFilesystems(client, [GUEST.dataMount], async () => {
-        expect(await client.call('guest-fsfreeze-status')).toBe('frozen');
-        const t1 = performance.now();
-        const error = await client.guestGetOsinfo().catch((e: unknown) => e);
-        refusedMs = since(t1);
-        expect(error).toBeInstanceOf(QgaCommandError);
-        expect((error as QgaCommandError).errorClass).toBe('CommandNotFound');
-        // qemu-ga 7.2–9.0: "... has been disabled: the agent is in frozen state"; 9.1+: "... not allowed".
-        expect((error as QgaCommandError).desc).toMatch(/guest-get-osinfo has been disabled: the (agent is in frozen state|command is not allowed)/);
-        await expect(client.ping()).resolves.toBeUndefined();
-        return 'inside';
-      });
+      const outcome = await client.withFrozenFilesystems(
+        async ({ frozen }) => {
+          expect(frozen).toBe(1);
+          expect(await client.call('guest-fsfreeze-status')).toBe('frozen');
+          const t1 = performance.now();
+          frozenStateError(await client.guestGetOsinfo().catch((e: unknown) => e), 'guest-get-osinfo');
+          refusedMs = since(t1);
+          frozenStateError(await client.exec(['true']).catch((e: unknown) => e), 'guest-exec');
+          await expect(client.ping()).resolves.toBeUndefined();
+          return 'inside';
+        },
+        { mountpoints: [GUEST.dataMount] },
+      );
       const frozenMs = since(t0);
+      expect(outcome).toEqual({ result: 'inside', frozen: 1, thawed: 1 });
       expect(refusedMs).toBeGreaterThanOrEqual(0);
       expect(refusedMs).toBeLessThan(2_000);
       expect(await client.call('guest-fsfreeze-status')).toBe('thawed');
-      recordTiming('withFrozenFilesystems (freeze, fn, thaw)', frozenMs, `refused call answered in ${refusedMs} ms; result ${JSON.stringify(outcome)}`);
+      recordTiming('withFrozenFilesystems (freeze, fn, thaw)', frozenMs, `refused call answered in ${refusedMs} ms`);
 
       const boom = new Error('boom inside the freeze');
       await expect(
-        withFrozenFilesystems(client, [GUEST.dataMount], async () => {
-          expect(await client.call('guest-fsfreeze-status')).toBe('frozen');
-          throw boom;
-        }),
+        client.withFrozenFilesystems(
+          async () => {
+            expect(await client.call('guest-fsfreeze-status')).toBe('frozen');
+            throw boom;
+          },
+          { mountpoints: [GUEST.dataMount] },
+        ),
       ).rejects.toBe(boom);
       expect(await client.call('guest-fsfreeze-status')).toBe('thawed');
 
+      // fn overrunning the freeze's timeout: thawed, and told through its signal.
+      let fnSignal: AbortSignal | undefined;
+      const t2 = performance.now();
+      const overrun = await client
+        .withFrozenFilesystems(
+          async ({ signal }) => {
+            fnSignal = signal;
+            await sleep(10_000, undefined, { signal }).catch(() => undefined);
+          },
+          { mountpoints: [GUEST.dataMount], timeout: 500 },
+        )
+        .catch((e: unknown) => e);
+      const overrunMs = since(t2);
+      expect(overrun).toBeInstanceOf(QgaTimeoutError);
+      expect(fnSignal?.aborted).toBe(true);
+      expect(overrunMs).toBeLessThan(5_000);
+      expect(await client.call('guest-fsfreeze-status')).toBe('thawed');
+      recordTiming('withFrozenFilesystems timeout 500 ms', overrunMs);
+
       // Thawed for real, not just the agent's flag: a guest write to the disk completes.
-      const write = await exec(client, ['sh', '-c', `echo thawed > ${GUEST.dataMount}/after-freeze && sync && cat ${GUEST.dataMount}/after-freeze`], { timeout: 20_000 });
+      const write = await client.exec(['sh', '-c', `echo thawed > ${GUEST.dataMount}/after-freeze && sync && cat ${GUEST.dataMount}/after-freeze`], { timeout: 20_000 });
       expect(write.stdout).toBe('thawed\n');
     } finally {
       // Never leave the guest frozen for the tests after this one.
@@ -284,7 +313,7 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
 
       // A process that outlives its exec timeout.
       t0 = performance.now();
-      const slowExec = await exec(client, ['sleep', '5'], { timeout: 300 }).catch((e: unknown) => e);
+      const slowExec = await client.exec(['sleep', '5'], { timeout: 300 }).catch((e: unknown) => e);
       const execTimeoutMs = since(t0);
       expect(slowExec).toBeInstanceOf(QgaTimeoutError);
       expect(execTimeoutMs).toBeLessThan(2_000);
@@ -296,7 +325,7 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
       recordTiming("exec(['sleep', '5']) timeout 300 ms", execTimeoutMs);
     } finally {
       await client.call('guest-file-close', { handle });
-      await exec(client, ['rm', '-f', path]);
+      await client.exec(['rm', '-f', path]);
     }
   });
 
@@ -307,7 +336,7 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
     expect(isRunning(vm.pid)).toBe(true);
 
     const t0 = performance.now();
-    await shutdown(client);
+    await client.shutdown();
     const resolvedMs = since(t0);
 
     const deadline = performance.now() + 60_000;
