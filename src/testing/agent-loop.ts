@@ -26,6 +26,7 @@ class InputQueue implements InputSink {
   #chunks: Buffer[] = [];
   #bytes = 0;
   #ended = false;
+  #ignoring = false;
   #wake: (() => void) | undefined;
 
   constructor(conn: AgentConnection) {
@@ -34,6 +35,7 @@ class InputQueue implements InputSink {
   }
 
   data(chunk: Buffer): void {
+    if (this.#ignoring) return;
     this.#chunks.push(chunk);
     this.#bytes += chunk.length;
     if (this.#bytes >= INPUT_HIGH_WATER) this.#conn.pause();
@@ -60,6 +62,20 @@ class InputQueue implements InputSink {
   discard(): void {
     this.#chunks = [];
     this.#bytes = 0;
+  }
+
+  /**
+   * Throw away all input from now on and resolve when the client is gone. Reading goes on
+   * (and is discarded) because a socket that is not read never sees the peer's EOF.
+   */
+  async ignoreUntilEnd(): Promise<void> {
+    this.#ignoring = true;
+    this.discard();
+    this.#conn.resume();
+    while (!this.#ended) {
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
   }
 }
 
@@ -152,10 +168,9 @@ export class AgentLoop {
             return;
           }
           if (outcome === 'stall') {
-            // Hung: read nothing more until this client goes away.
-            input.discard();
-            conn.pause();
-            await conn.closed;
+            // Hung: answer nothing more until this client goes away.
+            await input.ignoreUntilEnd();
+            conn.destroy();
             return;
           }
         }

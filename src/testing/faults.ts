@@ -46,7 +46,10 @@ export type Fault =
    * over a client's default limit) with the request's id, streamed with backpressure.
    */
   | { kind: 'oversize'; bytes?: number | undefined }
-  /** Read the request, never run or answer it, and read nothing more from this connection. */
+  /**
+   * Read the request, never run or answer it, and ignore everything else this connection
+   * sends; the agent serves the next client once this one closes.
+   */
   | { kind: 'stall' };
 
 /** Where `agent.injectFault` applies a fault. */

@@ -125,7 +125,7 @@ export interface RequestReaderOptions {
 export class RequestReader {
   readonly #max: number;
   #state = START;
-  #text: Buffer = Buffer.alloc(64);
+  #text: Buffer = Buffer.allocUnsafe(64);
   #textLen = 0;
   #tokens: Token[] = [];
   #tokenSize = 0;
@@ -219,7 +219,7 @@ export class RequestReader {
   #reserve(n: number): void {
     if (this.#textLen + n <= this.#text.length) return;
     const size = Math.min(Math.max(this.#text.length * 2, this.#textLen + n), this.#max + 1);
-    const grown = Buffer.alloc(size);
+    const grown = Buffer.allocUnsafe(size);
     this.#text.copy(grown, 0, 0, this.#textLen);
     this.#text = grown;
   }
@@ -237,7 +237,14 @@ export class RequestReader {
     if (this.#braces + this.#brackets > MAX_NESTING) return this.#error('JSON nesting depth limit exceeded');
 
     const literal = type === 'int' || type === 'float' || type === 'keyword' || type === 'string';
-    this.#tokens.push(literal ? { type, text: Buffer.from(this.#text.subarray(0, size)) } : { type });
+    if (literal && size > 4096) {
+      // Hand a large token's buffer over instead of copying it.
+      this.#tokens.push({ type, text: this.#text.subarray(0, size) });
+      this.#text = Buffer.allocUnsafe(64);
+      this.#textLen = 0;
+    } else {
+      this.#tokens.push(literal ? { type, text: Buffer.from(this.#text.subarray(0, size)) } : { type });
+    }
     this.#tokenSize += size;
     if ((this.#braces > 0 || this.#brackets > 0) && this.#braces >= 0 && this.#brackets >= 0) return;
 
@@ -268,6 +275,6 @@ export class RequestReader {
   #clearText(): void {
     this.#textLen = 0;
     // A large token buffer is not kept once its token is done.
-    if (this.#text.length > 1 << 20) this.#text = Buffer.alloc(64);
+    if (this.#text.length > 1 << 20) this.#text = Buffer.allocUnsafe(64);
   }
 }

@@ -1,0 +1,175 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { SimulatedAgent } from '../../../src/testing/index.js';
+import type { Transport } from '../../../src/transport/transport.js';
+import { RawClient } from './raw-client.js';
+
+let agent: SimulatedAgent | undefined;
+const clients: RawClient[] = [];
+async function connect(): Promise<RawClient> {
+  const c = await RawClient.connect(agent!.path);
+  clients.push(c);
+  return c;
+}
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await agent?.stop();
+  agent = undefined;
+});
+
+/** Opens an in-process transport and collects what it receives. */
+async function openTransport(transport: Transport): Promise<{ data: () => string; closed: Promise<Error | undefined> }> {
+  const chunks: Buffer[] = [];
+  let resolveClosed!: (e: Error | undefined) => void;
+  const closed = new Promise<Error | undefined>((r) => (resolveClosed = r));
+  await transport.open({ onData: (c) => chunks.push(Buffer.from(c)), onClose: (e) => resolveClosed(e) });
+  return { data: () => Buffer.concat(chunks).toString('latin1'), closed };
+}
+
+async function until(cond: () => boolean, timeout = 2000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('one client at a time', () => {
+  test('a second client is answered only after the first closes', async () => {
+    agent = await SimulatedAgent.start();
+    const a = await connect();
+    expect(await a.call({ execute: 'guest-ping' })).toEqual({ return: {} });
+    const b = await connect();
+    b.send('{"execute":"guest-sync","arguments":{"id":2}}');
+    expect(await b.quietFor(100)).toBe(true);
+    await a.close();
+    await b.lines(1);
+    expect(b.text).toBe('{"return": 2}\n');
+    expect(agent.stats.connections).toBe(2);
+  });
+
+  test('a client that shuts down its sending side still gets its replies', async () => {
+    agent = await SimulatedAgent.start();
+    const a = await connect();
+    a.socket.end('{"execute":"guest-sync","arguments":{"id":9}}');
+    await a.closed;
+    expect(a.text).toBe('{"return": 9}\n');
+  });
+
+  test('a large request is read in pieces, with the parser state kept between them', async () => {
+    agent = await SimulatedAgent.start();
+    const c = await connect();
+    const h = (await c.call({ execute: 'guest-file-open', arguments: { path: '/tmp/big', mode: 'w' } })).return;
+    const data = Buffer.alloc(3 << 20, 7);
+    expect(await c.call({ execute: 'guest-file-write', arguments: { handle: h, 'buf-b64': data.toString('base64') } }, 10_000)).toEqual({
+      return: { count: 3 << 20, eof: false },
+    });
+  });
+});
+
+describe('in-process transport', () => {
+  test('carries requests and replies without a socket, and can be reopened', async () => {
+    agent = await SimulatedAgent.start({ listen: false });
+    expect(() => agent!.path).toThrow(/listen: false/);
+    const transport = agent.createTransport();
+    const first = await openTransport(transport);
+    await transport.write(Buffer.from('\xff{"execute":"guest-sync-delimited","arguments":{"id":7}}', 'latin1'));
+    await until(() => first.data().endsWith('\n') && first.data().includes('\xff'));
+    expect(first.data()).toBe(`{"error": {"class": "GenericError", "desc": "JSON parse error, stray '\\uFFFD'"}}\n\xff{"return": 7}\n`);
+    await transport.close();
+    expect(await first.closed).toBeUndefined();
+    await expect(transport.write(Buffer.from('{}'))).rejects.toThrow();
+
+    const second = await openTransport(transport);
+    await transport.write(Buffer.from('{"execute":"guest-ping"}'));
+    await until(() => second.data() === '{"return": {}}\n');
+    await transport.close();
+  });
+
+  test('waits behind a socket client like any other connection', async () => {
+    agent = await SimulatedAgent.start();
+    const a = await connect();
+    await a.call({ execute: 'guest-ping' });
+    const transport = agent.createTransport();
+    const t = await openTransport(transport);
+    await transport.write(Buffer.from('{"execute":"guest-sync","arguments":{"id":3}}'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.data()).toBe('');
+    await a.close();
+    await until(() => t.data() === '{"return": 3}\n');
+    await transport.close();
+  });
+
+  test('a close fault reaches the client after the partial reply, as an error', async () => {
+    agent = await SimulatedAgent.start({ listen: false });
+    agent.injectFault({ kind: 'close', afterBytes: 3 });
+    const transport = agent.createTransport();
+    const t = await openTransport(transport);
+    await transport.write(Buffer.from('{"execute":"guest-ping"}'));
+    const err = await t.closed;
+    expect(err).toBeInstanceOf(Error);
+    expect(t.data()).toBe('{"r');
+  });
+
+  test('open rejects with the signal reason when aborted, and after stop', async () => {
+    agent = await SimulatedAgent.start({ listen: false });
+    const transport = agent.createTransport();
+    const reason = new Error('no');
+    await expect(transport.open({ onData: () => {}, onClose: () => {} }, AbortSignal.abort(reason))).rejects.toBe(reason);
+    await agent.stop();
+    await expect(transport.open({ onData: () => {}, onClose: () => {} })).rejects.toMatchObject({ code: 'QGA_CONNECTION' });
+  });
+});
+
+describe('lifecycle', () => {
+  test('stop is idempotent, drops clients and removes the socket and temp dir', async () => {
+    agent = await SimulatedAgent.start();
+    const dir = path.dirname(agent.path);
+    expect(existsSync(agent.sandbox)).toBe(true);
+    expect(Buffer.byteLength(agent.path)).toBeLessThan(100);
+    const c = await connect();
+    await c.call({ execute: 'guest-ping' });
+    await Promise.all([agent.stop(), agent.stop()]);
+    await agent.stop();
+    await c.closed;
+    expect(existsSync(agent.path)).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  test('await using stops the agent', async () => {
+    let sandbox: string;
+    {
+      await using a = await SimulatedAgent.start();
+      sandbox = a.sandbox;
+      expect(existsSync(sandbox)).toBe(true);
+    }
+    expect(existsSync(sandbox)).toBe(false);
+  });
+
+  test('stop ends a pending delay and a running scripted process', async () => {
+    agent = await SimulatedAgent.start();
+    agent.handleExec('forever', () => ({ delayMs: 60_000 }));
+    agent.injectFault({ kind: 'delay', ms: 60_000 });
+    const c = await connect();
+    c.send('{"execute":"guest-exec","arguments":{"path":"forever"}}');
+    await new Promise((r) => setTimeout(r, 20));
+    const t0 = Date.now();
+    await agent.stop();
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  test('listens on a given path', async () => {
+    const probe = await SimulatedAgent.start({ listen: false });
+    const socketPath = path.join(probe.sandbox, '..', 'custom.sock');
+    agent = await SimulatedAgent.start({ path: socketPath });
+    const c = await connect();
+    expect(await c.call({ execute: 'guest-ping' })).toEqual({ return: {} });
+    await c.close();
+    clients.length = 0;
+    await agent.stop();
+    agent = undefined;
+    expect(existsSync(socketPath)).toBe(false);
+    await probe.stop();
+  });
+});

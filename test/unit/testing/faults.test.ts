@@ -1,0 +1,209 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { SimulatedAgent, type SimulatedAgentOptions } from '../../../src/testing/index.js';
+import { RawClient } from './raw-client.js';
+
+let agent: SimulatedAgent | undefined;
+const clients: RawClient[] = [];
+
+async function start(options?: SimulatedAgentOptions): Promise<RawClient> {
+  agent = await SimulatedAgent.start(options);
+  return connect();
+}
+async function connect(): Promise<RawClient> {
+  const c = await RawClient.connect(agent!.path);
+  clients.push(c);
+  return c;
+}
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await agent?.stop();
+  agent = undefined;
+});
+
+const sync = (id: number): string => `{"execute":"guest-sync","arguments":{"id":${id}}}`;
+
+describe('injected faults', () => {
+  test('delay holds the reply back for the given time', async () => {
+    const c = await start();
+    agent!.injectFault({ kind: 'delay', ms: 150 });
+    const t0 = performance.now();
+    c.send(sync(1));
+    expect(await c.quietFor(80)).toBe(true);
+    await c.lines(1);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(c.text).toBe('{"return": 1}\n');
+    expect(agent!.stats.faultsInjected.delay).toBe(1);
+  });
+
+  test('drop sends no reply, and the next request gets its own', async () => {
+    const c = await start();
+    agent!.injectFault('drop');
+    c.send(sync(1));
+    expect(await c.quietFor(50)).toBe(true);
+    expect(await c.call({ execute: 'guest-sync', arguments: { id: 2 } })).toEqual({ return: 2 });
+    expect(c.text).toBe('{"return": 2}\n');
+  });
+
+  test('duplicate writes the reply twice', async () => {
+    const c = await start();
+    agent!.injectFault('duplicate');
+    c.send(sync(3));
+    await c.lines(2);
+    expect(c.text).toBe('{"return": 3}\n{"return": 3}\n');
+    expect(agent!.stats.replies).toBe(2);
+  });
+
+  test('stale sends the reply after the next request’s reply', async () => {
+    const c = await start();
+    agent!.injectFault('stale', { command: 'guest-sync' });
+    c.send(sync(1));
+    expect(await c.quietFor(30)).toBe(true);
+    c.send('{"execute":"guest-ping"}');
+    await c.lines(2);
+    expect(c.text).toBe('{"return": {}}\n{"return": 1}\n');
+  });
+
+  test('a timed stale reply reaches the next client, like a late reply on virtio-serial', async () => {
+    const a = await start();
+    agent!.injectFault({ kind: 'stale', afterMs: 100 });
+    a.send(sync(111));
+    await new Promise((r) => setTimeout(r, 20));
+    await a.close();
+    const b = await connect();
+    await b.lines(1, 2000);
+    expect(b.text).toBe('{"return": 111}\n');
+  });
+
+  test('garbage comes before the reply, or instead of it', async () => {
+    const c = await start();
+    agent!.injectFault({ kind: 'garbage', bytes: 'junk\x00\n' });
+    agent!.injectFault({ kind: 'garbage', position: 'instead', bytes: '{"ret' });
+    c.send(sync(1));
+    await c.lines(2);
+    c.send(sync(2));
+    await c.waitFor(() => c.text.endsWith('{"ret'));
+    expect(await c.quietFor(50)).toBe(true);
+    expect(c.text).toBe('junk\x00\n{"return": 1}\n{"ret');
+  });
+
+  test('default garbage is random bytes without 0xFF, ending a line', async () => {
+    const c = await start();
+    agent!.injectFault('garbage');
+    c.send(sync(1));
+    await c.lines(2);
+    const [junk, reply] = c.text.split('\n');
+    expect(junk!.length).toBeGreaterThanOrEqual(16);
+    expect(junk).not.toContain('\xff');
+    expect(reply).toBe('{"return": 1}');
+  });
+
+  test('split writes the reply in small pieces that add up to it', async () => {
+    const c = await start();
+    agent!.injectFault({ kind: 'split', chunkSize: 2, pauseMs: 2 });
+    c.send(`\xff${sync(42).replace('guest-sync', 'guest-sync-delimited')}`);
+    await c.lines(2);
+    expect(c.text.endsWith('\xff{"return": 42}\n')).toBe(true);
+    // The stray-0xFF error is one write, the 16-byte delimited reply eight more.
+    expect(c.chunkCount).toBeGreaterThanOrEqual(5);
+  });
+
+  test('close writes part of the reply and drops the connection; the agent serves the next client', async () => {
+    const c = await start();
+    agent!.injectFault({ kind: 'close', afterBytes: 5 });
+    c.send(sync(12345));
+    await c.closed;
+    expect(c.text).toBe('{"ret');
+    const d = await connect();
+    expect(await d.call({ execute: 'guest-ping' })).toEqual({ return: {} });
+  });
+
+  test('oversize sends a valid reply of exactly the given size, with the id', async () => {
+    const c = await start();
+    agent!.injectFault({ kind: 'oversize', bytes: 2 << 20 });
+    c.send('{"execute":"guest-ping","id":"big"}');
+    await c.lines(1, 10_000);
+    expect(c.length).toBe(2 << 20);
+    const reply = JSON.parse(c.text);
+    expect(reply.id).toBe('big');
+    expect(typeof reply.return.padding).toBe('string');
+  });
+
+  test('stall never answers and stops reading until the client leaves', async () => {
+    const c = await start();
+    agent!.injectFault('stall');
+    c.send(sync(1));
+    c.send(sync(2));
+    expect(await c.quietFor(100)).toBe(true);
+    await c.close();
+    const d = await connect();
+    expect(await d.call({ execute: 'guest-sync', arguments: { id: 3 } })).toEqual({ return: 3 });
+    expect(agent!.stats.faultsInjected.stall).toBe(1);
+  });
+
+  test('command and times choose which requests get a fault', async () => {
+    const c = await start();
+    agent!.injectFault('duplicate', { command: 'guest-sync', times: 2 });
+    c.send('{"execute":"guest-ping"}');
+    c.send(sync(1));
+    c.send(sync(2));
+    c.send(sync(3));
+    await c.lines(6);
+    expect(c.text).toBe('{"return": {}}\n{"return": 1}\n{"return": 1}\n{"return": 2}\n{"return": 2}\n{"return": 3}\n');
+    expect(await c.quietFor(30)).toBe(true);
+  });
+
+  test('faults on a no-reply command still apply: close drops the connection after a shutdown', async () => {
+    const c = await start();
+    agent!.injectFault('close', { command: 'guest-shutdown' });
+    c.send('{"execute":"guest-shutdown"}');
+    await c.closed;
+    expect(c.text).toBe('');
+    expect(agent!.shutdownRequests).toHaveLength(1);
+  });
+
+  test('bad fault descriptions are refused', async () => {
+    await start();
+    expect(() => agent!.injectFault('explode' as 'drop')).toThrow(TypeError);
+    expect(() => agent!.injectFault({ kind: 'delay', ms: -1 })).toThrow(RangeError);
+    expect(() => agent!.injectFault('drop', { times: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('random faults', () => {
+  async function run(seed: number): Promise<{ text: string; faults: Record<string, number> }> {
+    const c = await start({ faults: { probability: 0.5, seed, kinds: ['duplicate', 'drop', { kind: 'garbage', bytes: 'x\n' }] } });
+    for (let i = 0; i < 40; i++) c.send(sync(i));
+    c.send(sync(999).replace('guest-sync', 'guest-sync-delimited'));
+    await c.waitFor(() => c.text.includes('999}\n') || agent!.stats.requests === 41);
+    await new Promise((r) => setTimeout(r, 30));
+    const result = { text: c.text, faults: agent!.stats.faultsInjected };
+    await c.close();
+    clients.length = 0;
+    await agent!.stop();
+    return result;
+  }
+
+  test('the same seed gives the same faults; another seed others', async () => {
+    const a = await run(42);
+    const b = await run(42);
+    const other = await run(7);
+    expect(a).toEqual(b);
+    expect(other.text).not.toBe(a.text);
+    const total = Object.values(a.faults).reduce((x, y) => x + y, 0);
+    expect(total).toBeGreaterThan(5);
+    expect(total).toBeLessThan(35);
+    expect(a.faults.delay).toBe(0);
+  });
+
+  test('probability 1 hits every request, only for the listed commands', async () => {
+    const c = await start({ faults: { probability: 1, kinds: ['duplicate'], commands: ['guest-ping'] } });
+    c.send('{"execute":"guest-ping"}');
+    c.send(sync(1));
+    await c.lines(3);
+    expect(c.text).toBe('{"return": {}}\n{"return": {}}\n{"return": 1}\n');
+  });
+
+  test('a probability outside 0..1 is refused', async () => {
+    await expect(SimulatedAgent.start({ faults: { probability: 2 } })).rejects.toThrow(RangeError);
+  });
+});
