@@ -204,7 +204,12 @@ export interface QgaCommandMap {
    * @since QEMU 2.5
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-exec | QEMU reference: guest-exec}
    */
-  'guest-exec': { args: GuestExecArgs; returns: GuestExec };
+  'guest-exec': {
+    /** The argument object, keyed by wire names. */
+    args: GuestExecArgs;
+    /** What the call resolves to. */
+    returns: GuestExec;
+  };
   /**
    * Poll a process started by `guest-exec`: whether it exited, its exit code or signal, and
    * captured output.
@@ -212,49 +217,84 @@ export interface QgaCommandMap {
    * @since QEMU 2.5
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-exec-status | QEMU reference: guest-exec-status}
    */
-  'guest-exec-status': { args: GuestExecStatusArgs; returns: GuestExecStatus };
+  'guest-exec-status': {
+    /** The argument object, keyed by wire names. */
+    args: GuestExecStatusArgs;
+    /** What the call resolves to. */
+    returns: GuestExecStatus;
+  };
   /**
    * Close a handle from `guest-file-open`.
    *
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-file-close | QEMU reference: guest-file-close}
    */
-  'guest-file-close': { args: GuestFileCloseArgs; returns: void };
+  'guest-file-close': {
+    /** The argument object, keyed by wire names. */
+    args: GuestFileCloseArgs;
+    /** Nothing: the agent answers `{}`, the call resolves to `undefined`. */
+    returns: void;
+  };
   /**
    * Flush buffered writes of an open guest file.
    *
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-file-flush | QEMU reference: guest-file-flush}
    */
-  'guest-file-flush': { args: GuestFileFlushArgs; returns: void };
+  'guest-file-flush': {
+    /** The argument object, keyed by wire names. */
+    args: GuestFileFlushArgs;
+    /** Nothing: the agent answers `{}`, the call resolves to `undefined`. */
+    returns: void;
+  };
   /**
    * Open a file in the guest and get a handle for the other `guest-file-*` commands.
    *
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-file-open | QEMU reference: guest-file-open}
    */
-  'guest-file-open': { args: GuestFileOpenArgs; returns: number };
+  'guest-file-open': {
+    /** The argument object, keyed by wire names. */
+    args: GuestFileOpenArgs;
+    /** What the call resolves to. */
+    returns: number;
+  };
   /**
    * Read bytes from an open guest file; the data comes back base64-encoded.
    *
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-file-read | QEMU reference: guest-file-read}
    */
-  'guest-file-read': { args: GuestFileReadArgs; returns: GuestFileRead };
+  'guest-file-read': {
+    /** The argument object, keyed by wire names. */
+    args: GuestFileReadArgs;
+    /** What the call resolves to. */
+    returns: GuestFileRead;
+  };
   /**
    * Move the position of an open guest file and report the new position.
    *
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-file-seek | QEMU reference: guest-file-seek}
    */
-  'guest-file-seek': { args: GuestFileSeekArgs; returns: GuestFileSeek };
+  'guest-file-seek': {
+    /** The argument object, keyed by wire names. */
+    args: GuestFileSeekArgs;
+    /** What the call resolves to. */
+    returns: GuestFileSeek;
+  };
   /**
    * Write base64-encoded bytes to an open guest file.
    *
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-file-write | QEMU reference: guest-file-write}
    */
-  'guest-file-write': { args: GuestFileWriteArgs; returns: GuestFileWrite };
+  'guest-file-write': {
+    /** The argument object, keyed by wire names. */
+    args: GuestFileWriteArgs;
+    /** What the call resolves to. */
+    returns: GuestFileWrite;
+  };
   /**
    * Flush and freeze every freezable guest filesystem; returns how many were frozen. Only a few
    * commands work until thawed.
@@ -265,7 +305,12 @@ export interface QgaCommandMap {
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-fsfreeze-freeze | QEMU reference: guest-fsfreeze-freeze}
    */
-  'guest-fsfreeze-freeze': { args: undefined; returns: number };
+  'guest-fsfreeze-freeze': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: number;
+  };
   /**
    * Like `guest-fsfreeze-freeze`, limited to the given mount points; returns how many were frozen.
    *
@@ -275,7 +320,12 @@ export interface QgaCommandMap {
    * @since QEMU 2.2
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-fsfreeze-freeze-list | QEMU reference: guest-fsfreeze-freeze-list}
    */
-  'guest-fsfreeze-freeze-list': { args: GuestFsfreezeFreezeListArgs; returns: number };
+  'guest-fsfreeze-freeze-list': {
+    /** The argument object, keyed by wire names; every member is optional. */
+    args: GuestFsfreezeFreezeListArgs;
+    /** What the call resolves to. */
+    returns: number;
+  };
   /**
    * Whether the agent has frozen the guest filesystems.
    *
@@ -285,7 +335,12 @@ export interface QgaCommandMap {
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-fsfreeze-status | QEMU reference: guest-fsfreeze-status}
    */
-  'guest-fsfreeze-status': { args: undefined; returns: GuestFsfreezeStatus };
+  'guest-fsfreeze-status': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestFsfreezeStatus;
+  };
   /**
    * Thaw filesystems frozen by `guest-fsfreeze-freeze`; returns how many were thawed.
    *
@@ -295,7 +350,12 @@ export interface QgaCommandMap {
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-fsfreeze-thaw | QEMU reference: guest-fsfreeze-thaw}
    */
-  'guest-fsfreeze-thaw': { args: undefined; returns: number };
+  'guest-fsfreeze-thaw': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: number;
+  };
   /**
    * Discard unused blocks on mounted guest filesystems, with a result per mount point.
    *
@@ -304,7 +364,12 @@ export interface QgaCommandMap {
    * @since QEMU 1.2
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-fstrim | QEMU reference: guest-fstrim}
    */
-  'guest-fstrim': { args: GuestFstrimArgs; returns: GuestFilesystemTrimResponse };
+  'guest-fstrim': {
+    /** The argument object, keyed by wire names; every member is optional. */
+    args: GuestFstrimArgs;
+    /** What the call resolves to. */
+    returns: GuestFilesystemTrimResponse;
+  };
   /**
    * Time counters per guest CPU, as the kernel reports them in /proc/stat.
    *
@@ -313,7 +378,12 @@ export interface QgaCommandMap {
    * @since QEMU 7.1
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-cpustats | QEMU reference: guest-get-cpustats}
    */
-  'guest-get-cpustats': { args: undefined; returns: GuestCpuStats[] };
+  'guest-get-cpustats': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestCpuStats[];
+  };
   /**
    * The guest's devices with driver name, date and version, and PCI ids.
    *
@@ -322,7 +392,12 @@ export interface QgaCommandMap {
    * @since QEMU 5.2
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-devices | QEMU reference: guest-get-devices}
    */
-  'guest-get-devices': { args: undefined; returns: GuestDeviceInfo[] };
+  'guest-get-devices': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestDeviceInfo[];
+  };
   /**
    * The guest's disks and partitions, with bus address, dependencies and SMART data.
    *
@@ -331,7 +406,12 @@ export interface QgaCommandMap {
    * @since QEMU 5.2
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-disks | QEMU reference: guest-get-disks}
    */
-  'guest-get-disks': { args: undefined; returns: GuestDiskInfo[] };
+  'guest-get-disks': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestDiskInfo[];
+  };
   /**
    * I/O counters per guest disk, as the kernel reports them in /proc/diskstats.
    *
@@ -340,7 +420,12 @@ export interface QgaCommandMap {
    * @since QEMU 7.1
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-diskstats | QEMU reference: guest-get-diskstats}
    */
-  'guest-get-diskstats': { args: undefined; returns: GuestDiskStatsInfo[] };
+  'guest-get-diskstats': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestDiskStatsInfo[];
+  };
   /**
    * The guest's mounted filesystems with type, usage and backing disks.
    *
@@ -349,14 +434,24 @@ export interface QgaCommandMap {
    * @since QEMU 2.2
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-fsinfo | QEMU reference: guest-get-fsinfo}
    */
-  'guest-get-fsinfo': { args: undefined; returns: GuestFilesystemInfo[] };
+  'guest-get-fsinfo': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestFilesystemInfo[];
+  };
   /**
    * The guest's host name.
    *
    * @since QEMU 2.10
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-host-name | QEMU reference: guest-get-host-name}
    */
-  'guest-get-host-name': { args: undefined; returns: GuestHostName };
+  'guest-get-host-name': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestHostName;
+  };
   /**
    * The guest's load averages over 1, 5 and 15 minutes.
    *
@@ -365,7 +460,12 @@ export interface QgaCommandMap {
    * @since QEMU 10.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-load | QEMU reference: guest-get-load}
    */
-  'guest-get-load': { args: undefined; returns: GuestLoadAverage };
+  'guest-get-load': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestLoadAverage;
+  };
   /**
    * The size of one memory block, the unit of memory hotplug.
    *
@@ -374,7 +474,12 @@ export interface QgaCommandMap {
    * @since QEMU 2.3
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-memory-block-info | QEMU reference: guest-get-memory-block-info}
    */
-  'guest-get-memory-block-info': { args: undefined; returns: GuestMemoryBlockInfo };
+  'guest-get-memory-block-info': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestMemoryBlockInfo;
+  };
   /**
    * The guest's hot-pluggable memory blocks and whether each is online.
    *
@@ -383,28 +488,48 @@ export interface QgaCommandMap {
    * @since QEMU 2.3
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-memory-blocks | QEMU reference: guest-get-memory-blocks}
    */
-  'guest-get-memory-blocks': { args: undefined; returns: GuestMemoryBlock[] };
+  'guest-get-memory-blocks': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestMemoryBlock[];
+  };
   /**
    * The guest's operating system: kernel, distribution name and version.
    *
    * @since QEMU 2.10
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-osinfo | QEMU reference: guest-get-osinfo}
    */
-  'guest-get-osinfo': { args: undefined; returns: GuestOSInfo };
+  'guest-get-osinfo': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestOSInfo;
+  };
   /**
    * The guest's wall-clock time in nanoseconds since 1970-01-01 UTC (a `bigint` in practice).
    *
    * @since QEMU 1.5
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-time | QEMU reference: guest-get-time}
    */
-  'guest-get-time': { args: undefined; returns: number | bigint };
+  'guest-get-time': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: number | bigint;
+  };
   /**
    * The guest's time zone name and offset from UTC.
    *
    * @since QEMU 2.10
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-timezone | QEMU reference: guest-get-timezone}
    */
-  'guest-get-timezone': { args: undefined; returns: GuestTimezone };
+  'guest-get-timezone': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestTimezone;
+  };
   /**
    * Users currently logged in to the guest, with login time.
    *
@@ -413,7 +538,12 @@ export interface QgaCommandMap {
    * @since QEMU 2.10
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-users | QEMU reference: guest-get-users}
    */
-  'guest-get-users': { args: undefined; returns: GuestUser[] };
+  'guest-get-users': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestUser[];
+  };
   /**
    * The guest's logical CPUs and whether each is online.
    *
@@ -422,14 +552,24 @@ export interface QgaCommandMap {
    * @since QEMU 1.5
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-get-vcpus | QEMU reference: guest-get-vcpus}
    */
-  'guest-get-vcpus': { args: undefined; returns: GuestLogicalProcessor[] };
+  'guest-get-vcpus': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestLogicalProcessor[];
+  };
   /**
    * The agent's version and every command it knows, with enabled and success-response flags.
    *
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-info | QEMU reference: guest-info}
    */
-  'guest-info': { args: undefined; returns: GuestAgentInfo };
+  'guest-info': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestAgentInfo;
+  };
   /**
    * The guest's network interfaces with hardware address, IP addresses and counters.
    *
@@ -438,7 +578,12 @@ export interface QgaCommandMap {
    * @since QEMU 1.1
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-network-get-interfaces | QEMU reference: guest-network-get-interfaces}
    */
-  'guest-network-get-interfaces': { args: undefined; returns: GuestNetworkInterface[] };
+  'guest-network-get-interfaces': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestNetworkInterface[];
+  };
   /**
    * The guest's IPv4 and IPv6 routing table.
    *
@@ -447,14 +592,24 @@ export interface QgaCommandMap {
    * @since QEMU 9.1
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-network-get-route | QEMU reference: guest-network-get-route}
    */
-  'guest-network-get-route': { args: undefined; returns: GuestNetworkRoute[] };
+  'guest-network-get-route': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** What the call resolves to. */
+    returns: GuestNetworkRoute[];
+  };
   /**
    * Check that the agent is alive; it answers with an empty reply.
    *
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-ping | QEMU reference: guest-ping}
    */
-  'guest-ping': { args: undefined; returns: void };
+  'guest-ping': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** Nothing: the agent answers `{}`, the call resolves to `undefined`. */
+    returns: void;
+  };
   /**
    * Bring memory blocks online or offline, with a result per block.
    *
@@ -463,7 +618,12 @@ export interface QgaCommandMap {
    * @since QEMU 2.3
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-set-memory-blocks | QEMU reference: guest-set-memory-blocks}
    */
-  'guest-set-memory-blocks': { args: GuestSetMemoryBlocksArgs; returns: GuestMemoryBlockResponse[] };
+  'guest-set-memory-blocks': {
+    /** The argument object, keyed by wire names. */
+    args: GuestSetMemoryBlocksArgs;
+    /** What the call resolves to. */
+    returns: GuestMemoryBlockResponse[];
+  };
   /**
    * Set the guest's clock to `time` and write it to the hardware clock; without `time`, set the
    * clock from the hardware clock.
@@ -471,7 +631,12 @@ export interface QgaCommandMap {
    * @since QEMU 1.5
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-set-time | QEMU reference: guest-set-time}
    */
-  'guest-set-time': { args: GuestSetTimeArgs; returns: void };
+  'guest-set-time': {
+    /** The argument object, keyed by wire names; every member is optional. */
+    args: GuestSetTimeArgs;
+    /** Nothing: the agent answers `{}`, the call resolves to `undefined`. */
+    returns: void;
+  };
   /**
    * Set a guest user's password.
    *
@@ -480,7 +645,12 @@ export interface QgaCommandMap {
    * @since QEMU 2.3
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-set-user-password | QEMU reference: guest-set-user-password}
    */
-  'guest-set-user-password': { args: GuestSetUserPasswordArgs; returns: void };
+  'guest-set-user-password': {
+    /** The argument object, keyed by wire names. */
+    args: GuestSetUserPasswordArgs;
+    /** Nothing: the agent answers `{}`, the call resolves to `undefined`. */
+    returns: void;
+  };
   /**
    * Bring logical CPUs online or offline; returns how many entries were applied.
    *
@@ -489,7 +659,12 @@ export interface QgaCommandMap {
    * @since QEMU 1.5
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-set-vcpus | QEMU reference: guest-set-vcpus}
    */
-  'guest-set-vcpus': { args: GuestSetVcpusArgs; returns: number };
+  'guest-set-vcpus': {
+    /** The argument object, keyed by wire names. */
+    args: GuestSetVcpusArgs;
+    /** What the call resolves to. */
+    returns: number;
+  };
   /**
    * Power off, halt or reboot the guest.
    *
@@ -499,28 +674,48 @@ export interface QgaCommandMap {
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-shutdown | QEMU reference: guest-shutdown}
    */
-  'guest-shutdown': { args: GuestShutdownArgs; returns: void };
+  'guest-shutdown': {
+    /** The argument object, keyed by wire names; every member is optional. */
+    args: GuestShutdownArgs;
+    /** Nothing: no reply on success, the call resolves to `undefined` once sent. */
+    returns: void;
+  };
   /**
    * Add public keys to a guest user's SSH authorized_keys file.
    *
    * @since QEMU 5.2
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-ssh-add-authorized-keys | QEMU reference: guest-ssh-add-authorized-keys}
    */
-  'guest-ssh-add-authorized-keys': { args: GuestSshAddAuthorizedKeysArgs; returns: void };
+  'guest-ssh-add-authorized-keys': {
+    /** The argument object, keyed by wire names. */
+    args: GuestSshAddAuthorizedKeysArgs;
+    /** Nothing: the agent answers `{}`, the call resolves to `undefined`. */
+    returns: void;
+  };
   /**
    * The entries of a guest user's SSH authorized_keys file.
    *
    * @since QEMU 5.2
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-ssh-get-authorized-keys | QEMU reference: guest-ssh-get-authorized-keys}
    */
-  'guest-ssh-get-authorized-keys': { args: GuestSshGetAuthorizedKeysArgs; returns: GuestAuthorizedKeys };
+  'guest-ssh-get-authorized-keys': {
+    /** The argument object, keyed by wire names. */
+    args: GuestSshGetAuthorizedKeysArgs;
+    /** What the call resolves to. */
+    returns: GuestAuthorizedKeys;
+  };
   /**
    * Remove public keys from a guest user's SSH authorized_keys file.
    *
    * @since QEMU 5.2
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-ssh-remove-authorized-keys | QEMU reference: guest-ssh-remove-authorized-keys}
    */
-  'guest-ssh-remove-authorized-keys': { args: GuestSshRemoveAuthorizedKeysArgs; returns: void };
+  'guest-ssh-remove-authorized-keys': {
+    /** The argument object, keyed by wire names. */
+    args: GuestSshRemoveAuthorizedKeysArgs;
+    /** Nothing: the agent answers `{}`, the call resolves to `undefined`. */
+    returns: void;
+  };
   /**
    * Hibernate the guest (suspend to disk).
    *
@@ -532,7 +727,12 @@ export interface QgaCommandMap {
    * @since QEMU 1.1
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-suspend-disk | QEMU reference: guest-suspend-disk}
    */
-  'guest-suspend-disk': { args: undefined; returns: void };
+  'guest-suspend-disk': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** Nothing: no reply on success, the call resolves to `undefined` once sent. */
+    returns: void;
+  };
   /**
    * Save the guest to disk, then suspend it to RAM.
    *
@@ -544,7 +744,12 @@ export interface QgaCommandMap {
    * @since QEMU 1.1
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-suspend-hybrid | QEMU reference: guest-suspend-hybrid}
    */
-  'guest-suspend-hybrid': { args: undefined; returns: void };
+  'guest-suspend-hybrid': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** Nothing: no reply on success, the call resolves to `undefined` once sent. */
+    returns: void;
+  };
   /**
    * Suspend the guest to RAM (S3 sleep).
    *
@@ -556,21 +761,36 @@ export interface QgaCommandMap {
    * @since QEMU 1.1
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-suspend-ram | QEMU reference: guest-suspend-ram}
    */
-  'guest-suspend-ram': { args: undefined; returns: void };
+  'guest-suspend-ram': {
+    /** Takes no arguments. */
+    args: undefined;
+    /** Nothing: no reply on success, the call resolves to `undefined` once sent. */
+    returns: void;
+  };
   /**
    * Resynchronise the channel: the agent echoes `id` (no 0xFF sentinel byte).
    *
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-sync | QEMU reference: guest-sync}
    */
-  'guest-sync': { args: GuestSyncArgs; returns: number | bigint };
+  'guest-sync': {
+    /** The argument object, keyed by wire names. */
+    args: GuestSyncArgs;
+    /** What the call resolves to. */
+    returns: number | bigint;
+  };
   /**
    * Resynchronise the channel: the agent echoes `id` and puts a 0xFF byte in front of its reply.
    *
    * @since QEMU 1.1
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-sync-delimited | QEMU reference: guest-sync-delimited}
    */
-  'guest-sync-delimited': { args: GuestSyncDelimitedArgs; returns: number | bigint };
+  'guest-sync-delimited': {
+    /** The argument object, keyed by wire names. */
+    args: GuestSyncDelimitedArgs;
+    /** What the call resolves to. */
+    returns: number | bigint;
+  };
 }
 
 /** Wire name of any QGA command. */

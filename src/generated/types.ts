@@ -72,9 +72,13 @@ export interface GuestAuthorizedKeys {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestCCWAddress | QEMU reference: GuestCCWAddress}
  */
 export interface GuestCCWAddress {
+  /** Channel subsystem image id. */
   cssid: number;
+  /** Subchannel set id. */
   ssid: number;
+  /** Subchannel number. */
   subchno: number;
+  /** Device number. */
   devno: number;
 }
 
@@ -119,7 +123,9 @@ export type GuestDeviceId = { type: 'pci' } & GuestDeviceIdPCI;
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestDeviceIdPCI | QEMU reference: GuestDeviceIdPCI}
  */
 export interface GuestDeviceIdPCI {
+  /** PCI vendor id, e.g. `0x1af4` for virtio devices. */
   'vendor-id': number;
+  /** PCI device id, assigned by the vendor. */
   'device-id': number;
 }
 
@@ -132,10 +138,13 @@ export interface GuestDeviceIdPCI {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestDeviceInfo | QEMU reference: GuestDeviceInfo}
  */
 export interface GuestDeviceInfo {
+  /** Name of the driver bound to the device. */
   'driver-name': string;
   /** Driver release date, in nanoseconds since 1970-01-01 UTC. */
   'driver-date'?: number | bigint;
+  /** Version string of the driver. */
   'driver-version'?: string;
+  /** Hardware identifier of the device (PCI vendor and device id). */
   id?: GuestDeviceId;
 }
 
@@ -159,10 +168,15 @@ export const GuestDeviceTypeValues = ['pci'] as const;
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestDiskAddress | QEMU reference: GuestDiskAddress}
  */
 export interface GuestDiskAddress {
+  /** PCI address of the disk's controller; fields the agent cannot tell are -1. */
   'pci-controller': GuestPCIAddress;
+  /** Kind of bus the disk is attached to. */
   'bus-type': GuestDiskBusType;
+  /** Bus number on the controller. */
   bus: number;
+  /** Target number on the bus. */
   target: number;
+  /** Unit (LUN) number of the target. */
   unit: number;
   /** @since QEMU 3.1 */
   serial?: string;
@@ -246,6 +260,7 @@ export interface GuestDiskInfo {
   partition: boolean;
   /** Names of the devices this one is built on (e.g. the disks under an LVM volume). */
   dependencies?: string[];
+  /** Where the disk is attached, when the agent can tell. */
   address?: GuestDiskAddress;
   /** Friendlier name, such as a device-mapper name. */
   alias?: string;
@@ -274,22 +289,39 @@ export type GuestDiskSmart =
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestDiskStats | QEMU reference: GuestDiskStats}
  */
 export interface GuestDiskStats {
+  /** Sectors read (512 bytes each). */
   'read-sectors'?: number | bigint;
+  /** Reads completed. */
   'read-ios'?: number | bigint;
+  /** Adjacent reads merged into one request. */
   'read-merges'?: number | bigint;
+  /** Sectors written (512 bytes each). */
   'write-sectors'?: number | bigint;
+  /** Writes completed. */
   'write-ios'?: number | bigint;
+  /** Adjacent writes merged into one request. */
   'write-merges'?: number | bigint;
+  /** Sectors discarded (512 bytes each). */
   'discard-sectors'?: number | bigint;
+  /** Discards completed. */
   'discard-ios'?: number | bigint;
+  /** Adjacent discards merged into one request. */
   'discard-merges'?: number | bigint;
+  /** Flushes completed. */
   'flush-ios'?: number | bigint;
+  /** Time spent reading, in ms. */
   'read-ticks'?: number | bigint;
+  /** Time spent writing, in ms. */
   'write-ticks'?: number | bigint;
+  /** Time spent discarding, in ms. */
   'discard-ticks'?: number | bigint;
+  /** Time spent flushing, in ms. */
   'flush-ticks'?: number | bigint;
+  /** Requests in flight right now. */
   'ios-pgr'?: number | bigint;
+  /** Time the disk was busy with at least one request, in ms. */
   'total-ticks'?: number | bigint;
+  /** Busy time weighted by the number of requests in flight, in ms. */
   'weight-ticks'?: number | bigint;
 }
 
@@ -301,9 +333,13 @@ export interface GuestDiskStats {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestDiskStatsInfo | QEMU reference: GuestDiskStatsInfo}
  */
 export interface GuestDiskStatsInfo {
+  /** Kernel name of the disk, e.g. `vda` or `sda1`. */
   name: string;
+  /** Major device number. */
   major: number | bigint;
+  /** Minor device number. */
   minor: number | bigint;
+  /** The I/O counters. */
   stats: GuestDiskStats;
 }
 
@@ -410,6 +446,7 @@ export interface GuestFileRead {
 export interface GuestFileSeek {
   /** New position in bytes from the start of the file. */
   position: number | bigint;
+  /** Whether the end of the file was hit; in practice false after a successful seek. */
   eof: boolean;
 }
 
@@ -435,6 +472,7 @@ export type GuestFileWhence = number | bigint | QGASeek;
 export interface GuestFileWrite {
   /** Bytes written. */
   count: number;
+  /** Whether the end of the file was hit while writing (normally false). */
   eof: boolean;
 }
 
@@ -451,6 +489,7 @@ export interface GuestFileWrite {
 export interface GuestFilesystemInfo {
   /** Device or volume name. */
   name: string;
+  /** Where the filesystem is mounted (a drive or folder on Windows). */
   mountpoint: string;
   /** Filesystem type, e.g. `ext4` or `NTFS`. */
   type: string;
@@ -485,6 +524,7 @@ export interface GuestFilesystemInfo {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestFilesystemTrimResponse | QEMU reference: GuestFilesystemTrimResponse}
  */
 export interface GuestFilesystemTrimResponse {
+  /** One result per mounted filesystem. */
   paths: GuestFilesystemTrimResult[];
 }
 
@@ -497,6 +537,7 @@ export interface GuestFilesystemTrimResponse {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestFilesystemTrimResult | QEMU reference: GuestFilesystemTrimResult}
  */
 export interface GuestFilesystemTrimResult {
+  /** Mount point that was trimmed. */
   path: string;
   /** Bytes discarded. */
   trimmed?: number | bigint;
@@ -526,6 +567,7 @@ export const GuestFsfreezeStatusValues = ['thawed', 'frozen'] as const;
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestHostName | QEMU reference: GuestHostName}
  */
 export interface GuestHostName {
+  /** The guest's host name. */
   'host-name': string;
 }
 
@@ -538,7 +580,9 @@ export interface GuestHostName {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestIpAddress | QEMU reference: GuestIpAddress}
  */
 export interface GuestIpAddress {
+  /** The address, e.g. `10.0.2.15` or `fe80::1`. */
   'ip-address': string;
+  /** `ipv4` or `ipv6`. */
   'ip-address-type': GuestIpAddressType;
   /** Network prefix length in bits. */
   prefix: number;
@@ -567,15 +611,25 @@ export const GuestIpAddressTypeValues = ['ipv4', 'ipv6'] as const;
 export interface GuestLinuxCpuStats {
   /** CPU number. */
   cpu: number;
+  /** Time in user mode. */
   user: number | bigint;
+  /** Time in user mode at low priority (niced). */
   nice: number | bigint;
+  /** Time in kernel mode. */
   system: number | bigint;
+  /** Time idle. */
   idle: number | bigint;
+  /** Time idle while waiting for I/O. */
   iowait?: number | bigint;
+  /** Time serving hardware interrupts. */
   irq?: number | bigint;
+  /** Time serving software interrupts. */
   softirq?: number | bigint;
+  /** Time the host ran something else while this vCPU wanted to run. */
   steal?: number | bigint;
+  /** Time running vCPUs of nested guests. */
   guest?: number | bigint;
+  /** Time running niced vCPUs of nested guests. */
   guestnice?: number | bigint;
 }
 
@@ -590,8 +644,11 @@ export interface GuestLinuxCpuStats {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestLoadAverage | QEMU reference: GuestLoadAverage}
  */
 export interface GuestLoadAverage {
+  /** Load average over the last minute. */
   load1m: number;
+  /** Load average over the last 5 minutes. */
   load5m: number;
+  /** Load average over the last 15 minutes. */
   load15m: number;
 }
 
@@ -606,6 +663,7 @@ export interface GuestLoadAverage {
 export interface GuestLogicalProcessor {
   /** CPU number as the guest numbers them. */
   'logical-id': number;
+  /** Whether the CPU is online (in requests: the state wanted). */
   online: boolean;
   /** Whether the CPU may be taken offline (absent in requests). */
   'can-offline'?: boolean;
@@ -622,6 +680,7 @@ export interface GuestLogicalProcessor {
 export interface GuestMemoryBlock {
   /** Physical index of the block. */
   'phys-index': number | bigint;
+  /** Whether the block is online (in requests: the state wanted). */
   online: boolean;
   /** Whether the block may be taken offline (absent in requests). */
   'can-offline'?: boolean;
@@ -649,7 +708,9 @@ export interface GuestMemoryBlockInfo {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestMemoryBlockResponse | QEMU reference: GuestMemoryBlockResponse}
  */
 export interface GuestMemoryBlockResponse {
+  /** Physical index of the block, as in the request. */
   'phys-index': number | bigint;
+  /** What happened to the block. */
   response: GuestMemoryBlockResponseType;
   /** errno value when the change failed. */
   'error-code'?: number;
@@ -686,30 +747,58 @@ export const GuestMemoryBlockResponseTypeValues = [
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestNVMeSmart | QEMU reference: GuestNVMeSmart}
  */
 export interface GuestNVMeSmart {
+  /**
+   * Bit flags of critical conditions (spare space low, temperature, reliability, read-only, backup
+   * failed); 0 when all is well.
+   */
   'critical-warning': number;
+  /** Composite temperature in kelvin. */
   temperature: number;
+  /** Spare capacity left, in percent. */
   'available-spare': number;
+  /** Spare capacity below which the drive warns, in percent. */
   'available-spare-threshold': number;
+  /** Estimated share of the drive's rated life used, in percent (may pass 100). */
   'percentage-used': number;
+  /** Data read, in units of 1000 × 512 bytes: low 64 bits. */
   'data-units-read-lo': number | bigint;
+  /** Data read, in units of 1000 × 512 bytes: high 64 bits. */
   'data-units-read-hi': number | bigint;
+  /** Data written, in units of 1000 × 512 bytes: low 64 bits. */
   'data-units-written-lo': number | bigint;
+  /** Data written, in units of 1000 × 512 bytes: high 64 bits. */
   'data-units-written-hi': number | bigint;
+  /** Read commands completed: low 64 bits. */
   'host-read-commands-lo': number | bigint;
+  /** Read commands completed: high 64 bits. */
   'host-read-commands-hi': number | bigint;
+  /** Write commands completed: low 64 bits. */
   'host-write-commands-lo': number | bigint;
+  /** Write commands completed: high 64 bits. */
   'host-write-commands-hi': number | bigint;
+  /** Minutes the controller was busy with I/O: low 64 bits. */
   'controller-busy-time-lo': number | bigint;
+  /** Minutes the controller was busy with I/O: high 64 bits. */
   'controller-busy-time-hi': number | bigint;
+  /** Power cycles: low 64 bits. */
   'power-cycles-lo': number | bigint;
+  /** Power cycles: high 64 bits. */
   'power-cycles-hi': number | bigint;
+  /** Hours powered on: low 64 bits. */
   'power-on-hours-lo': number | bigint;
+  /** Hours powered on: high 64 bits. */
   'power-on-hours-hi': number | bigint;
+  /** Shutdowns without prior notice to the drive: low 64 bits. */
   'unsafe-shutdowns-lo': number | bigint;
+  /** Shutdowns without prior notice to the drive: high 64 bits. */
   'unsafe-shutdowns-hi': number | bigint;
+  /** Unrecovered data integrity errors: low 64 bits. */
   'media-errors-lo': number | bigint;
+  /** Unrecovered data integrity errors: high 64 bits. */
   'media-errors-hi': number | bigint;
+  /** Error log entries over the drive's life: low 64 bits. */
   'number-of-error-log-entries-lo': number | bigint;
+  /** Error log entries over the drive's life: high 64 bits. */
   'number-of-error-log-entries-hi': number | bigint;
 }
 
@@ -722,9 +811,11 @@ export interface GuestNVMeSmart {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestNetworkInterface | QEMU reference: GuestNetworkInterface}
  */
 export interface GuestNetworkInterface {
+  /** Interface name, e.g. `eth0`. */
   name: string;
   /** MAC address. */
   'hardware-address'?: string;
+  /** Addresses assigned to the interface. */
   'ip-addresses'?: GuestIpAddress[];
   /**
    * Traffic counters since boot.
@@ -743,13 +834,21 @@ export interface GuestNetworkInterface {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestNetworkInterfaceStat | QEMU reference: GuestNetworkInterfaceStat}
  */
 export interface GuestNetworkInterfaceStat {
+  /** Bytes received. */
   'rx-bytes': number | bigint;
+  /** Packets received. */
   'rx-packets': number | bigint;
+  /** Received packets with errors. */
   'rx-errs': number | bigint;
+  /** Received packets dropped. */
   'rx-dropped': number | bigint;
+  /** Bytes sent. */
   'tx-bytes': number | bigint;
+  /** Packets sent. */
   'tx-packets': number | bigint;
+  /** Packets that failed to send. */
   'tx-errs': number | bigint;
+  /** Outgoing packets dropped. */
   'tx-dropped': number | bigint;
 }
 
@@ -762,20 +861,35 @@ export interface GuestNetworkInterfaceStat {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestNetworkRoute | QEMU reference: GuestNetworkRoute}
  */
 export interface GuestNetworkRoute {
+  /** Interface the route sends packets out of. */
   iface: string;
+  /** Destination network or host address. */
   destination: string;
+  /** Route metric; lower wins. */
   metric: number;
+  /** Next-hop router (IPv4); `0.0.0.0` when directly reachable. */
   gateway?: string;
+  /** Destination netmask (IPv4). */
   mask?: string;
+  /** Initial round-trip time, in ms (IPv4). */
   irtt?: number;
+  /** Kernel route flags (`RTF_*` bits). */
   flags?: number | bigint;
+  /** Reference count of the route. */
   refcnt?: number;
+  /** How often the route was looked up. */
   use?: number;
+  /** Default TCP window for the route (IPv4). */
   window?: number;
+  /** MTU for the route. */
   mtu?: number;
+  /** Destination prefix length (IPv6). */
   desprefixlen?: string;
+  /** Source address (IPv6). */
   source?: string;
+  /** Source prefix length (IPv6). */
   srcprefixlen?: string;
+  /** Next-hop address (IPv6). */
   nexthop?: string;
   /** IP version of the route: 4 or 6. */
   version: number;
@@ -797,11 +911,17 @@ export interface GuestOSInfo {
   machine?: string;
   /** Operating system id, e.g. `debian` or `mswindows`. */
   id?: string;
+  /** Operating system name, e.g. `Debian GNU/Linux` or `Microsoft Windows`. */
   name?: string;
+  /** Name and version for display, e.g. `Debian GNU/Linux 12 (bookworm)`. */
   'pretty-name'?: string;
+  /** Version, possibly with a code name, e.g. `12 (bookworm)`. */
   version?: string;
+  /** Short version, e.g. `12`. */
   'version-id'?: string;
+  /** Edition, e.g. `Server`; on Windows `server` or `client`. */
   variant?: string;
+  /** Short edition id; on Windows `server` or `client`. */
   'variant-id'?: string;
 }
 
@@ -814,9 +934,13 @@ export interface GuestOSInfo {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestPCIAddress | QEMU reference: GuestPCIAddress}
  */
 export interface GuestPCIAddress {
+  /** PCI domain (segment). */
   domain: number;
+  /** PCI bus. */
   bus: number;
+  /** PCI slot (device). */
   slot: number;
+  /** PCI function. */
   function: number;
 }
 
@@ -842,6 +966,7 @@ export interface GuestTimezone {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#object-QGA-qapi-schema.GuestUser | QEMU reference: GuestUser}
  */
 export interface GuestUser {
+  /** Account name. */
   user: string;
   /** Login time in seconds since 1970-01-01 UTC, with a fraction. */
   'login-time': number;

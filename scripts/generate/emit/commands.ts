@@ -86,7 +86,7 @@ export function emitCommands(ctx: EmitContext, shapes: readonly CommandShape[]):
   );
   for (const s of shapes) {
     out.push(...docBlock(commandDocParts(ctx, s.merged, s.method, { method: false }), '  '));
-    out.push(`  ${quote(s.merged.def.name)}: { args: ${s.argsType ?? 'undefined'}; returns: ${s.returns} };`);
+    out.push(`  ${quote(s.merged.def.name)}: {`, ...mapEntryLines(s), '  };');
   }
   out.push('}', '');
   out.push(...docBlock([{ text: 'Wire name of any QGA command.' }]), 'export type QgaCommandName = keyof QgaCommandMap;', '');
@@ -98,6 +98,32 @@ export function emitCommands(ctx: EmitContext, shapes: readonly CommandShape[]):
   for (const s of shapes) out.push(...infoLines(s));
   out.push('};');
   return out.join('\n') + '\n';
+}
+
+/**
+ * The `args` and `returns` members of one map entry, each with a line of doc: the API
+ * reference documents every member, and these say what the bare types cannot (no
+ * arguments, optional arguments, an empty or missing reply).
+ */
+function mapEntryLines(s: CommandShape): string[] {
+  const def = s.merged.def;
+  const args =
+    s.argsType === undefined
+      ? 'Takes no arguments.'
+      : s.argsRequired
+        ? 'The argument object, keyed by wire names.'
+        : 'The argument object, keyed by wire names; every member is optional.';
+  const returns = !def.successResponse
+    ? 'Nothing: no reply on success, the call resolves to `undefined` once sent.'
+    : def.returns === undefined
+      ? 'Nothing: the agent answers `{}`, the call resolves to `undefined`.'
+      : 'What the call resolves to.';
+  return [
+    ...docBlock([{ text: args }], '    '),
+    `    args: ${s.argsType ?? 'undefined'};`,
+    ...docBlock([{ text: returns }], '    '),
+    `    returns: ${s.returns};`,
+  ];
 }
 
 function infoLines(s: CommandShape): string[] {

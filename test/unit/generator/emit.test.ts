@@ -101,7 +101,7 @@ describe('generated code for small schemas', () => {
     expect(types).toContain('  count: number;\n  bytes: number | bigint;\n  ns: number | bigint;\n  id: number;');
     const commands = code(gen, 'commands.ts');
     expect(commands).toContain('export interface CArgs {\n  handle: number | bigint;\n  list?: readonly (number | bigint)[] | undefined;\n}');
-    expect(commands).toContain("'t': { args: undefined; returns: number | bigint };");
+    expect(commands).toContain(`  't': {\n    args: undefined;\n    returns: number | bigint;\n  };`);
   });
 
   it('fails when a wide-integer entry matches nothing', () => {
@@ -117,10 +117,17 @@ describe('generated code for small schemas', () => {
         { 'command': 'guest-req', 'data': { 'a': 'str', '*b': 'bool' }, 'returns': ['R'] }`,
     });
     const commands = code(gen, 'commands.ts');
-    expect(commands).toContain("  'guest-none': { args: undefined; returns: void };");
-    expect(commands).toContain("  'guest-opt': { args: GuestOptArgs; returns: R };");
-    expect(commands).toContain("  'guest-req': { args: GuestReqArgs; returns: R[] };");
+    expect(commands).toContain(`  'guest-none': {\n    args: undefined;\n    returns: void;\n  };`);
+    expect(commands).toContain(`  'guest-opt': {\n    args: GuestOptArgs;\n    returns: R;\n  };`);
+    expect(commands).toContain(`  'guest-req': {\n    args: GuestReqArgs;\n    returns: R[];\n  };`);
     expect(commands).toContain('export type QgaCommandName = keyof QgaCommandMap;');
+    // Every member of the map carries a doc line, so the API reference has no bare members.
+    const raw = file(gen, 'commands.ts');
+    expect(raw).toContain('    /** Takes no arguments. */\n    args: undefined;');
+    expect(raw).toContain('    /** The argument object, keyed by wire names; every member is optional. */\n    args: GuestOptArgs;');
+    expect(raw).toContain('    /** The argument object, keyed by wire names. */\n    args: GuestReqArgs;');
+    expect(raw).toContain('    /** Nothing: the agent answers `{}`, the call resolves to `undefined`. */\n    returns: void;');
+    expect(raw).toContain('    /** What the call resolves to. */\n    returns: R[];');
     const methods = code(gen, 'methods.ts');
     expect(methods).toContain('  guestNone(options?: CallOptions): Promise<void>;');
     expect(methods).toContain('  guestOpt(args?: GuestOptArgs, options?: CallOptions): Promise<R>;');
@@ -135,7 +142,7 @@ describe('generated code for small schemas', () => {
         { 'command': 'boxed', 'data': 'Opts', 'boxed': true }
         { 'command': 'named', 'data': 'Need' }`,
     });
-    expect(code(gen, 'commands.ts')).toContain("  'boxed': { args: Opts; returns: void };");
+    expect(code(gen, 'commands.ts')).toContain(`  'boxed': {\n    args: Opts;\n    returns: void;\n  };`);
     const methods = code(gen, 'methods.ts');
     expect(methods).toContain('  boxed(args?: Opts, options?: CallOptions): Promise<void>;');
     expect(methods).toContain('  named(args: Need, options?: CallOptions): Promise<void>;');
