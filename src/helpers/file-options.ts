@@ -2,6 +2,7 @@
  * Options shared by the file helpers, their defaults and the agent's size limits.
  * @module
  */
+import { QgaTimeoutError } from '../errors.js';
 
 /** Reported to `onProgress` after every chunk that crossed the channel. */
 export interface TransferProgress {
@@ -25,12 +26,18 @@ export interface FileTransferOptions {
    */
   chunkSize?: number | undefined;
   /**
-   * ms allowed for each agent call of the transfer (open, every read or write, close);
-   * defaults to the client's `timeout`. It is per call, not for the whole transfer, so a
-   * large file does not need a larger value: give a whole-transfer deadline with
-   * `signal: AbortSignal.timeout(ms)` instead.
+   * ms for the whole transfer. On expiry the call in flight is abandoned, the guest file
+   * is closed and the transfer rejects with `QgaTimeoutError` (`command` is the helper's
+   * name, e.g. `readFile`). Default: no limit, since a large file on a slow guest may
+   * rightly take minutes; each agent call still has `callTimeout`.
    */
   timeout?: number | undefined;
+  /**
+   * ms each agent call of the transfer may take (open, every read or write, close).
+   * Default: the client's `timeout`. A 48 MiB chunk on a slow guest can need several
+   * seconds.
+   */
+  callTimeout?: number | undefined;
   /** Abort the transfer; it rejects with `signal.reason` after the guest file was closed. */
   signal?: AbortSignal | undefined;
   /** Called after every chunk with the bytes transferred so far. */
@@ -73,9 +80,36 @@ export function checkTransferOptions(what: string, options: unknown): FileTransf
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) throw new TypeError(`${what}: options must be an object`);
   const o = options as FileTransferOptions;
+  for (const key of ['timeout', 'callTimeout'] as const) {
+    const value = o[key];
+    if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
+      throw new TypeError(`${what}: ${key} must be a positive finite number of ms, got ${String(value)}`);
+    }
+  }
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError(`${what}: signal must be an AbortSignal`);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new TypeError(`${what}: onProgress must be a function`);
   return o;
+}
+
+/** A signal that aborts on the caller's `signal` or when the whole-transfer `timeout` passes. */
+export interface TransferDeadline {
+  signal: AbortSignal | undefined;
+  /** Stop the timer (the transfer settled). */
+  clear(this: void): void;
+}
+
+/**
+ * Combines the caller's signal with the transfer's `timeout`: on expiry the signal aborts
+ * with a `QgaTimeoutError`, so every call of the transfer rejects with that error.
+ */
+export function transferDeadline(what: string, options: FileTransferOptions): TransferDeadline {
+  const { timeout, signal } = options;
+  if (timeout === undefined) return { signal, clear: () => undefined };
+  const expired = new AbortController();
+  const timer = setTimeout(() => expired.abort(new QgaTimeoutError(what, timeout, `${what}: the transfer did not finish within ${timeout} ms`)), timeout);
+  // A pending deadline must not keep the process alive on its own.
+  timer.unref?.();
+  return { signal: signal ? AbortSignal.any([signal, expired.signal]) : expired.signal, clear: () => clearTimeout(timer) };
 }
 
 /** Validates a guest path before anything is sent. */

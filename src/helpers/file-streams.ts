@@ -11,6 +11,7 @@ import {
   MAX_READ_CHUNK,
   MAX_WRITE_CHUNK,
   resolveChunkSize,
+  transferDeadline,
   type FileTransferOptions,
   type TransferProgress,
 } from './file-options.js';
@@ -68,10 +69,13 @@ export function createWriteStream(client: QgaClient, path: string, options?: Wri
 }
 
 /**
- * Destroys `stream` with `signal.reason` when `signal` aborts, so a pipeline rejects with
- * the caller's reason as `fetch` does (node's own `signal` option would wrap it).
+ * Destroys `stream` with `signal.reason` when the caller aborts or the whole-transfer
+ * `timeout` passes, so a pipeline rejects with the caller's reason as `fetch` does (node's
+ * own `signal` option would wrap it), or with `QgaTimeoutError`.
  */
-function destroyOnAbort(stream: Readable | Writable, signal: AbortSignal | undefined): void {
+function destroyOnAbort(stream: Readable | Writable, what: string, options: FileTransferOptions): void {
+  const { signal, clear } = transferDeadline(what, options);
+  stream.once('close', clear);
   if (!signal) return;
   if (signal.aborted) {
     process.nextTick(() => stream.destroy(signal.reason as Error));
@@ -117,9 +121,9 @@ export class GuestFileReadStream extends Readable {
     this.#client = client;
     this.#path = path;
     this.#chunkSize = chunkSize;
-    this.#timeout = options.timeout;
+    this.#timeout = options.callTimeout;
     this.#onProgress = options.onProgress;
-    destroyOnAbort(this, options.signal);
+    destroyOnAbort(this, 'createReadStream', options);
   }
 
   /** Bytes read from the guest so far. */
@@ -197,7 +201,7 @@ export class GuestFileWriteStream extends Writable {
     this.#path = path;
     this.#options = options;
     this.#chunkSize = chunkSize;
-    destroyOnAbort(this, options.signal);
+    destroyOnAbort(this, 'createWriteStream', options);
   }
 
   /** Bytes the agent accepted so far. */
@@ -211,7 +215,7 @@ export class GuestFileWriteStream extends Writable {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    this.#opening = openGuestFile(this.#client, this.#path, this.#options.mode, { timeout: this.#options.timeout, signal: this.#calls.signal });
+    this.#opening = openGuestFile(this.#client, this.#path, this.#options.mode, { timeout: this.#options.callTimeout, signal: this.#calls.signal });
     this.#opening.then(
       (file) => {
         this.#file = file;

@@ -7,7 +7,7 @@ import { createReadStream as createHostReadStream, createWriteStream as createHo
 import { rename, stat, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { QgaClient } from '../client/qga-client.js';
-import { checkPath, checkTransferOptions, MAX_WRITE_CHUNK, resolveChunkSize, type FileTransferOptions } from './file-options.js';
+import { checkPath, checkTransferOptions, MAX_WRITE_CHUNK, resolveChunkSize, transferDeadline, type FileTransferOptions } from './file-options.js';
 import { createReadStream, createWriteStream } from './file-streams.js';
 import type { WriteFileOptions } from './files-write.js';
 
@@ -39,7 +39,8 @@ export async function download(client: QgaClient, guestPath: string, hostPath: s
   if (typeof hostPath !== 'string' || hostPath === '') throw new TypeError('download: hostPath must be a non-empty string');
   const opts = checkTransferOptions('download', options);
   opts.signal?.throwIfAborted();
-  const source = createReadStream(client, guestPath, opts);
+  const deadline = transferDeadline('download', opts);
+  const source = createReadStream(client, guestPath, { ...opts, timeout: undefined, signal: deadline.signal });
   const partial = `${hostPath}.${randomBytes(6).toString('hex')}.partial`;
   try {
     await pipeline(source, createHostWriteStream(partial, { flags: 'wx' }));
@@ -47,6 +48,8 @@ export async function download(client: QgaClient, guestPath: string, hostPath: s
   } catch (error) {
     await unlink(partial).catch(() => undefined);
     throw error;
+  } finally {
+    deadline.clear();
   }
   return { bytes: source.bytesRead };
 }
@@ -59,7 +62,7 @@ export async function download(client: QgaClient, guestPath: string, hostPath: s
  *
  * @example
  * ```ts
- * await upload(client, './app.tar.gz', '/tmp/app.tar.gz', { signal: AbortSignal.timeout(600_000) });
+ * await upload(client, './app.tar.gz', '/tmp/app.tar.gz', { timeout: 600_000 });
  * ```
  */
 export async function upload(client: QgaClient, hostPath: string, guestPath: string, options?: UploadOptions): Promise<TransferResult> {
@@ -70,8 +73,13 @@ export async function upload(client: QgaClient, hostPath: string, guestPath: str
   const chunkSize = resolveChunkSize(opts.chunkSize, MAX_WRITE_CHUNK);
   const info = await stat(hostPath);
   if (info.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${hostPath}'`), { code: 'EISDIR', path: hostPath });
-  const source = createHostReadStream(hostPath, { highWaterMark: chunkSize });
-  const target = createWriteStream(client, guestPath, { ...opts, chunkSize, ...(info.isFile() ? { total: info.size } : {}) });
-  await pipeline(source, target);
-  return { bytes: target.bytesWritten };
+  const deadline = transferDeadline('upload', opts);
+  try {
+    const source = createHostReadStream(hostPath, { highWaterMark: chunkSize });
+    const target = createWriteStream(client, guestPath, { ...opts, timeout: undefined, signal: deadline.signal, chunkSize, ...(info.isFile() ? { total: info.size } : {}) });
+    await pipeline(source, target);
+    return { bytes: target.bytesWritten };
+  } finally {
+    deadline.clear();
+  }
 }

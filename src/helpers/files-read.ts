@@ -3,7 +3,7 @@
  * @module
  */
 import type { QgaClient } from '../client/qga-client.js';
-import { checkPath, checkTransferOptions, MAX_READ_CHUNK, resolveChunkSize, type FileTransferOptions } from './file-options.js';
+import { checkPath, checkTransferOptions, MAX_READ_CHUNK, resolveChunkSize, transferDeadline, type FileTransferOptions } from './file-options.js';
 import { withGuestFile } from './file-handle.js';
 
 /** Options of `readFile`. */
@@ -23,10 +23,13 @@ export interface ReadFileOptions extends FileTransferOptions {
  */
 export async function readFile(client: QgaClient, path: string, options?: ReadFileOptions): Promise<Buffer | string> {
   checkPath('readFile', path);
-  const { encoding, signal, onProgress, timeout } = checkTransferOptions('readFile', options) as ReadFileOptions;
+  const opts = checkTransferOptions('readFile', options) as ReadFileOptions;
+  const { encoding, onProgress } = opts;
   if (encoding !== undefined && !Buffer.isEncoding(encoding)) throw new TypeError(`readFile: unknown encoding ${String(encoding)}`);
-  const chunkSize = resolveChunkSize(options?.chunkSize, MAX_READ_CHUNK);
-  const content = await withGuestFile(client, path, 'r', { timeout, signal }, async (file) => {
+  const chunkSize = resolveChunkSize(opts.chunkSize, MAX_READ_CHUNK);
+  const deadline = transferDeadline('readFile', opts);
+  const { signal } = deadline;
+  const content = await withGuestFile(client, path, 'r', { timeout: opts.callTimeout, signal }, async (file) => {
     // The size costs two round trips; only worth it when someone watches progress.
     const total = onProgress ? await file.size(signal) : undefined;
     const parts: Buffer[] = [];
@@ -41,6 +44,6 @@ export async function readFile(client: QgaClient, path: string, options?: ReadFi
       if (eof) break;
     }
     return Buffer.concat(parts, bytes);
-  });
+  }).finally(deadline.clear);
   return encoding === undefined ? content : content.toString(encoding);
 }

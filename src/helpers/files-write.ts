@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { QgaClient } from '../client/qga-client.js';
-import { checkPath, checkTransferOptions, MAX_WRITE_CHUNK, resolveChunkSize, type FileTransferOptions, type GuestFileMode } from './file-options.js';
+import { checkPath, checkTransferOptions, MAX_WRITE_CHUNK, resolveChunkSize, transferDeadline, type FileTransferOptions, type GuestFileMode } from './file-options.js';
 import { withGuestFile } from './file-handle.js';
 
 /**
@@ -55,15 +55,17 @@ export async function writeFile(client: QgaClient, path: string, data: WriteFile
   if (!Buffer.isEncoding(encoding)) throw new TypeError(`writeFile: unknown encoding ${String(encoding)}`);
   const chunkSize = resolveChunkSize(opts.chunkSize, MAX_WRITE_CHUNK);
   const source = sourceOf(data, encoding);
-  const { signal, onProgress } = opts;
-  await withGuestFile(client, path, mode, { timeout: opts.timeout, signal }, async (file) => {
+  const { onProgress } = opts;
+  const deadline = transferDeadline('writeFile', opts);
+  const { signal } = deadline;
+  await withGuestFile(client, path, mode, { timeout: opts.callTimeout, signal }, async (file) => {
     let bytes = 0;
     for await (const chunk of rechunk(source.chunks, chunkSize, encoding)) {
       await file.write(chunk, signal);
       bytes += chunk.length;
       onProgress?.({ bytes, total: source.total });
     }
-  });
+  }).finally(deadline.clear);
 }
 
 interface Source {

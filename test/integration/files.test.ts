@@ -210,7 +210,7 @@ describe.skipIf(!qgaSocket)('files against a real qemu-ga', () => {
       }
       // A read the agent needs far longer for than the timeout (48 MiB of /dev/zero).
       for (let i = 0; i < 2; i++) {
-        await expect(client.readFile('/dev/zero', { chunkSize: 48 * MiB, timeout: 150 })).rejects.toBeInstanceOf(QgaTimeoutError);
+        await expect(client.readFile('/dev/zero', { chunkSize: 48 * MiB, callTimeout: 150 })).rejects.toBeInstanceOf(QgaTimeoutError);
       }
       // Closes after a timeout are queued behind the resynchronisation, which waits until
       // the agent finished the abandoned 48 MiB read: this ping runs after all of them.

@@ -63,6 +63,8 @@ describe('readFile', () => {
     await client.readFile('/f', { chunkSize: 1e9 });
     expect(sizesOf('guest-file-read')).toEqual([48 * 1024 * 1024]);
     await expect(client.readFile('/f', { chunkSize: 0 })).rejects.toBeInstanceOf(TypeError);
+    await expect(client.readFile('/f', { timeout: -1 })).rejects.toBeInstanceOf(TypeError);
+    await expect(client.readFile('/f', { callTimeout: Number.NaN })).rejects.toBeInstanceOf(TypeError);
     await expect(client.readFile('/f', { chunkSize: 1.5 })).rejects.toBeInstanceOf(TypeError);
     await expect(client.readFile('')).rejects.toBeInstanceOf(TypeError);
   });
@@ -92,13 +94,34 @@ describe('readFile', () => {
   it('a timed-out read closes the handle with a fresh call after the resync', async () => {
     guest.files.set('/f', randomBytes(100));
     silence('guest-file-read', 2);
-    const error = await client.readFile('/f', { chunkSize: 10, timeout: 100 }).catch((e: unknown) => e);
+    const error = await client.readFile('/f', { chunkSize: 10, callTimeout: 100 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QgaTimeoutError);
+    expect((error as QgaTimeoutError).command).toBe('guest-file-read');
     // The close was queued before the rejection: the next call runs after it.
     await client.ping();
     expect(guest.open.size).toBe(0);
     const tail = guest.agent.requests.slice(-3).map((r) => r.execute);
     expect(tail).toEqual(['guest-sync-delimited', 'guest-file-close', 'guest-ping']);
+  });
+
+  it('timeout bounds the whole transfer: QgaTimeoutError named after the helper, handle closed', async () => {
+    guest.files.set('/f', randomBytes(100));
+    let reads = 0;
+    guest.intercept = (request, c) => {
+      if (request.execute !== 'guest-file-read') return false;
+      // Every read answers, slowly: no single call times out, the transfer does.
+      reads++;
+      setTimeout(() => guest.intercept === undefined || c.reply(request, { count: 1, 'buf-b64': 'eA==', eof: false }), 30);
+      return true;
+    };
+    const error = await client.readFile('/f', { chunkSize: 1, timeout: 200 }).catch((e: unknown) => e);
+    guest.intercept = undefined;
+    expect(error).toBeInstanceOf(QgaTimeoutError);
+    expect((error as QgaTimeoutError).command).toBe('readFile');
+    expect((error as QgaTimeoutError).timeout).toBe(200);
+    expect(reads).toBeGreaterThan(2);
+    await client.ping();
+    expect(guest.open.size).toBe(0);
   });
 
   it('an abort mid-read rejects with signal.reason once the handle is closed', async () => {
@@ -193,7 +216,7 @@ describe('writeFile', () => {
 
   it('a timed-out write closes the handle', async () => {
     silence('guest-file-write');
-    await expect(client.writeFile('/w', 'data', { timeout: 100 })).rejects.toBeInstanceOf(QgaTimeoutError);
+    await expect(client.writeFile('/w', 'data', { callTimeout: 100 })).rejects.toBeInstanceOf(QgaTimeoutError);
     await client.ping();
     expect(guest.open.size).toBe(0);
   });
@@ -240,6 +263,17 @@ describe('streams', () => {
     };
     stream.resume();
     await new Promise((r) => stream.once('close', r));
+    await client.ping();
+    expect(guest.open.size).toBe(0);
+  });
+
+  it('a stream past its timeout is destroyed with QgaTimeoutError and closes the handle', async () => {
+    guest.files.set('/f', randomBytes(10_000));
+    silence('guest-file-read', 2);
+    const stream = client.createReadStream('/f', { chunkSize: 1000, timeout: 150 });
+    const error = await stream.toArray().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QgaTimeoutError);
+    expect((error as QgaTimeoutError).command).toBe('createReadStream');
     await client.ping();
     expect(guest.open.size).toBe(0);
   });
@@ -326,7 +360,7 @@ describe('no handle leaks', () => {
     const sink = (): Writable => new Writable({ write: (_c, _e, cb) => cb() });
     for (let i = 0; i < 10; i++) {
       silence('guest-file-read', 2);
-      await client.readFile('/f', { chunkSize: 1000, timeout: 30 }).catch(() => undefined);
+      await client.readFile('/f', { chunkSize: 1000, callTimeout: 30 }).catch(() => undefined);
       guest.intercept = undefined;
       const controller = new AbortController();
       setTimeout(() => controller.abort(), i % 3);
