@@ -136,6 +136,7 @@ export class GuestFileReadStream extends Readable {
     return this.#path;
   }
 
+  /** @internal Node's stream hook; use the public stream API. */
   override _read(): void {
     void this.#pull();
   }
@@ -171,6 +172,7 @@ export class GuestFileReadStream extends Readable {
     return file;
   }
 
+  /** @internal Node's stream hook; use the public stream API. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#calls.abort(error ?? undefined);
     void closeOpened(this.#opening, () => this.#file).then(() => callback(error));
@@ -214,6 +216,7 @@ export class GuestFileWriteStream extends Writable {
     return this.#path;
   }
 
+  /** @internal Node's stream hook; use the public stream API. */
   override _construct(callback: (error?: Error | null) => void): void {
     this.#opening = openGuestFile(this.#client, this.#path, this.#options.mode, { timeout: this.#options.callTimeout, signal: this.#calls.signal });
     this.#opening.then(
@@ -225,10 +228,12 @@ export class GuestFileWriteStream extends Writable {
     );
   }
 
+  /** @internal Node's stream hook; use the public stream API. */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#take([chunk], callback);
   }
 
+  /** @internal Node's stream hook; use the public stream API. */
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     this.#take(
       chunks.map((c) => c.chunk),
@@ -236,6 +241,7 @@ export class GuestFileWriteStream extends Writable {
     );
   }
 
+  /** @internal Node's stream hook; use the public stream API. */
   override _final(callback: (error?: Error | null) => void): void {
     this.#flush(true)
       .then(() => this.#file?.close())
@@ -245,6 +251,7 @@ export class GuestFileWriteStream extends Writable {
       );
   }
 
+  /** @internal Node's stream hook; use the public stream API. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#calls.abort(error ?? undefined);
     void closeOpened(this.#opening, () => this.#file).then(() => callback(error));
