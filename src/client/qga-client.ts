@@ -79,7 +79,10 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     super();
     this.#options = options;
     this.#connection = new Connection(transport, options, {
-      connect: (event) => this.emit('connect', event),
+      connect: (event) => {
+        if (event.reconnected) this.#reloadDisabled();
+        this.emit('connect', event);
+      },
       close: (error) => this.emit('close', error),
       resync: (info) => this.emit('resync', info),
       reconnecting: (event) => this.emit('reconnecting', event),
@@ -110,6 +113,22 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
       }
     }
     return client;
+  }
+
+  /**
+   * After a reconnect the agent may be another one, or restarted with another
+   * configuration: stop failing fast on the old list, and read the new one (it queues
+   * behind the calls that waited for the channel).
+   */
+  #reloadDisabled(): void {
+    this.#disabled = undefined;
+    if (!this.#options.checkEnabled) return;
+    infoHelper(this, { refresh: true }).then(
+      (agentInfo) => {
+        this.#disabled = disabledCommands(agentInfo);
+      },
+      () => undefined,
+    );
   }
 
   /** True once the client was closed or its channel was lost. */
@@ -295,7 +314,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * await pipeline(client.createReadStream('/var/log/syslog'), fs.createWriteStream('syslog'));
    * ```
    */
-  createReadStream(path: string, options?: ReadStreamOptions): Readable & { readonly bytesRead: number } {
+  createReadStream(path: string, options?: ReadStreamOptions): Readable & { /** Bytes read from the guest so far. */ readonly bytesRead: number } {
     return createReadStreamHelper(this, path, options);
   }
 
@@ -309,7 +328,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * await pipeline(fs.createReadStream('app.tar'), client.createWriteStream('/tmp/app.tar'));
    * ```
    */
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable & { readonly bytesWritten: number } {
+  createWriteStream(path: string, options?: WriteStreamOptions): Writable & { /** Bytes the agent accepted so far. */ readonly bytesWritten: number } {
     return createWriteStreamHelper(this, path, options);
   }
 
@@ -331,7 +350,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    *
    * @example
    * ```ts
-   * await client.upload('./app.tar.gz', '/tmp/app.tar.gz', { signal: AbortSignal.timeout(600_000) });
+   * await client.upload('./app.tar.gz', '/tmp/app.tar.gz', { timeout: 600_000 });
    * ```
    */
   upload(hostPath: string, guestPath: string, options?: UploadOptions): Promise<TransferResult> {

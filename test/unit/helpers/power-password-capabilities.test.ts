@@ -146,6 +146,32 @@ describe('info / supports / checkEnabled', () => {
     }
   });
 
+  it('after a reconnect, info and the checkEnabled list are read again from the new agent', async () => {
+    guest.disabled.add('guest-shutdown');
+    const strict = await QgaClient.connect({ path: guest.agent.path, checkEnabled: true, reconnect: { retries: 5, delay: 10 } });
+    try {
+      expect(await strict.supports('guest-shutdown')).toBe(false);
+      await expect(strict.shutdown()).rejects.toThrow(/not sent/);
+      // The "agent" restarts with another configuration and the channel drops.
+      guest.disabled = new Set(['guest-suspend-ram']);
+      guest.intercept = (request, c) => {
+        if (request.execute !== 'guest-get-osinfo') return false;
+        setTimeout(() => c.socket.destroy(), 5);
+        return true;
+      };
+      const reconnected = new Promise((r) => strict.once('connect', r));
+      await expect(strict.call('guest-get-osinfo')).rejects.toHaveProperty('code', 'QGA_CONNECTION');
+      await reconnected;
+      guest.intercept = undefined;
+      expect(await strict.supports('guest-shutdown')).toBe(true);
+      await expect(strict.shutdown()).resolves.toBeUndefined();
+      const error = (await strict.suspend('ram').catch((e: unknown) => e)) as QgaCommandError;
+      expect(error.desc).toMatch(/not sent/);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('checkEnabled must be a boolean', async () => {
     await expect(QgaClient.connect({ path: guest.agent.path, checkEnabled: 'yes' as never })).rejects.toBeInstanceOf(TypeError);
   });
