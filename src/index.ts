@@ -21,7 +21,7 @@ export type { SetUserPasswordOptions } from './helpers/password.js';
 export type { ShutdownMode, ShutdownOptions, SuspendKind } from './helpers/power.js';
 export type { InfoOptions } from './helpers/capabilities.js';
 export type { CallOptions } from './client/call-options.js';
-export type { ConnectOptions, ConnectTarget } from './client/connect-options.js';
+export type { ConnectOptions, ConnectTarget, ReconnectOptions } from './client/connect-options.js';
 export type { QgaCommandInfo } from './client/command-info.js';
 export type { QgaClientEvents, ConnectEvent, ReconnectEvent, RequestEvent, ResponseEvent, ResyncInfo, ResyncReason } from './client/events.js';
 export { QgaError, QgaConnectionError, QgaCommandError, QgaTimeoutError, QgaProtocolError, QgaExecError, isQgaError, type QgaErrorCode } from './errors.js';

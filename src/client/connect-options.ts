@@ -1,10 +1,47 @@
 import type { Transport } from '../transport/transport.js';
 
-/** Where to connect: a unix socket, TCP, or any {@link Transport}. */
+/**
+ * Where to connect: a unix socket, TCP, or any {@link Transport}. Exactly one of the three
+ * forms; the members of the other forms must stay unset.
+ *
+ * @example
+ * ```ts
+ * await QgaClient.connect({ path: '/run/vm1/qga.sock' });     // unix socket
+ * await QgaClient.connect({ host: '127.0.0.1', port: 4444 }); // QEMU chardev socket over TCP
+ * await QgaClient.connect({ transport: myTransport });        // any byte channel
+ * ```
+ */
 export type ConnectTarget =
-  | { path: string; host?: undefined; port?: undefined; transport?: undefined }
-  | { host: string; port: number; path?: undefined; transport?: undefined }
-  | { transport: Transport; path?: undefined; host?: undefined; port?: undefined };
+  | {
+      /** Path of the unix socket on the host side of the agent channel. */
+      path: string;
+      /** Only with the TCP form. */
+      host?: undefined;
+      /** Only with the TCP form. */
+      port?: undefined;
+      /** Only with the transport form. */
+      transport?: undefined;
+    }
+  | {
+      /** Host of a TCP agent channel (QEMU `-chardev socket,host=…,port=…,server=on`). */
+      host: string;
+      /** TCP port of the agent channel. */
+      port: number;
+      /** Only with the unix socket form. */
+      path?: undefined;
+      /** Only with the transport form. */
+      transport?: undefined;
+    }
+  | {
+      /** Any byte channel to the agent, e.g. a {@link SocketTransport} or your own. */
+      transport: Transport;
+      /** Only with the unix socket form. */
+      path?: undefined;
+      /** Only with the TCP form. */
+      host?: undefined;
+      /** Only with the TCP form. */
+      port?: undefined;
+    };
 
 /**
  * Options of {@link QgaClient.connect}. One of `path`, `host` + `port` or `transport` is
@@ -50,8 +87,16 @@ export type ConnectOptions = ConnectTarget & {
   signal?: AbortSignal | undefined;
 };
 
-/** {@link ConnectOptions} after defaults. */
-/** Automatic reconnection of a long-lived client (off by default). */
+/**
+ * Automatic reconnection of a long-lived client (off by default): the `reconnect` member
+ * of {@link ConnectOptions}.
+ *
+ * @example
+ * ```ts
+ * const client = await QgaClient.connect({ path, reconnect: { retries: 30, delay: 2_000 } });
+ * client.on('reconnecting', ({ attempt, retries }) => console.log(`reconnecting ${attempt}/${retries}`));
+ * ```
+ */
 export interface ReconnectOptions {
   /** Attempts before giving up and closing the client. Default 10. */
   retries?: number | undefined;
@@ -59,6 +104,7 @@ export interface ReconnectOptions {
   delay?: number | undefined;
 }
 
+/** {@link ConnectOptions} after defaults. */
 export interface ResolvedConnectOptions {
   reconnect: { retries: number; delay: number } | undefined;
   timeout: number;

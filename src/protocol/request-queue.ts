@@ -24,6 +24,7 @@ export type ResyncReason = 'connect' | 'reconnect' | 'timeout' | 'abort' | 'unma
 
 /** Reported after every completed resynchronisation. */
 export interface ResyncInfo {
+  /** What made the client resynchronise. */
   reason: ResyncReason;
   /** Bytes received and thrown away since the previous resync (stale replies, garbage). */
   bytes: number;

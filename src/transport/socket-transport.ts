@@ -5,8 +5,24 @@ import type { Transport, TransportHandlers } from './transport.js';
 /**
  * Where a {@link SocketTransport} connects: a unix socket path, or a TCP host and port
  * (QEMU `-chardev socket,host=…,port=…,server=on`).
+ *
+ * @example
+ * ```ts
+ * new SocketTransport({ path: '/run/vm1/qga.sock' });
+ * new SocketTransport({ host: '127.0.0.1', port: 4444 });
+ * ```
  */
-export type SocketTransportOptions = { path: string } | { host: string; port: number };
+export type SocketTransportOptions =
+  | {
+      /** Path of the unix socket. */
+      path: string;
+    }
+  | {
+      /** Host name or IP address. */
+      host: string;
+      /** TCP port, 1..65535. */
+      port: number;
+    };
 
 /**
  * A {@link Transport} over node:net: a unix socket (the usual host side of a VM's agent
@@ -18,10 +34,12 @@ export type SocketTransportOptions = { path: string } | { host: string; port: nu
  * ```
  */
 export class SocketTransport implements Transport {
+  /** `unix socket PATH` or `tcp HOST:PORT`, for error messages. */
   readonly description: string;
   readonly #target: SocketTransportOptions;
   #socket: Socket | undefined;
 
+  /** Checks the target; nothing is opened until {@link SocketTransport.open}. */
   constructor(target: SocketTransportOptions) {
     if ('path' in target) {
       if (typeof target.path !== 'string' || target.path === '') throw new TypeError('SocketTransport: path must be a non-empty string');
@@ -32,6 +50,11 @@ export class SocketTransport implements Transport {
     this.description = 'path' in target ? `unix socket ${target.path}` : `tcp ${target.host}:${target.port}`;
   }
 
+  /**
+   * Connect and deliver what arrives to `handlers`. Rejects with a `QgaConnectionError`
+   * that says what is wrong (no such socket, refused, permissions, backlog full), or with
+   * `signal.reason` when aborted.
+   */
   open(handlers: TransportHandlers, signal?: AbortSignal): Promise<void> {
     if (this.#socket) return Promise.reject(new QgaConnectionError(`${this.description}: already open`));
     signal?.throwIfAborted();
@@ -68,6 +91,7 @@ export class SocketTransport implements Transport {
     });
   }
 
+  /** Write bytes; resolves once the socket took them. */
   write(bytes: Uint8Array): Promise<void> {
     const socket = this.#socket;
     if (!socket || socket.destroyed || !socket.writable) {
@@ -78,6 +102,7 @@ export class SocketTransport implements Transport {
     });
   }
 
+  /** Close the socket; resolves once it is closed. Idempotent. */
   close(): Promise<void> {
     const socket = this.#socket;
     this.#socket = undefined;
