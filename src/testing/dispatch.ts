@@ -12,7 +12,14 @@ import { toPlain } from './json-value.js';
 import { qdictOrder, writeJson, writeJsonBytes } from './json-writer.js';
 import type { VersionTraits } from './version.js';
 
-/** What a command handler learns about the call besides its arguments. */
+/**
+ * What a command handler learns about the call besides its arguments.
+ *
+ * @example
+ * ```ts
+ * agent.handle('guest-whoami', (_args, ctx: CallContext) => ({ command: ctx.command, id: ctx.id ?? null }));
+ * ```
+ */
 export interface CallContext {
   /** Wire name of the command. */
   readonly command: string;

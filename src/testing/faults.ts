@@ -6,18 +6,47 @@
  * @module
  */
 
-/** The kinds of fault the simulated agent can inject. */
+/**
+ * The kinds of fault the simulated agent can inject.
+ *
+ * @example
+ * ```ts
+ * const kind: FaultKind = 'drop';
+ * agent.injectFault(kind);
+ * ```
+ */
 export type FaultKind = 'delay' | 'drop' | 'duplicate' | 'stale' | 'garbage' | 'split' | 'close' | 'oversize' | 'stall';
 
-/** Every fault kind. */
+/**
+ * Every fault kind.
+ *
+ * @example
+ * ```ts
+ * for (const kind of FAULT_KINDS) console.log(kind, agent.stats.faultsInjected[kind]);
+ * ```
+ */
 export const FAULT_KINDS: readonly FaultKind[] = ['delay', 'drop', 'duplicate', 'stale', 'garbage', 'split', 'close', 'oversize', 'stall'];
 
-/** Kinds used for random faults when none are given (oversize and stall are opt-in). */
+/**
+ * Kinds used for random faults when none are given (oversize and stall are opt-in).
+ *
+ * @example
+ * ```ts
+ * await SimulatedAgent.start({ faults: { probability: 0.1, kinds: [...DEFAULT_RANDOM_KINDS, 'stall'] } });
+ * ```
+ */
 export const DEFAULT_RANDOM_KINDS: readonly FaultKind[] = ['delay', 'drop', 'duplicate', 'stale', 'garbage', 'split', 'close'];
 
 /**
  * A fault applied to the reply of one request. The command still runs (except for
  * `stall`); only what is written back changes.
+ *
+ * @example
+ * ```ts
+ * agent.injectFault({ kind: 'close', afterBytes: 5 });                  // half a reply, then EOF
+ * agent.injectFault({ kind: 'garbage', position: 'instead', bytes: '{"ret' });
+ * agent.injectFault({ kind: 'stale', afterMs: 50 }, { command: 'guest-sync' });
+ * ```
  */
 export type Fault =
   /** Hold the reply `ms` (default 100) before writing it; the agent is busy meanwhile. */
@@ -52,7 +81,14 @@ export type Fault =
    */
   | { kind: 'stall' };
 
-/** Where `agent.injectFault` applies a fault. */
+/**
+ * Where `agent.injectFault` applies a fault.
+ *
+ * @example
+ * ```ts
+ * agent.injectFault('duplicate', { command: 'guest-exec-status', times: 3 });
+ * ```
+ */
 export interface InjectFaultOptions {
   /** Only requests for this command (default: any request that names a command). */
   command?: string | undefined;
@@ -60,7 +96,16 @@ export interface InjectFaultOptions {
   times?: number | undefined;
 }
 
-/** Random faults for `SimulatedAgent.start({ faults })`. */
+/**
+ * Random faults for `SimulatedAgent.start({ faults })`.
+ *
+ * @example
+ * ```ts
+ * const agent = await SimulatedAgent.start({
+ *   faults: { probability: 0.05, seed: 42, kinds: ['delay', 'drop', { kind: 'garbage', position: 'instead' }] },
+ * });
+ * ```
+ */
 export interface RandomFaultOptions {
   /** Chance per request, 0–1. */
   probability: number;
@@ -84,7 +129,16 @@ export type ResolvedFault =
   | { readonly kind: 'oversize'; readonly bytes: number }
   | { readonly kind: 'stall' };
 
-/** mulberry32: a small, fast, seeded generator of floats in [0, 1). */
+/**
+ * mulberry32: a small, fast, seeded generator of floats in [0, 1). The agent uses its own
+ * instance; it is exported for tests that want the same kind of reproducible randomness.
+ *
+ * @example
+ * ```ts
+ * const random = mulberry32(42);
+ * const delay = Math.floor(random() * 100);
+ * ```
+ */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -18,6 +18,11 @@ export type JValue =
 /**
  * A JSON value as handlers receive it: integers within `Number.MAX_SAFE_INTEGER` are
  * numbers, larger ones `bigint`.
+ *
+ * @example
+ * ```ts
+ * agent.handle('guest-echo', (args) => args.value as JsonValue);
+ * ```
  */
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
 

@@ -63,7 +63,7 @@ async function makeTempDir(): Promise<string> {
   return fsp.mkdtemp(path.join(base, 'qga-sim-'));
 }
 
-function listen(server: net.Server, socketPath: string): Promise<void> {
+function listenOnce(server: net.Server, socketPath: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(socketPath, () => {
@@ -71,6 +71,35 @@ function listen(server: net.Server, socketPath: string): Promise<void> {
       resolve();
     });
   });
+}
+
+/** True when something accepts connections on `socketPath`. */
+function inUse(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.connect(socketPath);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Listen on `socketPath`. A socket file left behind by a dead agent is replaced, as
+ * qemu-ga does; one that somebody is listening on is not stolen.
+ */
+async function listen(server: net.Server, socketPath: string): Promise<void> {
+  try {
+    await listenOnce(server, socketPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || (await inUse(socketPath))) throw err;
+    const stat = await fsp.lstat(socketPath);
+    if (!stat.isSocket()) throw err;
+    await fsp.rm(socketPath);
+    await listenOnce(server, socketPath);
+  }
+  server.on('error', (err) => log('socket server error: %s', err.message));
 }
 
 /**

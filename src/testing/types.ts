@@ -8,7 +8,14 @@ import type { Fault, RandomFaultOptions, FaultKind } from './faults.js';
 export type { CallContext } from './dispatch.js';
 export type { JsonValue } from './json-value.js';
 
-/** `guest-get-osinfo` fields (wire names); every one is optional, as in the schema. */
+/**
+ * `guest-get-osinfo` fields (wire names); every one is optional, as in the schema.
+ *
+ * @example
+ * ```ts
+ * await SimulatedAgent.start({ osInfo: { id: 'debian', 'pretty-name': 'Debian GNU/Linux 12 (bookworm)' } });
+ * ```
+ */
 export interface GuestOsInfo {
   'kernel-release'?: string | undefined;
   'kernel-version'?: string | undefined;
@@ -22,14 +29,28 @@ export interface GuestOsInfo {
   'variant-id'?: string | undefined;
 }
 
-/** `guest-get-timezone` result. */
+/**
+ * `guest-get-timezone` result.
+ *
+ * @example
+ * ```ts
+ * await SimulatedAgent.start({ timezone: { zone: 'CET', offset: 3600 } });
+ * ```
+ */
 export interface GuestTimezone {
   zone?: string | undefined;
   /** Seconds east of UTC. */
   offset: number;
 }
 
-/** One `guest-get-users` entry. */
+/**
+ * One `guest-get-users` entry.
+ *
+ * @example
+ * ```ts
+ * await SimulatedAgent.start({ users: [{ user: 'root', 'login-time': 1700000000.25 }] });
+ * ```
+ */
 export interface GuestUser {
   user: string;
   /** Seconds since the epoch, with a fraction (a QAPI `number`). */
@@ -37,7 +58,16 @@ export interface GuestUser {
   domain?: string | undefined;
 }
 
-/** One `guest-network-get-interfaces` entry (wire names). */
+/**
+ * One `guest-network-get-interfaces` entry (wire names).
+ *
+ * @example
+ * ```ts
+ * await SimulatedAgent.start({
+ *   interfaces: [{ name: 'ens3', 'ip-addresses': [{ 'ip-address': '192.0.2.7', 'ip-address-type': 'ipv4', prefix: 24 }] }],
+ * });
+ * ```
+ */
 export interface GuestNetworkInterface {
   name: string;
   'hardware-address'?: string | undefined;
@@ -49,16 +79,37 @@ export interface GuestNetworkInterface {
  * A command implementation added with `agent.handle()`. Return the command's result
  * (`undefined` for commands without one); throw `SimulatedAgentError` for an error reply.
  * Arguments arrive as plain JSON (integers beyond 2^53 as `bigint`).
+ *
+ * @example
+ * ```ts
+ * const echo: CommandHandler = (args, ctx) => ({ command: ctx.command, args });
+ * agent.handle('guest-echo', echo);
+ * ```
  */
 export type CommandHandler = (args: Record<string, unknown>, ctx: CallContext) => unknown;
 
-/** Options of `agent.handle()`. */
+/**
+ * Options of `agent.handle()`.
+ *
+ * @example
+ * ```ts
+ * agent.handle('guest-reboot-now', () => undefined, { successResponse: false });
+ * ```
+ */
 export interface HandleOptions {
   /** False for a command that sends no reply on success (like `guest-shutdown`). Default true. */
   successResponse?: boolean | undefined;
 }
 
-/** What a scripted guest process gets besides its argv. */
+/**
+ * What a scripted guest process gets besides its argv.
+ *
+ * @example
+ * ```ts
+ * agent.handleExec('cat', (_argv, { input }) => ({ stdout: input }));
+ * agent.handleExec('env', (_argv, { env }) => ({ stdout: Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}\n`).join('') }));
+ * ```
+ */
 export interface ExecScriptContext {
   /** The decoded `input-data` (empty when none was sent). */
   readonly input: Buffer;
@@ -66,7 +117,15 @@ export interface ExecScriptContext {
   readonly env: Readonly<Record<string, string>> | undefined;
 }
 
-/** How a scripted guest process ends. */
+/**
+ * How a scripted guest process ends.
+ *
+ * @example
+ * ```ts
+ * agent.handleExec('false', () => ({ exitCode: 1 }));
+ * agent.handleExec('crash', () => ({ signal: 11, stderr: 'Segmentation fault\n', delayMs: 20 }));
+ * ```
+ */
 export interface ExecScriptResult {
   /** Exit code (default 0); ignored when `signal` is set. */
   exitCode?: number | undefined;
@@ -82,10 +141,29 @@ export interface ExecScriptResult {
  * A scripted guest process for `guest-exec`: `argv[0]` is the `path` of the request. Throw
  * `SimulatedAgentError` to make the spawn itself fail; a returned promise that rejects ends
  * the process with exit code 1 and the error message on stderr.
+ *
+ * @example
+ * ```ts
+ * const uname: ExecScript = (argv) => ({ stdout: argv.includes('-r') ? '6.1.0\n' : 'Linux\n' });
+ * agent.handleExec('uname', uname);
+ * ```
  */
 export type ExecScript = (argv: string[], ctx: ExecScriptContext) => ExecScriptResult | Promise<ExecScriptResult>;
 
-/** Options of `SimulatedAgent.start()`. */
+/**
+ * Options of `SimulatedAgent.start()`.
+ *
+ * @example
+ * ```ts
+ * const agent = await SimulatedAgent.start({
+ *   version: '7.2.22',
+ *   hostName: 'db-1',
+ *   disabled: ['guest-shutdown'],
+ *   exec: { uname: () => ({ stdout: 'Linux\n' }) },
+ *   files: { '/etc/motd': 'hello\n' },
+ * });
+ * ```
+ */
 export interface SimulatedAgentOptions {
   /** Unix socket path to listen on. Default: `agent.sock` in a fresh temp dir. */
   path?: string | undefined;
@@ -109,11 +187,18 @@ export interface SimulatedAgentOptions {
   mountpoints?: string[] | undefined;
   /** Commands reported `enabled: false` and refused, like qemu-ga's `--block-rpcs`. */
   disabled?: string[] | undefined;
-  /** Run `guest-exec` requests that no script handles as real host processes. Default false. */
+  /**
+   * Run `guest-exec` requests that no script handles as real host processes (working
+   * directory: the sandbox; they are not confined to it). Default false.
+   */
   hostExec?: boolean | undefined;
   /** Scripted processes by program (`path` or its base name; `'*'` catches the rest). */
   exec?: Record<string, ExecScript> | undefined;
-  /** Files to put in the sandbox at start: guest path → content. */
+  /**
+   * Files to put in the sandbox at start: guest path → content. The sandbox also starts
+   * with `/tmp`, `/etc/hostname` and `/etc/os-release`. Symbolic links a test creates in
+   * the sandbox are followed, so keep them inside it.
+   */
   files?: Record<string, string | Uint8Array> | undefined;
   /** Random faults: each request gets one with this probability. */
   faults?: RandomFaultOptions | undefined;
@@ -121,7 +206,15 @@ export interface SimulatedAgentOptions {
   maxRequestBytes?: number | undefined;
 }
 
-/** Counters of what the agent saw and did. */
+/**
+ * Counters of what the agent saw and did.
+ *
+ * @example
+ * ```ts
+ * const { requests, faultsInjected } = agent.stats;
+ * expect(faultsInjected.drop).toBe(1);
+ * ```
+ */
 export interface SimulatedAgentStats {
   /** Connections accepted (socket and in-process). */
   connections: number;
@@ -137,7 +230,15 @@ export interface SimulatedAgentStats {
   faultsInjected: Record<FaultKind, number>;
 }
 
-/** A `guest-shutdown` or `guest-suspend-*` the agent accepted. */
+/**
+ * A `guest-shutdown` or `guest-suspend-*` the agent accepted.
+ *
+ * @example
+ * ```ts
+ * await client.call('guest-shutdown', { mode: 'reboot' });
+ * expect(agent.shutdownRequests).toEqual([{ command: 'guest-shutdown', mode: 'reboot' }]);
+ * ```
+ */
 export interface ShutdownRequest {
   readonly command: string;
   /** `guest-shutdown`'s mode (`powerdown` when none was given). */
@@ -148,6 +249,13 @@ export interface ShutdownRequest {
  * A `guest-set-user-password` the agent accepted. The decoded password is a
  * non-enumerable property, so it does not show up when the record is logged or
  * serialised, but a test can still compare it.
+ *
+ * @example
+ * ```ts
+ * const [change] = agent.passwordChanges;
+ * expect(change?.username).toBe('root');
+ * expect(change?.password).toBe('s3cret');
+ * ```
  */
 export interface PasswordChange {
   readonly username: string;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -170,6 +171,24 @@ describe('lifecycle', () => {
     await agent.stop();
     agent = undefined;
     expect(existsSync(socketPath)).toBe(false);
+    await probe.stop();
+  });
+
+  test('replaces a socket file left by a dead process, but never steals a live one', async () => {
+    const probe = await SimulatedAgent.start({ listen: false });
+    const socketPath = path.join(probe.sandbox, 'tmp', 'left.sock');
+    // A process killed while listening leaves its socket file behind.
+    const script = `require('net').createServer().listen(${JSON.stringify(socketPath)}, () => process.kill(process.pid, 'SIGKILL'))`;
+    try {
+      execFileSync(process.execPath, ['-e', script], { stdio: 'ignore' });
+    } catch {
+      // killed, as intended
+    }
+    expect(existsSync(socketPath)).toBe(true);
+    agent = await SimulatedAgent.start({ path: socketPath });
+    const c = await connect();
+    expect(await c.call({ execute: 'guest-ping' })).toEqual({ return: {} });
+    await expect(SimulatedAgent.start({ path: socketPath })).rejects.toMatchObject({ code: 'EADDRINUSE' });
     await probe.stop();
   });
 });
