@@ -12,7 +12,14 @@ import type { QgaClient } from '../client/qga-client.js';
 import type { CallOptions } from '../client/call-options.js';
 import type { GuestAgentInfo } from '../generated/index.js';
 
-/** Options of `info`. */
+/**
+ * Options of `info`.
+ *
+ * @example
+ * ```ts
+ * const fresh = await client.info({ refresh: true, timeout: 2_000 });
+ * ```
+ */
 export interface InfoOptions extends CallOptions {
   /** Ask the agent again instead of using the cached answer. */
   refresh?: boolean | undefined;

@@ -11,7 +11,17 @@
 import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError, QgaTimeoutError } from '../errors.js';
 
-/** Options of `withFrozenFilesystems`. */
+/**
+ * Options of `withFrozenFilesystems`.
+ *
+ * @example
+ * ```ts
+ * await client.withFrozenFilesystems(({ signal }) => takeSnapshot({ signal }), {
+ *   mountpoints: ['/var/lib/postgresql'],
+ *   timeout: 30_000, // never keep the guest frozen longer than this
+ * });
+ * ```
+ */
 export interface FreezeOptions {
   /**
    * Freeze only these mount points (`guest-fsfreeze-freeze-list`); default all

@@ -9,7 +9,14 @@
 import type { QgaClient } from '../client/qga-client.js';
 import type { CallOptions } from '../client/call-options.js';
 
-/** Options of `setUserPassword`. */
+/**
+ * Options of `setUserPassword`.
+ *
+ * @example
+ * ```ts
+ * await client.setUserPassword('alice', '$6$rounds=5000$salt$hash', { crypted: true, timeout: 10_000 });
+ * ```
+ */
 export interface SetUserPasswordOptions extends CallOptions {
   /**
    * The password is already hashed (a `crypt(3)` string such as `$6$…`) and is stored as

@@ -14,7 +14,14 @@ import type { CallOptions } from '../client/call-options.js';
 /** How `shutdown` stops the guest: ACPI-style power off (default), halt, or reboot. */
 export type ShutdownMode = 'powerdown' | 'halt' | 'reboot';
 
-/** Options of `shutdown`. */
+/**
+ * Options of `shutdown`.
+ *
+ * @example
+ * ```ts
+ * await client.shutdown({ mode: 'halt', timeout: 2_000 });
+ * ```
+ */
 export interface ShutdownOptions extends CallOptions {
   /** Default `powerdown`. */
   mode?: ShutdownMode | undefined;
