@@ -16,7 +16,20 @@ export interface TransferProgress {
   total: number | undefined;
 }
 
-/** Options every file transfer accepts. */
+/**
+ * Options every file transfer accepts (`readFile`, `writeFile`, the streams, `download`,
+ * `upload`).
+ *
+ * @example
+ * ```ts
+ * await client.download('/var/log/syslog', './syslog', {
+ *   chunkSize: 4 * 1024 * 1024,
+ *   timeout: 10 * 60_000, // the whole transfer
+ *   callTimeout: 30_000,  // each guest-file-read
+ *   onProgress: ({ bytes, total }) => console.log(bytes, '/', total ?? '?'),
+ * });
+ * ```
+ */
 export interface FileTransferOptions {
   /**
    * Bytes per `guest-file-read` / `guest-file-write` call. Default 1 MiB. Larger values are

@@ -18,10 +18,25 @@ import {
 import { openGuestFile, type GuestFile } from './file-handle.js';
 import { writeMode, type WriteFileOptions } from './files-write.js';
 
-/** Options of `createReadStream`. */
+/**
+ * Options of `createReadStream`.
+ *
+ * @example
+ * ```ts
+ * const stream = client.createReadStream('/var/log/syslog', { chunkSize: 256 * 1024, signal: AbortSignal.timeout(60_000) });
+ * ```
+ */
 export type ReadStreamOptions = FileTransferOptions;
 
-/** Options of `createWriteStream`. */
+/**
+ * Options of `createWriteStream`.
+ *
+ * @example
+ * ```ts
+ * const { size } = await stat('app.tar');
+ * await pipeline(createReadStream('app.tar'), client.createWriteStream('/tmp/app.tar', { total: size, onProgress: console.log }));
+ * ```
+ */
 export interface WriteStreamOptions extends WriteFileOptions {
   /** Expected size in bytes, reported as `total` to `onProgress`. */
   total?: number | undefined;

@@ -11,10 +11,24 @@ import { checkPath, checkTransferOptions, MAX_WRITE_CHUNK, resolveChunkSize, tra
 import { createReadStream, createWriteStream } from './file-streams.js';
 import type { WriteFileOptions } from './files-write.js';
 
-/** Options of `download`. */
+/**
+ * Options of `download`.
+ *
+ * @example
+ * ```ts
+ * await client.download('/var/log/messages', './messages.log', { timeout: 300_000 });
+ * ```
+ */
 export type DownloadOptions = FileTransferOptions;
 
-/** Options of `upload`: the guest file is truncated, or appended to with `append: true`. */
+/**
+ * Options of `upload`: the guest file is truncated, or appended to with `append: true`.
+ *
+ * @example
+ * ```ts
+ * await client.upload('./extra.log', '/var/log/app.log', { append: true });
+ * ```
+ */
 export type UploadOptions = Omit<WriteFileOptions, 'encoding'>;
 
 /** What a finished transfer moved. */

@@ -6,7 +6,14 @@ import type { QgaClient } from '../client/qga-client.js';
 import { checkPath, checkTransferOptions, MAX_READ_CHUNK, resolveChunkSize, transferDeadline, type FileTransferOptions } from './file-options.js';
 import { withGuestFile } from './file-handle.js';
 
-/** Options of `readFile`. */
+/**
+ * Options of `readFile`.
+ *
+ * @example
+ * ```ts
+ * const osRelease = await client.readFile('/etc/os-release', { encoding: 'utf8', timeout: 10_000 });
+ * ```
+ */
 export interface ReadFileOptions extends FileTransferOptions {
   /** Decode the content to a string with this encoding instead of returning a Buffer. */
   encoding?: BufferEncoding | undefined;

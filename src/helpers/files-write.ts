@@ -14,7 +14,15 @@ import { withGuestFile } from './file-handle.js';
  */
 export type WriteFileData = string | Uint8Array | Readable | AsyncIterable<Uint8Array | string>;
 
-/** Options of `writeFile` and `createWriteStream`. */
+/**
+ * Options of `writeFile` and `createWriteStream`.
+ *
+ * @example
+ * ```ts
+ * await client.writeFile('/var/log/app.log', 'started\n', { append: true });
+ * await client.writeFile('/tmp/latin1.txt', 'café', { encoding: 'latin1' });
+ * ```
+ */
 export interface WriteFileOptions extends FileTransferOptions {
   /** Append instead of truncating (mode `a`). */
   append?: boolean | undefined;
