@@ -47,7 +47,14 @@ export interface ExecPollInterval {
   max?: number | undefined;
 }
 
-/** Options that describe the process to start (`spawn`, and the first half of `exec`). */
+/**
+ * Options that describe the process to start (`spawn`, and the first half of `exec`).
+ *
+ * @example
+ * ```ts
+ * const proc = await client.spawn(['/usr/bin/env'], { env: { PATH: '/usr/bin:/bin', LANG: 'C' }, capture: 'merged' });
+ * ```
+ */
 export interface SpawnOptions<Encoding extends ExecEncoding = ExecEncoding> {
   /** The process's stdin (binary-safe). Without it, stdin is `/dev/null`. */
   input?: string | Uint8Array | undefined;
@@ -68,7 +75,14 @@ export interface SpawnOptions<Encoding extends ExecEncoding = ExecEncoding> {
   pollTimeout?: number | undefined;
 }
 
-/** Options for waiting until a process exits (`GuestProcess.wait`, second half of `exec`). */
+/**
+ * Options for waiting until a process exits (`GuestProcess.wait`, second half of `exec`).
+ *
+ * @example
+ * ```ts
+ * const result = await proc.wait({ timeout: 60_000, check: true, killOnAbandon: true });
+ * ```
+ */
 export interface ExecWaitOptions {
   /**
    * ms for the whole run; on expiry the wait rejects with `QgaTimeoutError` (`command`
@@ -89,7 +103,14 @@ export interface ExecWaitOptions {
   killOnAbandon?: boolean | undefined;
 }
 
-/** Options of `exec` and `execAndWait`. */
+/**
+ * Options of `exec` and `execAndWait`: how to start the process and how to wait for it.
+ *
+ * @example
+ * ```ts
+ * const { stdout } = await client.exec(['sort'], { input: 'b\na\n', timeout: 10_000, check: true });
+ * ```
+ */
 export interface ExecOptions<Encoding extends ExecEncoding = ExecEncoding> extends SpawnOptions<Encoding>, ExecWaitOptions {}
 
 /**
@@ -108,14 +129,32 @@ export interface GuestProcess<Output extends string | Buffer = string> {
   /**
    * One `guest-exec-status`: the result once the process exited, `undefined` while it runs.
    * Calls made while one is on the wire share it.
+   *
+   * @example
+   * ```ts
+   * const done = await proc.status();
+   * if (done === undefined) console.log('still running');
+   * ```
    */
   status(): Promise<ExecResult<Output> | undefined>;
-  /** Poll until the process exits. */
+  /**
+   * Poll until the process exits.
+   *
+   * @example
+   * ```ts
+   * const { exitCode, stdout } = await proc.wait({ timeout: 30_000 });
+   * ```
+   */
   wait(options?: ExecWaitOptions): Promise<ExecResult<Output>>;
   /**
    * Best-effort signal to the process (POSIX guests: `/bin/sh -c 'kill -s SIG PID'` via
    * `guest-exec`). Resolves true when `kill` succeeded, false when it did not (e.g. the
    * process already exited, or no POSIX shell). Default signal `KILL`.
+   *
+   * @example
+   * ```ts
+   * if (!(await proc.kill('TERM'))) console.log('already gone');
+   * ```
    */
   kill(signal?: string | number): Promise<boolean>;
 }
