@@ -14,8 +14,6 @@ export class RawClient {
   #length = 0;
   #newlines = 0;
   #joined: Buffer | undefined;
-  /** Number of 'data' events seen. */
-  chunkCount = 0;
   #waiters = new Set<() => void>();
   readonly closed: Promise<void>;
   ended = false;
@@ -24,7 +22,6 @@ export class RawClient {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
       this.#chunks.push(chunk);
-      this.chunkCount++;
       this.#length += chunk.length;
       this.#newlines += countNewlines(chunk);
       this.#joined = undefined;
