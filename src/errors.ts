@@ -53,7 +53,16 @@ export class QgaError extends Error {
     brand(this, 'QgaError');
   }
 
-  /** Brand check instead of the prototype chain, so ESM and CJS copies recognise each other. */
+  /**
+   * Brand check instead of the prototype chain, so ESM and CJS copies recognise each other.
+   *
+   * @example
+   * ```ts
+   * // An error thrown by the CommonJS build, checked against the ESM class:
+   * const { QgaTimeoutError: CjsTimeoutError } = createRequire(import.meta.url)('qga-client');
+   * new CjsTimeoutError('guest-ping', 10) instanceof QgaTimeoutError; // true
+   * ```
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(value, this) ?? Function.prototype[Symbol.hasInstance].call(this, value);
   }

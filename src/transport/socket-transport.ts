@@ -54,6 +54,12 @@ export class SocketTransport implements Transport {
    * Connect and deliver what arrives to `handlers`. Rejects with a `QgaConnectionError`
    * that says what is wrong (no such socket, refused, permissions, backlog full), or with
    * `signal.reason` when aborted.
+   *
+   * @example
+   * ```ts
+   * // Normally QgaClient.connect does this; by hand:
+   * await transport.open({ onData: (chunk) => console.log(chunk.length), onClose: () => console.log('closed') });
+   * ```
    */
   open(handlers: TransportHandlers, signal?: AbortSignal): Promise<void> {
     if (this.#socket) return Promise.reject(new QgaConnectionError(`${this.description}: already open`));
@@ -91,7 +97,14 @@ export class SocketTransport implements Transport {
     });
   }
 
-  /** Write bytes; resolves once the socket took them. */
+  /**
+   * Write bytes; resolves once the socket took them.
+   *
+   * @example
+   * ```ts
+   * await transport.write(Buffer.from('{"execute":"guest-ping"}\n'));
+   * ```
+   */
   write(bytes: Uint8Array): Promise<void> {
     const socket = this.#socket;
     if (!socket || socket.destroyed || !socket.writable) {
@@ -102,7 +115,14 @@ export class SocketTransport implements Transport {
     });
   }
 
-  /** Close the socket; resolves once it is closed. Idempotent. */
+  /**
+   * Close the socket; resolves once it is closed. Idempotent.
+   *
+   * @example
+   * ```ts
+   * await transport.close();
+   * ```
+   */
   close(): Promise<void> {
     const socket = this.#socket;
     this.#socket = undefined;

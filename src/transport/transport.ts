@@ -1,10 +1,33 @@
 /**
- * Receives what a {@link Transport} reads from the channel.
+ * Receives what a {@link Transport} reads from the channel. The client passes these to
+ * `open`; a custom transport calls them.
+ *
+ * @example
+ * ```ts
+ * async open(handlers: TransportHandlers): Promise<void> {
+ *   this.#port.on('data', (chunk: Buffer) => handlers.onData(chunk));
+ *   this.#port.on('close', () => handlers.onClose());
+ * }
+ * ```
  */
 export interface TransportHandlers {
-  /** Bytes arrived. The transport must not reuse `chunk` after the call returns. */
+  /**
+   * Bytes arrived. The transport must not reuse `chunk` after the call returns.
+   *
+   * @example
+   * ```ts
+   * socket.on('data', (chunk: Buffer) => handlers.onData(chunk));
+   * ```
+   */
   onData(chunk: Buffer): void;
-  /** The channel closed (by the peer, an error, or `close()`); `error` when it was lost. */
+  /**
+   * The channel closed (by the peer, an error, or `close()`); `error` when it was lost.
+   *
+   * @example
+   * ```ts
+   * socket.once('close', () => handlers.onClose(lastError));
+   * ```
+   */
   onClose(error?: Error): void;
 }
 
@@ -20,6 +43,28 @@ export interface TransportHandlers {
  * const transport = new SocketTransport({ path: '/run/qga.sock' });
  * const client = await QgaClient.connect({ transport });
  * ```
+ *
+ * @example A transport over any node `Duplex` (here: a TLS tunnel to the host's agent socket)
+ * ```ts
+ * class TunnelTransport implements Transport {
+ *   readonly description = 'tls tunnel vm-host:7000';
+ *   #socket: TLSSocket | undefined;
+ *   async open(handlers: TransportHandlers, signal?: AbortSignal): Promise<void> {
+ *     const socket = tls.connect({ host: 'vm-host', port: 7000, signal });
+ *     await once(socket, 'secureConnect');
+ *     socket.on('data', (chunk: Buffer) => handlers.onData(chunk));
+ *     socket.once('close', () => handlers.onClose());
+ *     this.#socket = socket;
+ *   }
+ *   async write(bytes: Uint8Array): Promise<void> {
+ *     await new Promise<void>((resolve, reject) => this.#socket!.write(bytes, (err) => (err ? reject(err) : resolve())));
+ *   }
+ *   async close(): Promise<void> {
+ *     this.#socket?.destroy();
+ *     this.#socket = undefined;
+ *   }
+ * }
+ * ```
  */
 export interface Transport {
   /** Human-readable name of the channel for error messages, e.g. `unix socket /run/qga.sock`. */
@@ -28,10 +73,29 @@ export interface Transport {
    * Open the channel and start delivering data to `handlers`. Rejects with a
    * `QgaConnectionError` when the channel cannot be opened, or with `signal.reason` when
    * aborted.
+   *
+   * @example
+   * ```ts
+   * await transport.open({ onData: (chunk) => framer.push(chunk), onClose: (error) => lost(error) }, signal);
+   * ```
    */
   open(handlers: TransportHandlers, signal?: AbortSignal): Promise<void>;
-  /** Write bytes; resolves when they were handed to the OS (respecting backpressure). */
+  /**
+   * Write bytes; resolves when they were handed to the OS (respecting backpressure).
+   *
+   * @example
+   * ```ts
+   * await transport.write(Buffer.from('{"execute":"guest-ping"}\n'));
+   * ```
+   */
   write(bytes: Uint8Array): Promise<void>;
-  /** Close the channel. Idempotent; `onClose` fires once if the channel was open. */
+  /**
+   * Close the channel. Idempotent; `onClose` fires once if the channel was open.
+   *
+   * @example
+   * ```ts
+   * await transport.close();
+   * ```
+   */
   close(): Promise<void>;
 }
