@@ -263,7 +263,17 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     return this.#connection.close();
   }
 
-  /** `await using client = await QgaClient.connect(...)` closes the client at scope end. */
+  /**
+   * `await using client = await QgaClient.connect(...)` closes the client at scope end.
+   *
+   * @example
+   * ```ts
+   * {
+   *   await using client = await QgaClient.connect({ path: '/run/vm1/qga.sock' });
+   *   await client.ping();
+   * } // closed here, also when ping() threw
+   * ```
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
