@@ -32,9 +32,9 @@ it('after the agent restarts, the client reconnects, resyncs and queued calls go
   cleanups.push(() => agent.stop());
 
   // Written before the loss was noticed (fails) or waiting for the channel (succeeds).
-  const result = await queued.catch((e: unknown) => e);
+  const result: unknown = await queued.catch((e: unknown) => e);
   if (result instanceof Error) expect(result).toBeInstanceOf(QgaConnectionError);
-  else expect(result['host-name']).toBe('after-reboot');
+  else expect(result).toEqual({ 'host-name': 'after-reboot' });
   expect((await client.guestGetHostName())['host-name']).toBe('after-reboot');
   expect(connects).toEqual([expect.objectContaining({ reconnected: true })]);
   expect(client.closed).toBe(false);
