@@ -796,7 +796,15 @@ export interface QgaCommandMap {
 /** Wire name of any QGA command. */
 export type QgaCommandName = keyof QgaCommandMap;
 
-/** What the client knows about each command, from the schemas of every supported QEMU release. */
+/**
+ * What the client knows about each command, from the schemas of every supported QEMU release.
+ *
+ * @example
+ * ```ts
+ * const { since, successResponse } = QGA_COMMANDS['guest-exec']; // '2.5', true
+ * const linuxOnly = Object.values(QGA_COMMANDS).filter((c) => c.platform?.includes('Linux'));
+ * ```
+ */
 export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = {
   'guest-exec': {
     name: 'guest-exec',

@@ -101,7 +101,14 @@ export type GuestCpuStats = { type: 'linux' } & GuestLinuxCpuStats;
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#enum-QGA-qapi-schema.GuestCpuStatsType | QEMU reference: GuestCpuStatsType}
  */
 export type GuestCpuStatsType = 'linux';
-/** Every value of {@link GuestCpuStatsType}, in schema order. */
+/**
+ * Every value of {@link GuestCpuStatsType}, in schema order.
+ *
+ * @example
+ * ```ts
+ * const isValid = (value: string): value is GuestCpuStatsType => (GuestCpuStatsTypeValues as readonly string[]).includes(value);
+ * ```
+ */
 export const GuestCpuStatsTypeValues = ['linux'] as const;
 
 /**
@@ -156,7 +163,14 @@ export interface GuestDeviceInfo {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#enum-QGA-qapi-schema.GuestDeviceType | QEMU reference: GuestDeviceType}
  */
 export type GuestDeviceType = 'pci';
-/** Every value of {@link GuestDeviceType}, in schema order. */
+/**
+ * Every value of {@link GuestDeviceType}, in schema order.
+ *
+ * @example
+ * ```ts
+ * const isValid = (value: string): value is GuestDeviceType => (GuestDeviceTypeValues as readonly string[]).includes(value);
+ * ```
+ */
 export const GuestDeviceTypeValues = ['pci'] as const;
 
 /**
@@ -221,7 +235,14 @@ export type GuestDiskBusType =
   | 'virtual'
   | 'file-backed-virtual'
   | 'nvme';
-/** Every value of {@link GuestDiskBusType}, in schema order. */
+/**
+ * Every value of {@link GuestDiskBusType}, in schema order.
+ *
+ * @example
+ * ```ts
+ * const isValid = (value: string): value is GuestDiskBusType => (GuestDiskBusTypeValues as readonly string[]).includes(value);
+ * ```
+ */
 export const GuestDiskBusTypeValues = [
   'ide',
   'fdc',
@@ -381,7 +402,14 @@ export type GuestExecCaptureOutput = boolean | GuestExecCaptureOutputMode;
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#enum-QGA-qapi-schema.GuestExecCaptureOutputMode | QEMU reference: GuestExecCaptureOutputMode}
  */
 export type GuestExecCaptureOutputMode = 'none' | 'stdout' | 'stderr' | 'separated' | 'merged';
-/** Every value of {@link GuestExecCaptureOutputMode}, in schema order. */
+/**
+ * Every value of {@link GuestExecCaptureOutputMode}, in schema order.
+ *
+ * @example
+ * ```ts
+ * const isValid = (value: string): value is GuestExecCaptureOutputMode => (GuestExecCaptureOutputModeValues as readonly string[]).includes(value);
+ * ```
+ */
 export const GuestExecCaptureOutputModeValues = [
   'none',
   'stdout',
@@ -557,7 +585,14 @@ export interface GuestFilesystemTrimResult {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#enum-QGA-qapi-schema.GuestFsfreezeStatus | QEMU reference: GuestFsfreezeStatus}
  */
 export type GuestFsfreezeStatus = 'thawed' | 'frozen';
-/** Every value of {@link GuestFsfreezeStatus}, in schema order. */
+/**
+ * Every value of {@link GuestFsfreezeStatus}, in schema order.
+ *
+ * @example
+ * ```ts
+ * const isValid = (value: string): value is GuestFsfreezeStatus => (GuestFsfreezeStatusValues as readonly string[]).includes(value);
+ * ```
+ */
 export const GuestFsfreezeStatusValues = ['thawed', 'frozen'] as const;
 
 /**
@@ -597,7 +632,14 @@ export interface GuestIpAddress {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#enum-QGA-qapi-schema.GuestIpAddressType | QEMU reference: GuestIpAddressType}
  */
 export type GuestIpAddressType = 'ipv4' | 'ipv6';
-/** Every value of {@link GuestIpAddressType}, in schema order. */
+/**
+ * Every value of {@link GuestIpAddressType}, in schema order.
+ *
+ * @example
+ * ```ts
+ * const isValid = (value: string): value is GuestIpAddressType => (GuestIpAddressTypeValues as readonly string[]).includes(value);
+ * ```
+ */
 export const GuestIpAddressTypeValues = ['ipv4', 'ipv6'] as const;
 
 /**
@@ -729,7 +771,14 @@ export type GuestMemoryBlockResponseType =
   | 'not-found'
   | 'operation-not-supported'
   | 'operation-failed';
-/** Every value of {@link GuestMemoryBlockResponseType}, in schema order. */
+/**
+ * Every value of {@link GuestMemoryBlockResponseType}, in schema order.
+ *
+ * @example
+ * ```ts
+ * const isValid = (value: string): value is GuestMemoryBlockResponseType => (GuestMemoryBlockResponseTypeValues as readonly string[]).includes(value);
+ * ```
+ */
 export const GuestMemoryBlockResponseTypeValues = [
   'success',
   'not-found',
@@ -985,5 +1034,12 @@ export interface GuestUser {
  * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#enum-QGA-qapi-schema.QGASeek | QEMU reference: QGASeek}
  */
 export type QGASeek = 'set' | 'cur' | 'end';
-/** Every value of {@link QGASeek}, in schema order. */
+/**
+ * Every value of {@link QGASeek}, in schema order.
+ *
+ * @example
+ * ```ts
+ * const isValid = (value: string): value is QGASeek => (QGASeekValues as readonly string[]).includes(value);
+ * ```
+ */
 export const QGASeekValues = ['set', 'cur', 'end'] as const;

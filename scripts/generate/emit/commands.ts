@@ -92,7 +92,16 @@ export function emitCommands(ctx: EmitContext, shapes: readonly CommandShape[]):
   out.push(...docBlock([{ text: 'Wire name of any QGA command.' }]), 'export type QgaCommandName = keyof QgaCommandMap;', '');
 
   out.push(
-    ...docBlock([{ text: 'What the client knows about each command, from the schemas of every supported QEMU release.' }]),
+    ...docBlock([
+      { text: 'What the client knows about each command, from the schemas of every supported QEMU release.' },
+      { tag: '@example' },
+      {
+        code: [
+          "const { since, successResponse } = QGA_COMMANDS['guest-exec']; // '2.5', true",
+          'const linuxOnly = Object.values(QGA_COMMANDS).filter((c) => c.platform?.includes(\'Linux\'));',
+        ],
+      },
+    ]),
     'export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = {',
   );
   for (const s of shapes) out.push(...infoLines(s));

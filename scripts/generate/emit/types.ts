@@ -85,7 +85,8 @@ function emitEnum(ctx: EmitContext, m: Merged<EnumDef>): string[] {
     })
     .filter((t) => t !== undefined);
   const lines = [...docBlock(typeDocParts(ctx, m, [{ list: notes }])), ...unionLines(`export type ${def.name} = `, values)];
-  lines.push(...docBlock([{ text: `Every value of {@link ${def.name}}, in schema order.` }]));
+  const example = `const isValid = (value: string): value is ${def.name} => (${def.name}Values as readonly string[]).includes(value);`;
+  lines.push(...docBlock([{ text: `Every value of {@link ${def.name}}, in schema order.` }, { tag: '@example' }, { code: [example] }]));
   const oneLine = `export const ${def.name}Values = [${values.join(', ')}] as const;`;
   if (oneLine.length <= WIDTH) lines.push(oneLine);
   else lines.push(`export const ${def.name}Values = [`, ...values.map((v) => `  ${v},`), '] as const;');
