@@ -6,7 +6,6 @@
  */
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { debuglog } from 'node:util';
 import type { Transport } from '../transport/transport.js';
@@ -32,74 +31,15 @@ import type {
   SimulatedAgentOptions,
   SimulatedAgentStats,
 } from './types.js';
+import { listenUnix, makeTempDir, seedSandbox } from './setup.js';
 import { versionTraits } from './version.js';
 import { RequestReader } from './wire.js';
 
 const log = debuglog('qga-simulated-agent');
 
-/** Unix socket paths must fit `sun_path` (108 bytes on Linux, 104 on macOS). */
-const MAX_SOCKET_PATH = 100;
-
 function defaultClock(): bigint {
   // Microseconds × 1000, like qemu-ga on POSIX: nanoseconds that always end in 000.
   return BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
-}
-
-function osRelease(info: GuestOsInfo): string {
-  const fields: [string, string | undefined][] = [
-    ['NAME', info.name],
-    ['VERSION', info.version],
-    ['ID', info.id],
-    ['VERSION_ID', info['version-id']],
-    ['PRETTY_NAME', info['pretty-name']],
-  ];
-  return fields.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}="${v}"\n`).join('');
-}
-
-async function makeTempDir(): Promise<string> {
-  let base = os.tmpdir();
-  // mkdtemp adds 6 characters; keep room for the socket name.
-  if (Buffer.byteLength(path.join(base, 'qga-sim-XXXXXX', 'agent.sock')) >= MAX_SOCKET_PATH) base = '/tmp';
-  return fsp.mkdtemp(path.join(base, 'qga-sim-'));
-}
-
-function listenOnce(server: net.Server, socketPath: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/** True when something accepts connections on `socketPath`. */
-function inUse(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.connect(socketPath);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-}
-
-/**
- * Listen on `socketPath`. A socket file left behind by a dead agent is replaced, as
- * qemu-ga does; one that somebody is listening on is not stolen.
- */
-async function listen(server: net.Server, socketPath: string): Promise<void> {
-  try {
-    await listenOnce(server, socketPath);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || (await inUse(socketPath))) throw err;
-    const stat = await fsp.lstat(socketPath);
-    if (!stat.isSocket()) throw err;
-    await fsp.rm(socketPath);
-    await listenOnce(server, socketPath);
-  }
-  server.on('error', (err) => log('socket server error: %s', err.message));
 }
 
 /**
@@ -204,27 +144,20 @@ export class SimulatedAgent implements AsyncDisposable {
    */
   static async start(options: SimulatedAgentOptions = {}): Promise<SimulatedAgent> {
     const dir = await makeTempDir();
+    let server: net.Server | undefined;
     try {
-      const sandbox = path.join(dir, 'sandbox');
-      await fsp.mkdir(path.join(sandbox, 'tmp'), { recursive: true });
-      await fsp.mkdir(path.join(sandbox, 'etc'), { recursive: true });
-      await fsp.writeFile(path.join(sandbox, 'etc', 'hostname'), `${options.hostName ?? 'simulated-guest'}\n`);
-      await fsp.writeFile(path.join(sandbox, 'etc', 'os-release'), osRelease({ ...DEFAULT_OS_INFO, ...options.osInfo }));
-      for (const [guestPath, content] of Object.entries(options.files ?? {})) {
-        const hostPath = resolveGuestPath(sandbox, guestPath);
-        await fsp.mkdir(path.dirname(hostPath), { recursive: true });
-        await fsp.writeFile(hostPath, content);
-      }
-      let server: net.Server | undefined;
+      const osInfo = { ...DEFAULT_OS_INFO, ...options.osInfo };
+      await seedSandbox(path.join(dir, 'sandbox'), options.hostName ?? 'simulated-guest', osInfo, options.files);
       let socketPath: string | undefined;
       if (options.listen ?? true) {
         socketPath = options.path ?? path.join(dir, 'agent.sock');
         // allowHalfOpen: a client that shuts down its sending side still gets its replies.
         server = net.createServer({ allowHalfOpen: true });
-        await listen(server, socketPath);
+        await listenUnix(server, socketPath, (message) => log('%s', message));
       }
       return new SimulatedAgent(options, dir, server, socketPath);
     } catch (err) {
+      await new Promise<void>((resolve) => (server?.listening ? server.close(() => resolve()) : resolve()));
       await fsp.rm(dir, { recursive: true, force: true });
       throw err;
     }
