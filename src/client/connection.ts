@@ -30,6 +30,8 @@ export class Connection {
   #state: 'opening' | 'open' | 'reconnecting' | 'closed' = 'opening';
   #closing: Promise<void> | undefined;
   #generation = 0;
+  #connectResync: ResyncInfo | undefined;
+  #lastConnect: ConnectEvent | undefined;
 
   constructor(transport: Transport, options: ResolvedConnectOptions, hooks: ConnectionHooks) {
     this.#transport = transport;
@@ -39,6 +41,7 @@ export class Connection {
       write: (bytes) => this.#transport.write(bytes),
       maxReplyBytes: options.maxReplyBytes,
       onResync: (info) => {
+        if (info.reason === 'connect' || info.reason === 'reconnect') this.#connectResync = info;
         if (debug.enabled) debug('resync (%s): discarded %d bytes, %d messages', info.reason, info.bytes, info.messages);
         hooks.resync(info);
       },
@@ -52,6 +55,11 @@ export class Connection {
   /** Increases with every successful (re)connect: caches of agent facts key on it. */
   get generation(): number {
     return this.#generation;
+  }
+
+  /** What the last (re)connect took and discarded. */
+  get lastConnect(): ConnectEvent | undefined {
+    return this.#lastConnect;
   }
 
   get description(): string {
@@ -98,7 +106,10 @@ export class Connection {
     this.#generation += 1;
     const duration = performance.now() - started;
     if (debug.enabled) debug('%s %s in %d ms (%d attempts)', reconnected ? 'reconnected to' : 'connected to', this.description, duration.toFixed(1), attempts);
-    this.#hooks.connect({ transport: this.description, duration, attempts, reconnected });
+    const resync = this.#connectResync;
+    this.#connectResync = undefined;
+    this.#lastConnect = { transport: this.description, duration, attempts, reconnected, discardedBytes: resync?.bytes ?? 0, discardedMessages: resync?.messages ?? 0 };
+    this.#hooks.connect(this.#lastConnect);
   }
 
   #attach(): TransportHandlers & { isOpen(): boolean } {

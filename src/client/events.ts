@@ -28,6 +28,10 @@ export interface ConnectEvent {
   attempts: number;
   /** True when this is a reconnect after the channel was lost. */
   reconnected: boolean;
+  /** Bytes the connect's resynchronisation threw away (stale replies left for an earlier client). */
+  discardedBytes: number;
+  /** Whole messages the connect's resynchronisation threw away. */
+  discardedMessages: number;
 }
 
 /** Payload of the `reconnecting` event. */

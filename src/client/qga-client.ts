@@ -18,7 +18,7 @@ import type { CallOptions } from './call-options.js';
 import { installCommandMethods } from './command-methods.js';
 import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
 import { positive, resolveConnectOptions, type ConnectOptions, type ResolvedConnectOptions } from './connect-options.js';
-import type { QgaClientEvents } from './events.js';
+import type { ConnectEvent, QgaClientEvents } from './events.js';
 import { Connection } from './connection.js';
 import { exec as execHelper, execAndWait as execAndWaitHelper } from '../helpers/exec.js';
 import type { ExecOptions, ExecResult, GuestProcess, SpawnOptions } from '../helpers/exec-types.js';
@@ -134,6 +134,24 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   /** True once the client was closed or its channel was lost. */
   get closed(): boolean {
     return this.#connection.closed;
+  }
+
+  /**
+   * What the last (re)connect took: how long, how many attempts, and what its
+   * resynchronisation discarded. The same as the `connect` event, which fires before
+   * `connect()` resolves and so cannot be seen for the first connect.
+   *
+   * @example
+   * ```ts
+   * const client = await QgaClient.connect({ path, waitForAgent: 60_000 });
+   * const { duration, discardedBytes } = client.connectInfo;
+   * console.log(`agent answered after ${duration} ms; ${discardedBytes} stale bytes dropped`);
+   * ```
+   */
+  get connectInfo(): ConnectEvent {
+    const info = this.#connection.lastConnect;
+    if (!info) throw new QgaConnectionError(`${this.#connection.description}: not connected yet`);
+    return info;
   }
 
   /** The channel this client talks over, e.g. `unix socket /run/qga.sock`. */

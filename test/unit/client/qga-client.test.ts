@@ -157,4 +157,15 @@ describe('QgaClient against a scripted agent', () => {
     fail = true;
     await expect(client.call('guest-shutdown', { mode: 'powerdown' })).rejects.toBeInstanceOf(QgaCommandError);
   });
+
+  it('connectInfo tells what the first connect took and what its resync discarded', async () => {
+    agent = await startFakeAgent((request, connection) => {
+      // Stale replies left for an earlier client arrive before the sync answer.
+      if (request.execute === 'guest-sync-delimited') connection.raw('{"return": 111}\n{"return": {}, "id": "old"}\n');
+      answerSync(request, connection);
+    });
+    client = await QgaClient.connect({ path: agent.path });
+    expect(client.connectInfo).toMatchObject({ reconnected: false, attempts: 1, discardedMessages: 2, discardedBytes: 16 + 28 });
+    expect(client.connectInfo.duration).toBeGreaterThan(0);
+  });
 });
