@@ -94,7 +94,13 @@ class MemoryLink implements AgentConnection {
   }
 
   destroy(): void {
-    if (this.#closed) return;
+    // Input not yet read is lost, as with a socket the agent closes.
+    this.#inbound.length = 0;
+    this.#inboundBytes = 0;
+    if (this.#closed) {
+      this.#sink?.end();
+      return;
+    }
     // Bytes already written arrive first, then the close, as on a socket.
     this.#closing = true;
     void this.#out.then(() => this.#finish(new QgaConnectionError('the simulated agent closed the connection')));
@@ -119,7 +125,8 @@ class MemoryLink implements AgentConnection {
     this.#closed = true;
     for (const w of this.#drainWaiters) w();
     this.#drainWaiters = [];
-    this.#sink?.end();
+    // Bytes the client wrote before closing are still read (#pump ends the input after them).
+    if (this.#inbound.length === 0) this.#sink?.end();
     this.#handlers.onClose(error);
     this.#resolveClosed();
   }

@@ -102,6 +102,16 @@ describe('in-process transport', () => {
     await transport.close();
   });
 
+  test('a request written just before close is still run, like bytes left in a socket', async () => {
+    agent = await SimulatedAgent.start({ listen: false });
+    const transport = agent.createTransport();
+    await openTransport(transport);
+    await transport.write(Buffer.from('{"execute":"guest-shutdown","arguments":{"mode":"halt"}}'));
+    await transport.close();
+    await until(() => agent!.shutdownRequests.length === 1);
+    expect(agent.shutdownRequests).toEqual([{ command: 'guest-shutdown', mode: 'halt' }]);
+  });
+
   test('a close fault reaches the client after the partial reply, as an error', async () => {
     agent = await SimulatedAgent.start({ listen: false });
     agent.injectFault({ kind: 'close', afterBytes: 3 });
