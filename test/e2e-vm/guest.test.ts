@@ -10,7 +10,7 @@ import { release } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { QgaCommandError, QgaConnectionError, QgaTimeoutError, type QgaClient, type ResyncInfo } from '../../src/index.js';
-import { GUEST, connectGuest, connectObserved, recordTiming, since, timingSummary, vm } from './guest.js';
+import { GUEST, connectGuest, recordTiming, since, timingSummary, vm } from './guest.js';
 
 const MiB = 1024 * 1024;
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
@@ -89,26 +89,27 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
 
     const startedAfter = Date.now() - bootBegan;
     const t0 = performance.now();
-    const observed = await connectObserved({ waitForAgent: 120_000 }).catch((error: unknown) => {
-      throw new Error(`the guest agent never answered; guest console:\n${consoleTail()}`, { cause: error });
-    });
-    const client = track(observed.client);
+    const client = track(
+      await connectGuest({ waitForAgent: 120_000 }).catch((error: unknown) => {
+        throw new Error(`the guest agent never answered; guest console:\n${consoleTail()}`, { cause: error });
+      }),
+    );
+    const connected = client.connectInfo;
     const waited = since(t0);
     const bootMs = Date.now() - bootBegan;
     await client.ping();
 
     // The agent started while connect() was waiting, not before it: connect really waited.
     expect(countInConsole(AGENT_START)).toBeGreaterThan(agentStarts);
-    expect(observed.connect.attempts).toBeGreaterThanOrEqual(1);
-    expect(observed.connect.duration).toBeGreaterThan(0);
-    expect(observed.connect.duration).toBeLessThanOrEqual(waited + 1);
+    expect(connected.attempts).toBeGreaterThanOrEqual(1);
+    expect(connected.duration).toBeGreaterThan(0);
+    expect(connected.duration).toBeLessThanOrEqual(waited + 1);
 
-    const resync = observed.resyncs.at(-1);
     recordTiming(`boot (${boot} → agent answered)`, bootMs, `start-vm ${vm.startMs} ms; connect began ${startedAfter} ms into the boot`);
     recordTiming(
-      'connect with waitForAgent (connect event)',
-      Math.round(observed.connect.duration),
-      `${observed.connect.attempts} channel opening(s); connect resync discarded ${resync?.bytes ?? 0} bytes / ${resync?.messages ?? 0} messages`,
+      'connect with waitForAgent (connectInfo)',
+      Math.round(connected.duration),
+      `${connected.attempts} channel opening(s); connect resync discarded ${connected.discardedBytes} bytes / ${connected.discardedMessages} messages`,
     );
   });
 
@@ -206,28 +207,26 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
     expect(await pending).toBeInstanceOf(QgaConnectionError);
 
     // Client B: one connect attempt, long enough to swallow the whole stale reply.
-    const b = await connectObserved({ waitForAgent: 0, connectTimeout: 120_000 });
-    track(b.client);
+    const b = track(await connectGuest({ waitForAgent: 0, connectTimeout: 120_000 }));
     const connectMs = since(t0);
     const id = randomInt(1, 2 ** 47);
-    await expect(b.client.call('guest-sync', { id })).resolves.toBe(id);
-    await expect(b.client.guestGetHostName()).resolves.toEqual({ 'host-name': GUEST.hostName });
+    await expect(b.call('guest-sync', { id })).resolves.toBe(id);
+    await expect(b.guestGetHostName()).resolves.toEqual({ 'host-name': GUEST.hostName });
 
-    const resync = b.resyncs.at(-1);
-    expect(b.resyncs).toHaveLength(1);
-    expect(resync?.reason).toBe('connect');
+    const resync = b.connectInfo;
+    expect(resync.attempts).toBe(1);
     // The whole read reply ({"return": {"count": 16777216, "buf-b64": "..."}}): 22 MB.
-    expect(resync?.bytes).toBeGreaterThan((16 * MiB * 4) / 3);
-    expect(resync?.messages).toBeGreaterThanOrEqual(1);
+    expect(resync.discardedBytes).toBeGreaterThan((16 * MiB * 4) / 3);
+    expect(resync.discardedMessages).toBeGreaterThanOrEqual(1);
     recordTiming(
       'stale reply across reconnect',
       connectMs,
-      `B's connect resync discarded ${resync?.bytes ?? 0} bytes / ${resync?.messages ?? 0} messages in ${Math.round(resync?.duration ?? 0)} ms`,
+      `B's connect resync discarded ${resync.discardedBytes} bytes / ${resync.discardedMessages} messages; connect took ${Math.round(resync.duration)} ms`,
     );
 
     // A's read ran to the end in the guest and its handle is still open there: B closes it.
-    await b.client.call('guest-file-close', { handle });
-    await b.client.exec(['rm', '-f', path]);
+    await b.call('guest-file-close', { handle });
+    await b.exec(['rm', '-f', path]);
   });
 
   it('withFrozenFilesystems on /mnt/data: other commands fail fast with the frozen-state error, a throwing fn still thaws', async () => {

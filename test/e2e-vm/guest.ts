@@ -1,9 +1,9 @@
 /**
  * What the e2e-vm tests share: the booted guest (from the global setup), connecting to it,
- * seeing the events a connect emits, and per-scenario timings for the CI log.
+ * and per-scenario timings for the CI log.
  */
 import { inject } from 'vitest';
-import { QgaClient, type ConnectEvent, type ConnectOptions, type ResyncInfo } from '../../src/index.js';
+import { QgaClient, type ConnectOptions } from '../../src/index.js';
 
 export const vm = {
   socket: inject('QGA_VM_SOCKET'),
@@ -32,42 +32,6 @@ export type GuestConnectOptions = Omit<ConnectOptions, 'path' | 'host' | 'port' 
  */
 export function connectGuest(options: GuestConnectOptions = {}): Promise<QgaClient> {
   return QgaClient.connect({ path: vm.socket, waitForAgent: 120_000, timeout: 30_000, ...options });
-}
-
-export interface ObservedConnect {
-  client: QgaClient;
-  /** The `connect` event of this connect. */
-  connect: ConnectEvent;
-  /** The `resync` events emitted while connecting (the connect-time resync). */
-  resyncs: ResyncInfo[];
-}
-
-/**
- * Connect and capture the `connect` and `resync` events emitted *during* the connect.
- *
- * `QgaClient.connect()` emits both before it resolves, so a listener added to the returned
- * client can never see them. Until the client offers a way to observe them (reported), the
- * tests intercept `emit` on the prototype for the duration of the connect. Tests run one at a
- * time, so only the client being connected emits meanwhile.
- */
-export async function connectObserved(options: GuestConnectOptions = {}): Promise<ObservedConnect> {
-  const proto = QgaClient.prototype as unknown as { emit: (this: QgaClient, event: string, ...args: unknown[]) => boolean };
-  if (Object.hasOwn(proto, 'emit')) throw new Error('QgaClient.prototype.emit is already intercepted');
-  const inherited = proto.emit;
-  let connect: ConnectEvent | undefined;
-  const resyncs: ResyncInfo[] = [];
-  proto.emit = function (this: QgaClient, event: string, ...args: unknown[]): boolean {
-    if (event === 'connect') connect = args[0] as ConnectEvent;
-    if (event === 'resync') resyncs.push(args[0] as ResyncInfo);
-    return inherited.call(this, event, ...args);
-  };
-  try {
-    const client = await connectGuest(options);
-    if (connect === undefined) throw new Error('connect() resolved without a connect event');
-    return { client, connect, resyncs };
-  } finally {
-    delete (proto as Partial<typeof proto>).emit;
-  }
 }
 
 /** ms since `start` (a performance.now() value), rounded for logs. */
