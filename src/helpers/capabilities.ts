@@ -11,6 +11,7 @@
 import type { QgaClient } from '../client/qga-client.js';
 import type { CallOptions } from '../client/call-options.js';
 import type { GuestAgentInfo } from '../generated/index.js';
+import { FREEZE_ALLOWED_COMMANDS } from '../protocol/freeze-allowlist.js';
 
 /**
  * Options of `info`.
@@ -25,15 +26,6 @@ export interface InfoOptions extends CallOptions {
   refresh?: boolean | undefined;
 }
 
-/** The only commands a frozen agent runs (`qga/main.c:ga_freeze_allowlist`, 7.2 – 10.2). */
-export const FREEZE_ALLOWED_COMMANDS: ReadonlySet<string> = new Set([
-  'guest-ping',
-  'guest-info',
-  'guest-sync',
-  'guest-sync-delimited',
-  'guest-fsfreeze-status',
-  'guest-fsfreeze-thaw',
-]);
 
 // Keyed by client: one QgaClient is one connection, and the entry goes with it.
 const cache = new WeakMap<QgaClient, GuestAgentInfo>();

@@ -70,12 +70,8 @@ export class Framer {
 
   /** Drop any partial line (e.g. when the channel is reopened). */
   reset(): void {
-    const dropped = this.#pieceBytes + Math.max(this.#overflowBytes, 0);
-    this.#pieces = [];
-    this.#pieceBytes = 0;
-    this.#overflowBytes = -1;
+    this.#dropPartialLine();
     this.#delimited = false;
-    if (dropped > 0) this.#emit({ kind: 'discarded', bytes: dropped });
   }
 
   #append(chunk: Buffer, start: number, end: number): void {
@@ -99,11 +95,15 @@ export class Framer {
   }
 
   #resetAtDelimiter(): void {
+    this.#dropPartialLine();
+    this.#delimited = true;
+  }
+
+  #dropPartialLine(): void {
     const dropped = this.#pieceBytes + Math.max(this.#overflowBytes, 0);
     this.#pieces = [];
     this.#pieceBytes = 0;
     this.#overflowBytes = -1;
-    this.#delimited = true;
     if (dropped > 0) this.#emit({ kind: 'discarded', bytes: dropped });
   }
 

@@ -11,6 +11,7 @@ import type { JValue, JsonValue } from './json-value.js';
 import { toPlain } from './json-value.js';
 import { qdictOrder, writeJson, writeJsonBytes } from './json-writer.js';
 import type { VersionTraits } from './version.js';
+import { FREEZE_ALLOWED_COMMANDS } from '../protocol/freeze-allowlist.js';
 
 /**
  * What a command handler learns about the call besides its arguments.
@@ -43,18 +44,6 @@ export interface CommandDefinition {
   readonly run: (args: Record<string, unknown>, ctx: InternalCallContext) => unknown;
 }
 
-/**
- * Commands that still work while filesystems are frozen (`qga/main.c:ga_freeze_allowlist`,
- * the same in 7.2, 9.0 and 10.2).
- */
-export const FROZEN_ALLOWLIST: ReadonlySet<string> = new Set([
-  'guest-ping',
-  'guest-info',
-  'guest-sync',
-  'guest-sync-delimited',
-  'guest-fsfreeze-status',
-  'guest-fsfreeze-thaw',
-]);
 
 /** The commands of one agent, in registration order (the order `guest-info` lists). */
 export class CommandRegistry {
@@ -81,7 +70,7 @@ export class CommandRegistry {
 
   /** Why a command is refused: `'blocked'`, `'frozen'`, or undefined when it may run. */
   refusal(name: string): 'blocked' | 'frozen' | undefined {
-    if (this.#isFrozen() && !FROZEN_ALLOWLIST.has(name)) return 'frozen';
+    if (this.#isFrozen() && !FREEZE_ALLOWED_COMMANDS.has(name)) return 'frozen';
     return this.#blocked.has(name) ? 'blocked' : undefined;
   }
 
