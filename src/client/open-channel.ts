@@ -36,6 +36,7 @@ export async function openWithRetry(steps: OpenChannelSteps): Promise<number> {
   const budget = waiting ? Math.max(options.waitForAgent, options.connectTimeout) : options.connectTimeout;
   const remaining = (): number => budget - (performance.now() - started);
   let openings = 0;
+  let syncs = 0;
   let attemptTimeout = FIRST_ATTEMPT_MS;
   let lastError: unknown;
   let handlers: ReturnType<OpenChannelSteps['attach']> | undefined;
@@ -60,6 +61,7 @@ export async function openWithRetry(steps: OpenChannelSteps): Promise<number> {
     try {
       const attempt = waiting ? Math.min(attemptTimeout, remaining()) : remaining();
       attemptTimeout = Math.min(attemptTimeout * 2, MAX_ATTEMPT_MS);
+      syncs += 1;
       await steps.resync(Math.max(1, attempt), signal, 'connect');
       return openings;
     } catch (error) {
@@ -72,20 +74,26 @@ export async function openWithRetry(steps: OpenChannelSteps): Promise<number> {
     }
   }
   await transport.close();
-  throw failure(transport.description, budget, lastError);
+  throw failure(transport.description, budget, lastError, waiting ? { openings, syncs } : undefined);
 }
 
-function failure(description: string, budget: number, error: unknown): QgaConnectionError {
+/** The final error; after waiting for the agent it also says what was tried. */
+function failure(description: string, budget: number, error: unknown, tried: { openings: number; syncs: number } | undefined): QgaConnectionError {
+  const what = tried
+    ? ` (waited ${budget} ms: ${tried.openings} channel opening${tried.openings === 1 ? '' : 's'}, ${tried.syncs} sync attempt${tried.syncs === 1 ? '' : 's'})`
+    : '';
   if (error instanceof QgaTimeoutError || error === undefined || (error instanceof Error && error.name === 'TimeoutError')) {
     return new QgaConnectionError(
-      `${description}: the agent did not answer within ${budget} ms. Is qemu-ga running in the guest? ` +
+      `${description}: the agent did not answer within ${budget} ms${what}. Is qemu-ga running in the guest? ` +
         'Another client may hold the channel: an agent serves one client at a time.',
       error === undefined ? undefined : { cause: error },
     );
   }
-  if (error instanceof QgaConnectionError) return error;
-  if (error instanceof QgaError) return new QgaConnectionError(`${description}: ${error.message}`, { cause: error });
-  return new QgaConnectionError(`${description}: ${String(error)}`, { cause: error });
+  const reason = error instanceof Error ? error.message : String(error);
+  if (!tried && error instanceof QgaConnectionError) return error;
+  return new QgaConnectionError(`${what ? `${description}: gave up${what}; last error: ` : ''}${error instanceof QgaError ? '' : `${description}: `}${reason}`, {
+    cause: error,
+  });
 }
 
 function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {

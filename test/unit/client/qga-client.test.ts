@@ -168,4 +168,11 @@ describe('QgaClient against a scripted agent', () => {
     expect(client.connectInfo).toMatchObject({ reconnected: false, attempts: 1, discardedMessages: 2, discardedBytes: 16 + 28 });
     expect(client.connectInfo.duration).toBeGreaterThan(0);
   });
+
+  it('waitForAgent gives up with an error that says what was tried', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'qga-never-')), 's');
+    const error = await QgaClient.connect({ path, waitForAgent: 300, connectTimeout: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QgaConnectionError);
+    expect((error as Error).message).toMatch(/gave up \(waited 300 ms: \d+ channel openings, 0 sync attempts\); last error: .*no such socket/);
+  });
 });
