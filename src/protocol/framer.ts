@@ -12,6 +12,7 @@
  * `maxLineBytes` is not kept at all: its bytes are counted and dropped until its end, so
  * memory stays bounded whatever the agent sends.
  */
+import { isAscii } from 'node:buffer';
 import { decodeJson } from './json-codec.js';
 
 const NEWLINE = 0x0a;
@@ -46,9 +47,13 @@ export class Framer {
   push(chunk: Buffer): void {
     let start = 0;
     const length = chunk.length;
+    // Each search runs again only once `start` has passed its last hit, so a chunk holding
+    // many lines and no 0xFF is still scanned once, not once per line.
+    let newline = -2;
+    let delimiter = -2;
     while (start < length) {
-      const newline = chunk.indexOf(NEWLINE, start);
-      const delimiter = chunk.indexOf(DELIMITER, start);
+      if (newline !== -1 && newline < start) newline = chunk.indexOf(NEWLINE, start);
+      if (delimiter !== -1 && delimiter < start) delimiter = chunk.indexOf(DELIMITER, start);
       let end: number;
       let isDelimiter: boolean;
       if (newline === -1 && delimiter === -1) {
@@ -118,11 +123,15 @@ export class Framer {
     }
     const pieces = this.#pieces;
     const bytes = this.#pieceBytes;
-    this.#pieces = [];
     this.#pieceBytes = 0;
     if (bytes === 0) return;
     const line = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, bytes);
-    const text = line.toString('utf8');
+    // Emptied in place: one array per framer, not one per line.
+    pieces.length = 0;
+    // The agent's replies are pure ASCII (AGENT-BEHAVIOUR §1), and for ASCII latin1 decodes
+    // to the same string as UTF-8 at a plain copy's cost. Anything else (a hostile or
+    // broken peer) is decoded as UTF-8, as before.
+    const text = isAscii(line) ? line.toString('latin1') : line.toString('utf8');
     if (text.trim() === '') return;
     try {
       this.#emit({ kind: 'message', value: decodeJson(text), delimited, bytes: bytes + 1 });

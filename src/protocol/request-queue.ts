@@ -71,9 +71,21 @@ interface Job {
   /** Set while the job is on the wire: receives framer events and channel loss. */
   onEvent: ((event: FramerEvent) => void) | undefined;
   onChannelLost: ((error: QgaConnectionError) => void) | undefined;
+  /**
+   * Set while the job is on the wire: ends the wait of #exchange / #resynchronise when the
+   * job is settled, whoever settles it (a reply, the timeout, an abort, a lost channel).
+   */
+  wake: (() => void) | undefined;
 }
 
 const SYNC_DELIMITER = Uint8Array.of(0xff);
+
+interface ExchangeFlags {
+  /** Silence (timeout, lost channel) is success: for commands that answer only on failure. */
+  resolveOnSilence?: boolean;
+}
+
+const NO_FLAGS: ExchangeFlags = {};
 
 export class RequestQueue {
   readonly #write: (bytes: Uint8Array) => Promise<void>;
@@ -177,6 +189,7 @@ export class RequestQueue {
       removeAbortListener: undefined,
       onEvent: undefined,
       onChannelLost: undefined,
+      wake: undefined,
     };
     job.timer = this.#timers.setTimeout(() => this.#expire(job), options.timeout);
     if (signal) {
@@ -211,25 +224,33 @@ export class RequestQueue {
     }
   }
 
-  async #run(job: Job): Promise<void> {
-    if (this.#resyncReason !== undefined || job.kind === 'resync') {
-      const reason = this.#resyncReason ?? job.resyncReason ?? 'requested';
-      await this.#resynchronise(job, reason);
-      if (job.kind === 'resync') {
-        this.#settle(job, undefined, false);
-        return;
-      }
-      if (job.settled) return;
+  #run(job: Job): Promise<void> {
+    // Not async on the common path (no resync due): one promise less per call.
+    if (this.#resyncReason !== undefined || job.kind === 'resync') return this.#resyncThenSend(job);
+    return this.#send(job);
+  }
+
+  async #resyncThenSend(job: Job): Promise<void> {
+    const reason = this.#resyncReason ?? job.resyncReason ?? 'requested';
+    await this.#resynchronise(job, reason);
+    if (job.kind === 'resync') {
+      this.#settle(job, undefined, false);
+      return;
     }
+    if (job.settled) return;
+    await this.#send(job);
+  }
+
+  #send(job: Job): Promise<void> {
     const id = this.#nextId();
-    const message = encodeJson({ execute: job.request.execute, ...(job.request.arguments ? { arguments: job.request.arguments } : {}), id });
+    const { execute, arguments: args } = job.request;
+    const message = encodeJson(args ? { execute, arguments: args, id } : { execute, id });
     if (job.options.expectReply) {
-      await this.#exchange(job, Buffer.from(message + '\n'), (reply) => {
+      return this.#exchange(job, Buffer.from(message + '\n'), (reply) => {
         if (reply.id !== id) return 'skip';
         if (reply.error) return new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply));
         return { value: reply.return };
       });
-      return;
     }
     // The agent answers this command only on failure. A guest-sync written with it tells
     // success (the sync reply comes) from failure (an error with our id comes first).
@@ -237,7 +258,7 @@ export class RequestQueue {
     // replies, but one write is read by the agent as one input.
     const syncId = this.#nextSyncId();
     const probe = encodeJson({ execute: 'guest-sync', arguments: { id: syncId } });
-    await this.#exchange(
+    return this.#exchange(
       job,
       Buffer.from(message + '\n' + probe + '\n'),
       (reply) => {
@@ -257,60 +278,49 @@ export class RequestQueue {
     job: Job,
     bytes: Uint8Array,
     match: (reply: AgentReply) => 'skip' | Error | { value: unknown },
-    flags: { resolveOnSilence?: boolean } = {},
+    flags: ExchangeFlags = NO_FLAGS,
   ): Promise<void> {
-    const done = deferred<void>();
-    job.onEvent = (event) => {
-      if (event.kind === 'message') {
-        const reply = asReply(event.value);
-        const verdict = reply ? match(reply) : 'skip';
-        if (verdict === 'skip') {
-          if (reply && reply.id === undefined && reply.error && !flags.resolveOnSilence) {
-            // An id-less error while our request is on the wire is the agent's verdict on
-            // that request (it could not parse it: too large, too deep). More such errors
-            // may follow, hence the resync.
-            this.#needsResync('protocol');
-            this.#settle(job, new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply)), false);
-            done.resolve();
+    // One promise per exchange: every way the job ends goes through #settle, which wakes it.
+    return new Promise<void>((resolve) => {
+      job.wake = resolve;
+      job.onEvent = (event) => {
+        if (event.kind === 'message') {
+          const reply = asReply(event.value);
+          const verdict = reply ? match(reply) : 'skip';
+          if (verdict === 'skip') {
+            if (reply && reply.id === undefined && reply.error && !flags.resolveOnSilence) {
+              // An id-less error while our request is on the wire is the agent's verdict on
+              // that request (it could not parse it: too large, too deep). More such errors
+              // may follow, hence the resync.
+              this.#needsResync('protocol');
+              this.#settle(job, new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply)), false);
+              return;
+            }
+            this.#countDiscarded(event.bytes, 1);
+            this.#needsResync('unmatched');
             return;
           }
+          this.#settle(job, verdict instanceof Error ? verdict : verdict.value, verdict instanceof Error);
+        } else if (event.kind === 'invalid') {
           this.#countDiscarded(event.bytes, 1);
-          this.#needsResync('unmatched');
-          return;
+          this.#needsResync('protocol');
+          this.#settle(job, new QgaProtocolError(`${job.request.execute}: the agent sent a reply that is not valid JSON (${event.error.message})`, { cause: event.error }), true);
+        } else if (event.kind === 'oversize') {
+          this.#needsResync('protocol');
+          this.#settle(job, new QgaProtocolError(`${job.request.execute}: reply larger than maxReplyBytes (${event.limit} bytes); it is being discarded`), true);
+        } else {
+          this.#countDiscarded(event.bytes, 0);
         }
-        this.#settle(job, verdict instanceof Error ? verdict : verdict.value, verdict instanceof Error);
-        done.resolve();
-      } else if (event.kind === 'invalid') {
-        this.#countDiscarded(event.bytes, 1);
-        this.#needsResync('protocol');
-        this.#settle(job, new QgaProtocolError(`${job.request.execute}: the agent sent a reply that is not valid JSON (${event.error.message})`, { cause: event.error }), true);
-        done.resolve();
-      } else if (event.kind === 'oversize') {
-        this.#needsResync('protocol');
-        this.#settle(job, new QgaProtocolError(`${job.request.execute}: reply larger than maxReplyBytes (${event.limit} bytes); it is being discarded`), true);
-        done.resolve();
-      } else {
-        this.#countDiscarded(event.bytes, 0);
-      }
-    };
-    job.onChannelLost = (error) => {
-      if (flags.resolveOnSilence) this.#settle(job, undefined, false);
-      else this.#settle(job, error, true);
-      done.resolve();
-    };
-    const settledElsewhere = job.result.promise.then(
-      () => undefined,
-      () => undefined,
-    );
-    job.sent = true;
-    this.#write(bytes).catch((error: unknown) => {
-      const lost = error instanceof QgaConnectionError ? error : new QgaConnectionError(`write failed: ${String(error)}`, { cause: error });
-      this.#settle(job, lost, true);
-    });
-    // The job also ends by timeout or abort (settled elsewhere).
-    return Promise.race([done.promise, settledElsewhere]).finally(() => {
-      job.onEvent = undefined;
-      job.onChannelLost = undefined;
+      };
+      job.onChannelLost = (error) => {
+        if (flags.resolveOnSilence) this.#settle(job, undefined, false);
+        else this.#settle(job, error, true);
+      };
+      job.sent = true;
+      this.#write(bytes).catch((error: unknown) => {
+        const lost = error instanceof QgaConnectionError ? error : new QgaConnectionError(`write failed: ${String(error)}`, { cause: error });
+        this.#settle(job, lost, true);
+      });
     });
   }
 
@@ -319,12 +329,15 @@ export class RequestQueue {
     const syncId = this.#nextSyncId();
     const request = Buffer.from(encodeJson({ execute: 'guest-sync-delimited', arguments: { id: syncId } }) + '\n');
     let strayErrorSeen = false;
-    const done = deferred<boolean>();
+    let done!: (synced: boolean) => void;
+    const outcome = new Promise<boolean>((resolve) => (done = resolve));
+    // Settled meanwhile (timeout, abort, lost channel): not synchronised.
+    job.wake = () => done(false);
     job.onEvent = (event) => {
       if (event.kind === 'message') {
         const reply = asReply(event.value);
         if (reply && reply.return === syncId && reply.id === undefined) {
-          done.resolve(true);
+          done(true);
           return;
         }
         // The agent answers our own 0xFF with one parse error: expected, not stale.
@@ -339,21 +352,14 @@ export class RequestQueue {
         this.#countDiscarded(event.bytes, 0);
       }
     };
-    job.onChannelLost = (error) => {
-      this.#settle(job, error, true);
-      done.resolve(false);
-    };
-    const settledElsewhere = job.result.promise.then(
-      () => false,
-      () => false,
-    );
+    job.onChannelLost = (error) => this.#settle(job, error, true);
     this.#write(Buffer.concat([SYNC_DELIMITER, request])).catch((error: unknown) => {
       this.#settle(job, error instanceof QgaConnectionError ? error : new QgaConnectionError(`write failed: ${String(error)}`, { cause: error }), true);
     });
-    const synced = await Promise.race([done.promise, settledElsewhere]).finally(() => {
-      job.onEvent = undefined;
-      job.onChannelLost = undefined;
-    });
+    const synced = await outcome;
+    job.wake = undefined;
+    job.onEvent = undefined;
+    job.onChannelLost = undefined;
     if (!synced) return;
     this.#resyncReason = undefined;
     const info: ResyncInfo = { reason, bytes: this.#discardedBytes, messages: this.#discardedMessages, duration: this.#timers.now() - started };
@@ -405,8 +411,13 @@ export class RequestQueue {
     job.settled = true;
     this.#timers.clearTimeout(job.timer);
     job.removeAbortListener?.();
+    job.onEvent = undefined;
+    job.onChannelLost = undefined;
     if (failed) job.result.reject(value);
     else job.result.resolve(value);
+    const wake = job.wake;
+    job.wake = undefined;
+    wake?.();
   }
 
   #needsResync(reason: ResyncReason): void {
