@@ -10,6 +10,7 @@
  * ```
  */
 export class SimulatedAgentError extends Error {
+  /** Always `SimulatedAgentError`. */
   override readonly name = 'SimulatedAgentError';
   /** The QAPI error class, e.g. `GenericError` or `CommandNotFound`. */
   readonly errorClass: string;

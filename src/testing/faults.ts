@@ -50,36 +50,79 @@ export const DEFAULT_RANDOM_KINDS: readonly FaultKind[] = ['delay', 'drop', 'dup
  */
 export type Fault =
   /** Hold the reply `ms` (default 100) before writing it; the agent is busy meanwhile. */
-  | { kind: 'delay'; ms?: number | undefined }
+  | {
+      /** Answer late. */
+      kind: 'delay';
+      /** How long to hold the reply, in ms. Default 100. */
+      ms?: number | undefined;
+    }
   /** Write no reply. */
-  | { kind: 'drop' }
+  | {
+      /** Never answer this request. */
+      kind: 'drop';
+    }
   /** Write the reply twice. */
-  | { kind: 'duplicate' }
+  | {
+      /** Answer twice. */
+      kind: 'duplicate';
+    }
   /**
    * Write the reply later: after the next reply the agent writes, or after `afterMs`. It
    * goes to whichever connection is being served then (like virtio-serial, where a late
    * reply reaches the next client).
    */
-  | { kind: 'stale'; afterMs?: number | undefined }
+  | {
+      /** Answer after a later request. */
+      kind: 'stale';
+      /** Write it after this many ms instead of after the next reply. */
+      afterMs?: number | undefined;
+    }
   /**
    * Write junk before the reply, or instead of it. Default junk: 16–63 random bytes other
    * than 0xFF and newline, then a newline.
    */
-  | { kind: 'garbage'; position?: 'before' | 'instead' | undefined; bytes?: string | Uint8Array | undefined }
+  | {
+      /** Send junk. */
+      kind: 'garbage';
+      /** `before` the reply (default) or `instead` of it. */
+      position?: 'before' | 'instead' | undefined;
+      /** The junk to send; random bytes when left out. */
+      bytes?: string | Uint8Array | undefined;
+    }
   /** Write the reply in pieces of `chunkSize` bytes (default: 16 pieces) `pauseMs` apart (default 1). */
-  | { kind: 'split'; chunkSize?: number | undefined; pauseMs?: number | undefined }
+  | {
+      /** Answer in small writes. */
+      kind: 'split';
+      /** Bytes per write. Default: the reply's length / 16. */
+      chunkSize?: number | undefined;
+      /** ms between writes. Default 1. */
+      pauseMs?: number | undefined;
+    }
   /** Write the first `afterBytes` of the reply (default half), then drop the connection. */
-  | { kind: 'close'; afterBytes?: number | undefined }
+  | {
+      /** Hang up mid-reply. */
+      kind: 'close';
+      /** Bytes of the reply written before hanging up. Default: half of it. */
+      afterBytes?: number | undefined;
+    }
   /**
    * Instead of the reply, write a valid reply of `bytes` bytes (default 100 MiB + 1, just
    * over a client's default limit) with the request's id, streamed with backpressure.
    */
-  | { kind: 'oversize'; bytes?: number | undefined }
+  | {
+      /** Answer with a huge reply. */
+      kind: 'oversize';
+      /** Size of that reply in bytes. Default 100 MiB + 1. */
+      bytes?: number | undefined;
+    }
   /**
    * Read the request, never run or answer it, and ignore everything else this connection
    * sends; the agent serves the next client once this one closes.
    */
-  | { kind: 'stall' };
+  | {
+      /** Go silent on this connection. */
+      kind: 'stall';
+    };
 
 /**
  * Where `agent.injectFault` applies a fault.

@@ -17,15 +17,25 @@ export type { JsonValue } from './json-value.js';
  * ```
  */
 export interface GuestOsInfo {
+  /** Kernel release, e.g. `6.1.0-27-amd64`. */
   'kernel-release'?: string | undefined;
+  /** Kernel version string, e.g. `#1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1`. */
   'kernel-version'?: string | undefined;
+  /** Architecture, e.g. `x86_64`. */
   machine?: string | undefined;
+  /** os-release `ID`, e.g. `debian`. */
   id?: string | undefined;
+  /** os-release `NAME`, e.g. `Debian GNU/Linux`. */
   name?: string | undefined;
+  /** os-release `PRETTY_NAME`, e.g. `Debian GNU/Linux 12 (bookworm)`. */
   'pretty-name'?: string | undefined;
+  /** os-release `VERSION`, e.g. `12 (bookworm)`. */
   version?: string | undefined;
+  /** os-release `VERSION_ID`, e.g. `12`. */
   'version-id'?: string | undefined;
+  /** os-release `VARIANT`. */
   variant?: string | undefined;
+  /** os-release `VARIANT_ID`. */
   'variant-id'?: string | undefined;
 }
 
@@ -38,6 +48,7 @@ export interface GuestOsInfo {
  * ```
  */
 export interface GuestTimezone {
+  /** Time zone name, e.g. `CET`; left out when unknown. */
   zone?: string | undefined;
   /** Seconds east of UTC. */
   offset: number;
@@ -52,9 +63,11 @@ export interface GuestTimezone {
  * ```
  */
 export interface GuestUser {
+  /** Account name. */
   user: string;
   /** Seconds since the epoch, with a fraction (a QAPI `number`). */
   'login-time': number;
+  /** Logon domain (Windows guests). */
   domain?: string | undefined;
 }
 
@@ -69,9 +82,22 @@ export interface GuestUser {
  * ```
  */
 export interface GuestNetworkInterface {
+  /** Interface name, e.g. `eth0`. */
   name: string;
+  /** MAC address. */
   'hardware-address'?: string | undefined;
-  'ip-addresses'?: { 'ip-address': string; 'ip-address-type': 'ipv4' | 'ipv6'; prefix: number }[] | undefined;
+  /** Addresses of the interface. */
+  'ip-addresses'?:
+    | {
+        /** The address, e.g. `192.0.2.7`. */
+        'ip-address': string;
+        /** IP version. */
+        'ip-address-type': 'ipv4' | 'ipv6';
+        /** Prefix length in bits. */
+        prefix: number;
+      }[]
+    | undefined;
+  /** Traffic counters by wire name (`rx-bytes`, `tx-packets`, …). */
   statistics?: Record<string, number | bigint> | undefined;
 }
 
@@ -131,7 +157,9 @@ export interface ExecScriptResult {
   exitCode?: number | undefined;
   /** Signal number that ended the process. */
   signal?: number | undefined;
+  /** What the process wrote to stdout (captured as the request asks). */
   stdout?: string | Uint8Array | undefined;
+  /** What the process wrote to stderr (captured as the request asks). */
   stderr?: string | Uint8Array | undefined;
   /** The process runs this long before it exits (guest-exec-status says `exited: false`). */
   delayMs?: number | undefined;
@@ -240,6 +268,7 @@ export interface SimulatedAgentStats {
  * ```
  */
 export interface ShutdownRequest {
+  /** `guest-shutdown`, `guest-suspend-ram`, `guest-suspend-disk` or `guest-suspend-hybrid`. */
   readonly command: string;
   /** `guest-shutdown`'s mode (`powerdown` when none was given). */
   readonly mode?: string | undefined;
@@ -258,8 +287,11 @@ export interface ShutdownRequest {
  * ```
  */
 export interface PasswordChange {
+  /** The account whose password was set. */
   readonly username: string;
+  /** Whether the password was sent as a crypt(3) hash. */
   readonly crypted: boolean;
+  /** The password, decoded from base64 (non-enumerable). */
   readonly password: string;
 }
 

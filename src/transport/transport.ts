@@ -44,7 +44,7 @@ export interface TransportHandlers {
  * const client = await QgaClient.connect({ transport });
  * ```
  *
- * @example A transport over any node `Duplex` (here: a TLS tunnel to the host's agent socket)
+ * @example A transport over a TLS tunnel to the host's agent socket
  * ```ts
  * class TunnelTransport implements Transport {
  *   readonly description = 'tls tunnel vm-host:7000';
