@@ -8,7 +8,7 @@
  * console.log(await client.exec(['uname', '-a']));
  * await client.close();
  * ```
- * @module
+ * @module qga-client
  */
 export { QgaClient, type CallArguments, type CallResult } from './client/qga-client.js';
 export type { TransferProgress, FileTransferOptions, GuestFileMode } from './helpers/file-options.js';

@@ -33,7 +33,7 @@
  *   await client.ping(); // the client resynchronised
  * });
  * ```
- * @module
+ * @module qga-client/testing
  */
 export { SimulatedAgent } from './simulated-agent.js';
 export { SimulatedAgentError } from './errors.js';
