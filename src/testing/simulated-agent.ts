@@ -264,25 +264,55 @@ export class SimulatedAgent implements AsyncDisposable {
     return this;
   }
 
-  /** Forget every queued fault (random faults stay as configured). */
+  /**
+   * Forget every queued fault (random faults stay as configured).
+   *
+   * @example
+   * ```ts
+   * afterEach(() => agent.clearFaults()); // a test's unused faults must not hit the next test
+   * ```
+   */
   clearFaults(): this {
     this.#faults.clear();
     return this;
   }
 
-  /** Turn commands off, like qemu-ga's `--block-rpcs` (they stay listed, `enabled: false`). */
+  /**
+   * Turn commands off, like qemu-ga's `--block-rpcs` (they stay listed, `enabled: false`).
+   *
+   * @example
+   * ```ts
+   * agent.disable('guest-exec', 'guest-file-open');
+   * expect(await client.supports('guest-exec')).toBe(false);
+   * ```
+   */
   disable(...names: string[]): this {
     for (const name of names) this.#registry.setBlocked(name, true);
     return this;
   }
 
-  /** Turn blocked commands back on. */
+  /**
+   * Turn blocked commands back on.
+   *
+   * @example
+   * ```ts
+   * agent.enable('guest-exec');
+   * ```
+   */
   enable(...names: string[]): this {
     for (const name of names) this.#registry.setBlocked(name, false);
     return this;
   }
 
-  /** Where a guest path lives on the host (inside {@link SimulatedAgent.sandbox}). */
+  /**
+   * Where a guest path lives on the host (inside {@link SimulatedAgent.sandbox}).
+   *
+   * @example
+   * ```ts
+   * await client.writeFile('/etc/app.conf', 'debug = true\n');
+   * expect(await readFile(agent.hostPath('/etc/app.conf'), 'utf8')).toBe('debug = true\n');
+   * ```
+   */
   hostPath(guestPath: string): string {
     return resolveGuestPath(this.sandbox, guestPath);
   }
@@ -290,6 +320,11 @@ export class SimulatedAgent implements AsyncDisposable {
   /**
    * Stop: drop every connection, end pending delays, kill host processes, close guest
    * files, remove the socket and temp dir. Safe to call more than once.
+   *
+   * @example
+   * ```ts
+   * afterAll(() => agent.stop());
+   * ```
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
@@ -307,7 +342,14 @@ export class SimulatedAgent implements AsyncDisposable {
     await fsp.rm(this.#dir, { recursive: true, force: true });
   }
 
-  /** Same as {@link SimulatedAgent.stop}, for `await using`. */
+  /**
+   * Same as {@link SimulatedAgent.stop}, for `await using`.
+   *
+   * @example
+   * ```ts
+   * await using agent = await SimulatedAgent.start(); // stopped at the end of the scope
+   * ```
+   */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
