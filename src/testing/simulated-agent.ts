@@ -283,7 +283,7 @@ export class SimulatedAgent implements AsyncDisposable {
    * @example
    * ```ts
    * agent.disable('guest-exec', 'guest-file-open');
-   * expect(await client.supports('guest-exec')).toBe(false);
+   * await expect(client.exec(['true'])).rejects.toMatchObject({ errorClass: 'CommandNotFound' });
    * ```
    */
   disable(...names: string[]): this {
