@@ -115,12 +115,13 @@ describe('fault matrix (simulated agent)', () => {
   it('oversize reply: QgaProtocolError at maxReplyBytes, memory stays bounded, the next call succeeds', async () => {
     agent = await SimulatedAgent.start();
     client = await QgaClient.connect({ path: agent.path, maxReplyBytes: 1024 * 1024, timeout: 5000 });
-    agent.injectFault({ kind: 'oversize', bytes: 50 * 1024 * 1024 }, { command: 'guest-get-osinfo' });
+    agent.injectFault({ kind: 'oversize', bytes: 128 * 1024 * 1024 }, { command: 'guest-get-osinfo' });
     const before = process.memoryUsage().arrayBuffers;
     await expect(client.guestGetOsinfo()).rejects.toBeInstanceOf(QgaProtocolError);
     await uniqueCall(client);
-    // 50 MiB streamed through; the client never held more than ~1 MiB of it.
-    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(20 * 1024 * 1024);
+    // 128 MiB streamed through. The client keeps at most 1 MiB of a line; what else shows
+    // here is socket chunks the garbage collector has not reclaimed yet, far below 128 MiB.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(48 * 1024 * 1024);
   });
 
   it('stall: calls time out (never hang) and close() still returns promptly', async () => {
