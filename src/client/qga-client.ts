@@ -1,9 +1,15 @@
 import { debuglog } from 'node:util';
-import type { Readable, Writable } from 'node:stream';
 import { EventEmitter } from 'eventemitter3';
 import { QgaCommandError, QgaConnectionError } from '../errors.js';
 import { disabledCommands, info as infoHelper, supports as supportsHelper, type InfoOptions } from '../helpers/capabilities.js';
-import { createReadStream as createReadStreamHelper, createWriteStream as createWriteStreamHelper, type ReadStreamOptions, type WriteStreamOptions } from '../helpers/file-streams.js';
+import {
+  createReadStream as createReadStreamHelper,
+  createWriteStream as createWriteStreamHelper,
+  type GuestFileReadStream,
+  type GuestFileWriteStream,
+  type ReadStreamOptions,
+  type WriteStreamOptions,
+} from '../helpers/file-streams.js';
 import { download as downloadHelper, upload as uploadHelper, type DownloadOptions, type TransferResult, type UploadOptions } from '../helpers/file-transfers.js';
 import { readFile as readFileHelper, type ReadFileOptions } from '../helpers/files-read.js';
 import { writeFile as writeFileHelper, type WriteFileData, type WriteFileOptions } from '../helpers/files-write.js';
@@ -342,7 +348,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * await pipeline(client.createReadStream('/var/log/syslog'), fs.createWriteStream('syslog'));
    * ```
    */
-  createReadStream(path: string, options?: ReadStreamOptions): Readable & { /** Bytes read from the guest so far. */ readonly bytesRead: number } {
+  createReadStream(path: string, options?: ReadStreamOptions): GuestFileReadStream {
     return createReadStreamHelper(this, path, options);
   }
 
@@ -356,7 +362,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * await pipeline(fs.createReadStream('app.tar'), client.createWriteStream('/tmp/app.tar'));
    * ```
    */
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable & { /** Bytes the agent accepted so far. */ readonly bytesWritten: number } {
+  createWriteStream(path: string, options?: WriteStreamOptions): GuestFileWriteStream {
     return createWriteStreamHelper(this, path, options);
   }
 
