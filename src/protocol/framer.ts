@@ -66,9 +66,16 @@ export class Framer {
         end = delimiter;
         isDelimiter = true;
       }
-      this.#append(chunk, start, end);
-      if (isDelimiter) this.#resetAtDelimiter();
-      else this.#finishLine();
+      if (isDelimiter) {
+        this.#append(chunk, start, end);
+        this.#resetAtDelimiter();
+      } else if (this.#pieceBytes === 0 && this.#overflowBytes < 0 && end - start <= this.#maxLineBytes) {
+        // The usual case, a whole reply in one chunk: decoded in place, nothing kept.
+        this.#finishInPlace(chunk, start, end);
+      } else {
+        this.#append(chunk, start, end);
+        this.#finishLine();
+      }
       start = end + 1;
     }
   }
@@ -128,10 +135,17 @@ export class Framer {
     const line = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, bytes);
     // Emptied in place: one array per framer, not one per line.
     pieces.length = 0;
-    // The agent's replies are pure ASCII (AGENT-BEHAVIOUR §1), and for ASCII latin1 decodes
-    // to the same string as UTF-8 at a plain copy's cost. Anything else (a hostile or
-    // broken peer) is decoded as UTF-8, as before.
-    const text = isAscii(line) ? line.toString('latin1') : line.toString('utf8');
+    this.#emitLine(decode(line, 0, bytes), bytes, delimited);
+  }
+
+  #finishInPlace(chunk: Buffer, start: number, end: number): void {
+    const delimited = this.#delimited;
+    this.#delimited = false;
+    if (end === start) return;
+    this.#emitLine(decode(chunk, start, end), end - start, delimited);
+  }
+
+  #emitLine(text: string, bytes: number, delimited: boolean): void {
     if (text.trim() === '') return;
     try {
       this.#emit({ kind: 'message', value: decodeJson(text), delimited, bytes: bytes + 1 });
@@ -139,4 +153,20 @@ export class Framer {
       this.#emit({ kind: 'invalid', error: error as Error, delimited, bytes: bytes + 1 });
     }
   }
+}
+
+/** Lines from this size on are checked for ASCII first (see {@link decode}). */
+const LATIN1_FROM = 64 * 1024;
+
+/**
+ * The text of `line[start, end)`. The agent's replies are pure ASCII (AGENT-BEHAVIOUR §1),
+ * and for ASCII latin1 decodes to the same string as UTF-8 at a plain copy's cost, which
+ * matters for multi-megabyte replies; anything else (a hostile or broken peer) is decoded
+ * as UTF-8. Short lines go to UTF-8 directly: its ASCII path is as fast there, without
+ * the check.
+ */
+function decode(line: Buffer, start: number, end: number): string {
+  if (end - start < LATIN1_FROM) return line.toString('utf8', start, end);
+  const view = start === 0 && end === line.length ? line : line.subarray(start, end);
+  return isAscii(view) ? view.toString('latin1') : view.toString('utf8');
 }

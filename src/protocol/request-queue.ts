@@ -17,6 +17,7 @@ import { deferred, type Deferred } from './deferred.js';
 import { Framer, type FramerEvent } from './framer.js';
 import { encodeJson } from './json-codec.js';
 import { asReply, errorClassOf, errorDescOf, isStrayByteError, type AgentReply } from './reply.js';
+import { DeadlineTimer } from './deadline-timer.js';
 import { systemTimers, type Timers } from './timers.js';
 
 /** Why the queue resynchronised. */
@@ -64,7 +65,8 @@ interface Job {
   options: QueueCallOptions;
   result: Deferred<unknown>;
   settled: boolean;
-  timer: unknown;
+  /** When the call times out, on the queue's clock (`timers.now()`). */
+  deadline: number;
   removeAbortListener: (() => void) | undefined;
   /** The command itself was written (not just a resync before it). */
   sent: boolean;
@@ -91,6 +93,7 @@ export class RequestQueue {
   readonly #write: (bytes: Uint8Array) => Promise<void>;
   readonly #onResync: ((info: ResyncInfo) => void) | undefined;
   readonly #timers: Timers;
+  readonly #deadlines: DeadlineTimer<Job>;
   readonly #framer: Framer;
   readonly #idPrefix = randomBytes(4).toString('hex') + '-';
   #sequence = 0;
@@ -107,6 +110,7 @@ export class RequestQueue {
     this.#write = (bytes) => options.write(bytes);
     this.#onResync = options.onResync;
     this.#timers = options.timers ?? systemTimers;
+    this.#deadlines = new DeadlineTimer<Job>(this.#timers, () => this.#jobs(), (job) => this.#expire(job));
     this.#framer = new Framer(options.maxReplyBytes, (event) => {
       try {
         this.#dispatch(event);
@@ -171,6 +175,7 @@ export class RequestQueue {
     const active = this.#active;
     active?.onChannelLost?.(error);
     for (const job of this.#waiting.splice(0)) this.#settle(job, error, true);
+    if (!this.#active || this.#active.settled) this.#deadlines.stop();
   }
 
   #enqueue(kind: JobKind, request: QueueRequest, options: QueueCallOptions, resyncReason?: ResyncReason, first = false): Promise<unknown> {
@@ -185,13 +190,13 @@ export class RequestQueue {
       result: deferred<unknown>(),
       settled: false,
       sent: false,
-      timer: undefined,
+      deadline: this.#timers.now() + options.timeout,
       removeAbortListener: undefined,
       onEvent: undefined,
       onChannelLost: undefined,
       wake: undefined,
     };
-    job.timer = this.#timers.setTimeout(() => this.#expire(job), options.timeout);
+    this.#deadlines.add(job.deadline);
     if (signal) {
       const onAbort = (): void => this.#abort(job, signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -221,6 +226,7 @@ export class RequestQueue {
       }
     } finally {
       this.#draining = false;
+      this.#checkIdle();
     }
   }
 
@@ -409,7 +415,6 @@ export class RequestQueue {
   #settle(job: Job, value: unknown, failed: boolean): void {
     if (job.settled) return;
     job.settled = true;
-    this.#timers.clearTimeout(job.timer);
     job.removeAbortListener?.();
     job.onEvent = undefined;
     job.onChannelLost = undefined;
@@ -418,6 +423,20 @@ export class RequestQueue {
     const wake = job.wake;
     job.wake = undefined;
     wake?.();
+    this.#checkIdle();
+  }
+
+  /** Every call not yet settled: the one on the wire, then the waiting ones in order. */
+  *#jobs(): Generator<Job> {
+    if (this.#active && !this.#active.settled) yield this.#active;
+    for (const job of this.#waiting) if (!job.settled) yield job;
+  }
+
+  /** Lets the timeout timer go once no call is pending (see DeadlineTimer). */
+  #checkIdle(): void {
+    if (this.#active && !this.#active.settled) return;
+    for (const job of this.#waiting) if (!job.settled) return;
+    this.#deadlines.idle();
   }
 
   #needsResync(reason: ResyncReason): void {
