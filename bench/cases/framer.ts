@@ -53,6 +53,16 @@ function timeParse(text: string): number {
   return ms;
 }
 
+/** What the raw client does with a finished line: join the chunks, decode, parse once. */
+function timeRawFraming(chunks: Buffer[]): number {
+  const start = performance.now();
+  const bytes = chunks.reduce((n, c) => n + c.length, 0) - 1;
+  const value = JSON.parse(Buffer.concat(chunks, bytes + 1).subarray(0, bytes).toString()) as { return?: unknown };
+  const ms = since(start);
+  if (!value.return) throw new Error('no return');
+  return ms;
+}
+
 function timeNaive(chunks: Buffer[]): number {
   const start = performance.now();
   let buffered = '';
@@ -82,12 +92,14 @@ export const framerCase: BenchCase = {
     const rows: Row[] = [];
     const framerSeries: Series = { name: 'Framer (library)', xLabel: 'MiB', yLabel: 'ms', points: [] };
     const parseSeries: Series = { name: 'JSON.parse alone', xLabel: 'MiB', yLabel: 'ms', points: [] };
+    const rawSeries: Series = { name: 'raw client framing', xLabel: 'MiB', yLabel: 'ms', points: [] };
     const naiveSeries: Series = { name: 'naive re-parse per chunk', xLabel: 'MiB', yLabel: 'ms', points: [] };
     for (const mib of sizes) {
       const { bytes, text } = replyOf(mib * MiB);
       const chunks = pieces(bytes);
       const framer: number[] = [];
       const parse: number[] = [];
+      const rawFraming: number[] = [];
       // Warm-up: both paths compiled and the string shapes seen once.
       timeFramer(chunks);
       timeParse(text);
@@ -97,10 +109,13 @@ export const framerCase: BenchCase = {
         fullGc();
         parse.push(timeParse(text));
         fullGc();
+        rawFraming.push(timeRawFraming(chunks));
+        fullGc();
         if (round % 2 === 1) framer.push(timeFramer(chunks));
       }
       framerSeries.points.push({ x: mib, y: median(framer) });
       parseSeries.points.push({ x: mib, y: median(parse) });
+      rawSeries.points.push({ x: mib, y: median(rawFraming) });
       const isLargest = mib === sizes[sizes.length - 1];
       rows.push({
         name: `one ${mib} MiB reply`,
@@ -111,11 +126,21 @@ export const framerCase: BenchCase = {
         rawLabel: 'JSON.parse',
         ...(isLargest ? { goal: { on: 'ratio' as const, op: '<=' as const, value: 1.5 } } : { note: 'series' }),
       });
+      if (isLargest) {
+        rows.push({
+          name: `one ${mib} MiB reply, against the raw client's framing (join, decode, parse once)`,
+          unit: 'ms',
+          direction: 'lower',
+          library: framer,
+          raw: rawFraming,
+          note: 'informational',
+        });
+      }
       if (mib <= naiveMax) {
         fullGc();
         naiveSeries.points.push({ x: mib, y: timeNaive(chunks) });
       }
-      ctx.log(`  ${mib} MiB: framer ${median(framer).toFixed(1)} ms, JSON.parse ${median(parse).toFixed(1)} ms`);
+      ctx.log(`  ${mib} MiB: framer ${median(framer).toFixed(1)} ms, raw framing ${median(rawFraming).toFixed(1)} ms, JSON.parse ${median(parse).toFixed(1)} ms`);
     }
     const fitFrom = (series: Series): { x: number; y: number }[] => (series.points.length > 2 ? series.points.filter((p) => p.x >= 2) : series.points);
     rows.push({
@@ -138,7 +163,7 @@ export const framerCase: BenchCase = {
     }
     return Promise.resolve({
       rows,
-      series: [framerSeries, parseSeries, naiveSeries],
+      series: [framerSeries, rawSeries, parseSeries, naiveSeries],
       notes: [
         `Bytes arrive in ${PIECE / KiB} KiB pieces; ${rounds} timed runs per size after one warm-up, a full GC before each.`,
         `The naive approach is run once per size up to ${naiveMax} MiB only: it is quadratic.`,
