@@ -23,7 +23,18 @@ export type { InfoOptions } from './helpers/capabilities.js';
 export type { CallOptions } from './client/call-options.js';
 export type { ConnectOptions, ConnectTarget, ReconnectOptions } from './client/connect-options.js';
 export type { QgaCommandInfo } from './client/command-info.js';
-export type { QgaClientEvents, ConnectEvent, ReconnectEvent, RequestEvent, ResponseEvent, ResyncInfo, ResyncReason } from './client/events.js';
+export type { QgaClientEvents, ConnectEvent, ReconnectEvent, RequestEvent, ResponseEvent, ResyncInfo, ResyncReason, ValidationEvent } from './client/events.js';
+export {
+  validateValue,
+  validateReply,
+  type ValidateOptions,
+  type QgaShapeTable,
+  type QgaTypeShape,
+  type QgaStructShape,
+  type QgaEnumShape,
+  type QgaUnionShape,
+  type QgaAlternateShape,
+} from './client/validate.js';
 export { QgaError, QgaConnectionError, QgaCommandError, QgaTimeoutError, QgaProtocolError, QgaExecError, isQgaError, type QgaErrorCode } from './errors.js';
 export type { Transport, TransportHandlers } from './transport/transport.js';
 export { SocketTransport, type SocketTransportOptions } from './transport/socket-transport.js';

@@ -11,6 +11,7 @@ import { emitIndex, emitReadme } from './emit/index-file.js';
 import { emitMethods } from './emit/methods.js';
 import type { EmitContext } from './emit/notes.js';
 import { emitTypes } from './emit/types.js';
+import { emitValidators } from './emit/validators.js';
 import { type MergedSchema, mergeReleases } from './merge.js';
 import { loadSchema } from './schema-model.js';
 import { SINCE_CORRECTIONS, WIDE_INTEGERS } from './policy.js';
@@ -62,6 +63,7 @@ export function generateFromSchema(schema: MergedSchema, info: GenerationInfo, o
     ['index.ts', emitIndex(info)],
     ['methods.ts', emitMethods(ctx, shapes)],
     ['types.ts', emitTypes(ctx)],
+    ['validators.ts', emitValidators(ctx, shapes)],
   ]);
   return { files, warnings: [...schema.warnings, ...staleSummaries(schema, summaries)] };
 }

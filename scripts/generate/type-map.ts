@@ -37,9 +37,18 @@ export function tsType(ref: TypeRef, direction: Direction, place: string, wide: 
 }
 
 function baseType(name: string, direction: Direction, wide: boolean): string {
-  if (WIDE_INTS.has(name)) return 'number | bigint';
-  if (NARROW_INTS.has(name)) return direction === 'in' || wide ? 'number | bigint' : 'number';
+  if (isIntegerType(name)) return admitsBigint(name, direction, wide) ? 'number | bigint' : 'number';
   return SIMPLE[name] ?? name;
+}
+
+/**
+ * Whether an integer at this place is typed `number | bigint` (else `number`): every
+ * `uint64`/`size`, every integer sent to the agent, and the WIDE_INTEGERS places. The
+ * runtime shapes (emit/validators.ts) use the same answer, so the validator accepts a
+ * `bigint` exactly where the type does.
+ */
+export function admitsBigint(name: string, direction: Direction, wide: boolean): boolean {
+  return WIDE_INTS.has(name) || (NARROW_INTS.has(name) && (direction === 'in' || wide));
 }
 
 /** Every key of the wide-integer table must name an integer in the newest view of the schema. */

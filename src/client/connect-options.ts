@@ -83,6 +83,15 @@ export type ConnectOptions = ConnectTarget & {
    * the client closes and all waiting calls reject.
    */
   reconnect?: boolean | ReconnectOptions | undefined;
+  /**
+   * Check every reply against the result type the schema declares for its command (the
+   * generated `QGA_SHAPES`, see `validateReply`). `true`: a reply that does not match
+   * rejects the call with `QgaProtocolError`, whose message lists the first problems.
+   * `'warn'`: the call resolves as usual and a `validation` event carries the problems.
+   * Members the schema does not know (a newer agent's) are not problems. Default false:
+   * replies are not checked and cost nothing extra.
+   */
+  validate?: boolean | 'warn' | undefined;
   /** Aborts the connect itself. */
   signal?: AbortSignal | undefined;
 };
@@ -112,6 +121,7 @@ export interface ResolvedConnectOptions {
   waitForAgent: number;
   maxReplyBytes: number;
   checkEnabled: boolean;
+  validate: boolean | 'warn';
 }
 
 export const DEFAULT_TIMEOUT = 5_000;
@@ -127,6 +137,7 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     maxReplyBytes: positive('maxReplyBytes', options.maxReplyBytes, DEFAULT_MAX_REPLY_BYTES),
     checkEnabled: flag('checkEnabled', options.checkEnabled),
     reconnect: resolveReconnect(options.reconnect),
+    validate: resolveValidate(options.validate),
   };
 }
 
@@ -149,6 +160,12 @@ function nonNegative(name: string, value: unknown, fallback: number): number {
 function flag(name: string, value: unknown): boolean {
   if (value === undefined) return false;
   if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${String(value)}`);
+  return value;
+}
+
+function resolveValidate(value: unknown): ResolvedConnectOptions['validate'] {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean' && value !== 'warn') throw new TypeError(`validate must be true, false or 'warn', got ${String(value)}`);
   return value;
 }
 

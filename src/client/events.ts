@@ -45,6 +45,25 @@ export interface ReconnectEvent {
 }
 
 /**
+ * Payload of the `validation` event (connect option `validate: 'warn'`).
+ *
+ * @example
+ * ```ts
+ * const client = await QgaClient.connect({ path, validate: 'warn' });
+ * client.on('validation', ({ command, problems }) => console.warn(command, problems.join('; ')));
+ * ```
+ */
+export interface ValidationEvent {
+  /** Wire name of the command whose reply did not match. */
+  command: string;
+  /**
+   * What did not match, one line each with the path into the reply, e.g.
+   * `return[0]['ip-addresses'][1].prefix: expected integer, got "x"` (at most 10).
+   */
+  problems: string[];
+}
+
+/**
  * Events of {@link QgaClient} (an eventemitter3 `EventEmitter`). Arguments never include
  * command arguments, so passwords and file data cannot leak through listeners.
  */
@@ -61,4 +80,6 @@ export interface QgaClientEvents {
   request: [event: RequestEvent];
   /** A call settled. */
   response: [event: ResponseEvent];
+  /** With `validate: 'warn'`: a reply did not match its declared type (the call still resolved). */
+  validation: [event: ValidationEvent];
 }

@@ -26,12 +26,15 @@ import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
 import { positive, resolveConnectOptions, type ConnectOptions, type ResolvedConnectOptions } from './connect-options.js';
 import type { ConnectEvent, QgaClientEvents } from './events.js';
 import { Connection } from './connection.js';
+import { invalidReplyError, validateReply } from './validate.js';
 import { exec as execHelper, execAndWait as execAndWaitHelper } from '../helpers/exec.js';
 import type { ExecOptions, ExecResult, GuestProcess, SpawnOptions } from '../helpers/exec-types.js';
 import { spawn as spawnHelper } from '../helpers/spawn.js';
 import type { GuestExecArgs } from '../generated/index.js';
 
 const debug = debuglog('qga');
+/** Problems collected per mismatching reply with `validate` on. */
+const VALIDATION_LIMIT = 10;
 
 /** Argument list of {@link QgaClient.call} for command `N`: args optional when none are required. */
 export type CallArguments<N extends QgaCommandName> = QgaCommandMap[N]['args'] extends undefined
@@ -503,6 +506,13 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     if (this.listenerCount('request') > 0) this.emit('request', { command: name });
     try {
       const value = await this.#connection.queue.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true });
+      if (this.#options.validate !== false && info?.hasReturn === true) {
+        const problems = validateReply(name, value, { limit: VALIDATION_LIMIT });
+        if (problems.length > 0) {
+          if (this.#options.validate === true) throw invalidReplyError(name, problems, VALIDATION_LIMIT);
+          this.emit('validation', { command: name, problems });
+        }
+      }
       const duration = performance.now() - started;
       if (this.listenerCount('response') > 0) this.emit('response', { command: name, duration });
       if (debug.enabled) debug('%s ok in %d ms', name, duration.toFixed(2));

@@ -8,3 +8,4 @@
 export * from './types.js';
 export * from './commands.js';
 export type * from './methods.js';
+export * from './validators.js';

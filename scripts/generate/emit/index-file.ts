@@ -9,6 +9,7 @@ export function emitIndex(info: GenerationInfo): string {
     "export * from './types.js';",
     "export * from './commands.js';",
     "export type * from './methods.js';",
+    "export * from './validators.js';",
     '',
   ].join('\n');
 }
