@@ -167,7 +167,7 @@ const SHOWN = 3;
  */
 export function invalidReplyError(command: string, problems: readonly string[], limit: number): QgaProtocolError {
   const rest = problems.length - SHOWN;
-  const more = rest > 0 ? `; and ${rest}${problems.length >= limit ? ' or more' : ''} more` : '';
+  const more = rest <= 0 ? '' : problems.length >= limit ? `; and at least ${rest} more` : `; and ${rest} more`;
   return new QgaProtocolError(`${command}: the reply does not match the schema: ${problems.slice(0, SHOWN).join('; ')}${more}`);
 }
 
