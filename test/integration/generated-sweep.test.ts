@@ -87,7 +87,7 @@ describe.skipIf(!qgaSocket)('every read-only command through its generated metho
 
     console.log(
       `generated sweep against qemu-ga ${agent.version}: exercised ${exercised.length}, ` +
-        `reply validated ${validated.length} [${validated.join(', ')}]; ` +
+        `answered ${validated.length}, results validated [${validated.join(', ')}]; ` +
         `answered with error ${answeredWithError.length} [${answeredWithError.join('; ')}]; ` +
         `skipped ${skipped.length} [${skipped.join('; ')}]`,
     );
