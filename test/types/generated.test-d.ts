@@ -1,9 +1,14 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { CallOptions } from '../../src/client/call-options.js';
 import type { QgaCommandInfo } from '../../src/client/command-info.js';
+import type { ConnectOptions } from '../../src/client/connect-options.js';
+import type { QgaClientEvents, ValidationEvent } from '../../src/client/events.js';
+import type { QgaClient } from '../../src/client/qga-client.js';
+import type { QgaShapeTable } from '../../src/client/validate.js';
 import {
   GuestFsfreezeStatusValues,
   QGA_COMMANDS,
+  QGA_SHAPES,
   type GuestCpuStats,
   type GuestDiskSmart,
   type GuestExec,
@@ -85,5 +90,63 @@ describe('generated types', () => {
     const smart = {} as GuestDiskSmart;
     if (smart.type === 'nvme') expectTypeOf(smart['critical-warning']).toEqualTypeOf<number>();
     else expectTypeOf(smart).not.toHaveProperty('critical-warning');
+  });
+});
+
+describe('a misspelt field fails to compile', () => {
+  it('in an argument object, through the method and through call()', () => {
+    const use = async (client: QgaClient): Promise<void> => {
+      await client.guestExec({ path: '/bin/true', 'capture-output': true });
+      // @ts-expect-error the wire name is 'capture-output'
+      await client.guestExec({ path: '/bin/true', capture_output: true });
+      // @ts-expect-error the wire name is 'capture-output'
+      await client.call('guest-exec', { path: '/bin/true', captureOutput: true });
+      // @ts-expect-error guest-file-open takes 'path', not 'file'
+      await client.guestFileOpen({ file: '/etc/hostname' });
+    };
+    expectTypeOf(use).returns.resolves.toBeVoid();
+  });
+
+  it('in a result', () => {
+    const use = async (client: QgaClient): Promise<void> => {
+      const os = await client.guestGetOsinfo();
+      expectTypeOf(os['pretty-name']).toEqualTypeOf<string | undefined>();
+      // @ts-expect-error the wire name is 'pretty-name'
+      void os.prettyName;
+      // @ts-expect-error the wire name is 'pretty-name'
+      void os['pretty_name'];
+      const status = await client.call('guest-exec-status', { pid: 1 });
+      // @ts-expect-error the wire name is 'exitcode'
+      void status['exit-code'];
+    };
+    expectTypeOf(use).returns.resolves.toBeVoid();
+  });
+
+  it('in a union: a misspelt tag value, and a branch member before narrowing', () => {
+    const smart = {} as GuestDiskSmart;
+    // @ts-expect-error there is no bus type 'nvmee'
+    const misspelt: GuestDiskSmart = { type: 'nvmee' };
+    void misspelt;
+    // @ts-expect-error 'critical-warning' exists only on the nvme branch
+    void smart['critical-warning'];
+    switch (smart.type) {
+      case 'nvme':
+        expectTypeOf(smart['percentage-used']).toEqualTypeOf<number>();
+        break;
+      default:
+        expectTypeOf(smart.type).toEqualTypeOf<Exclude<GuestDiskSmart['type'], 'nvme'>>();
+    }
+  });
+});
+
+describe('reply validation', () => {
+  it('is an opt-in connect option with a warn mode and its own event', () => {
+    expectTypeOf<ConnectOptions['validate']>().toEqualTypeOf<boolean | 'warn' | undefined>();
+    expectTypeOf<QgaClientEvents['validation']>().toEqualTypeOf<[event: ValidationEvent]>();
+    expectTypeOf<ValidationEvent>().toEqualTypeOf<{ command: string; problems: string[] }>();
+  });
+
+  it('has a generated shape table', () => {
+    expectTypeOf(QGA_SHAPES).toEqualTypeOf<QgaShapeTable>();
   });
 });
