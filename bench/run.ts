@@ -102,6 +102,7 @@ try {
       continue;
     }
     log(`${benchCase.name}: ${benchCase.title} …`);
+    const caseLoad = loadavg()[0];
     let result: CaseResult;
     try {
       result = caseResult(benchCase.name, benchCase.title, await benchCase.run(context), performance.now() - caseStart, !smoke);
@@ -118,6 +119,7 @@ try {
         notes: [],
       };
     }
+    result.loadAverage = caseLoad;
     results.push(result);
     log(consoleLines(result).join('\n'));
   }

@@ -9,6 +9,7 @@
  * capped to keep the run short.
  */
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { Framer } from '../../src/protocol/framer.js';
 import { fullGc } from '../lib/gc.js';
 import { growthExponent, KiB, median, MiB, since } from '../lib/stats.js';
@@ -30,6 +31,17 @@ function pieces(bytes: Buffer): Buffer[] {
   // Fresh buffers, as the socket hands them over (the framer may keep them).
   for (let offset = 0; offset < bytes.length; offset += PIECE) out.push(Buffer.from(bytes.subarray(offset, offset + PIECE)));
   return out;
+}
+
+/** The framer's value equals `JSON.parse` of the same text (checked once per size, untimed). */
+function checkFramer(chunks: Buffer[], text: string): void {
+  let value: unknown;
+  const framer = new Framer(100 * MiB, (event) => {
+    if (event.kind !== 'message') throw new Error(`framer emitted ${event.kind}`);
+    value = event.value;
+  });
+  for (const chunk of chunks) framer.push(chunk);
+  if (!isDeepStrictEqual(value, JSON.parse(text))) throw new Error('the framer decoded a reply differently from JSON.parse');
 }
 
 function timeFramer(chunks: Buffer[]): number {
@@ -101,6 +113,7 @@ export const framerCase: BenchCase = {
       const parse: number[] = [];
       const rawFraming: number[] = [];
       // Warm-up: both paths compiled and the string shapes seen once.
+      checkFramer(chunks, text);
       timeFramer(chunks);
       timeParse(text);
       for (let round = 0; round < rounds; round++) {

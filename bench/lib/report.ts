@@ -27,6 +27,8 @@ export interface CaseResult {
   status: CaseStatus;
   message?: string | undefined;
   durationMs: number;
+  /** 1-minute load average when the case started: the machine is shared, so say how busy. */
+  loadAverage?: number | undefined;
   rows: RowFigures[];
   series: Series[];
   notes: string[];
@@ -103,7 +105,8 @@ function cell(figures: { best: number; median: number } | undefined, unit: strin
 /** The console summary of one case. */
 export function consoleLines(result: CaseResult): string[] {
   if (result.status !== 'ok') return [`${result.name}: ${result.status.toUpperCase()}${result.message ? ` — ${result.message}` : ''}`];
-  const lines = [`${result.name}: ${result.title}  (${(result.durationMs / 1000).toFixed(1)} s)`];
+  const load = result.loadAverage === undefined ? '' : `, load ${result.loadAverage.toFixed(2)}`;
+  const lines = [`${result.name}: ${result.title}  (${(result.durationMs / 1000).toFixed(1)} s${load})`];
   for (const row of result.rows) {
     const raw = row.raw ? `  ${row.rawLabel} ${cell(row.raw, row.unit)}` : '';
     const ratio = row.ratio !== undefined ? `  ratio ${fmt(row.ratio)}` : '';
@@ -121,7 +124,8 @@ export function markdown(run: RunResult): string {
   out.push('');
   out.push(
     `Node ${env.node}, ${env.cpus} CPU(s), ${env.agent}; load average ${env.loadAverageStart.map((l) => l.toFixed(1)).join(' ')} at start. ` +
-      'Cells are best / median over the rounds; the ratio is library median ÷ baseline median.',
+      'Cells are best / median over the rounds; the ratio is library median ÷ baseline median. ' +
+      `Cases measured at ${run.cases.filter((c) => c.loadAverage !== undefined).map((c) => `${c.name} load ${c.loadAverage!.toFixed(1)}`).join(', ')}.`,
   );
   out.push('');
   out.push('| case | measure | library | baseline | library ÷ baseline | goal | |');
