@@ -10,9 +10,9 @@ export const pingCase: BenchCase = {
   title: 'Sequential guest-ping rate',
   needsAgent: true,
   async run(ctx) {
-    const count = ctx.smoke ? 200 : 20_000;
-    const warmup = ctx.smoke ? 20 : 2_000;
-    const rounds = ctx.smoke ? 1 : 7;
+    const count = ctx.smoke ? 200 : 10_000;
+    const warmup = ctx.smoke ? 20 : 1_000;
+    const rounds = ctx.smoke ? 1 : 15;
     const samples = await interleave(rounds, {
       library: async () => {
         const client = await ctx.connectLibrary();

@@ -14,7 +14,11 @@ export interface RowFigures {
   rawLabel: string;
   library: { best: number; median: number; samples: number[] };
   raw?: { best: number; median: number; samples: number[] } | undefined;
-  /** library median ÷ raw median. */
+  /**
+   * Library ÷ raw: the median of the per-round ratios when both sides have one sample per
+   * round (each round runs both sides back to back, so load drift cancels), else the ratio
+   * of the medians.
+   */
   ratio?: number | undefined;
   goal?: Goal | undefined;
   verdict?: 'met' | 'missed' | undefined;
@@ -60,7 +64,8 @@ function judge(goal: Goal, value: number): boolean {
 export function figuresOf(row: Row, judgeGoals = true): RowFigures {
   const library = { best: best(row.library, row.direction), median: median(row.library), samples: row.library };
   const raw = row.raw && row.raw.length > 0 ? { best: best(row.raw, row.direction), median: median(row.raw), samples: row.raw } : undefined;
-  const ratio = raw ? library.median / raw.median : undefined;
+  const paired = raw !== undefined && raw.samples.length === library.samples.length && library.samples.length > 1;
+  const ratio = raw ? (paired ? median(library.samples.map((value, i) => value / raw.samples[i]!)) : library.median / raw.median) : undefined;
   let verdict: RowFigures['verdict'];
   if (row.goal && judgeGoals) {
     const value = row.goal.on === 'ratio' ? ratio : library.median;
@@ -124,7 +129,7 @@ export function markdown(run: RunResult): string {
   out.push('');
   out.push(
     `Node ${env.node}, ${env.cpus} CPU(s), ${env.agent}; load average ${env.loadAverageStart.map((l) => l.toFixed(1)).join(' ')} at start. ` +
-      'Cells are best / median over the rounds; the ratio is library median ÷ baseline median. ' +
+      'Cells are best / median over the rounds; the ratio is the median over rounds of library ÷ baseline measured in the same round. ' +
       `Cases measured at ${run.cases.filter((c) => c.loadAverage !== undefined).map((c) => `${c.name} load ${c.loadAverage!.toFixed(1)}`).join(', ')}.`,
   );
   out.push('');

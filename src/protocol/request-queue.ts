@@ -16,7 +16,7 @@ import { QgaCommandError, QgaConnectionError, QgaProtocolError, QgaTimeoutError 
 import { deferred, type Deferred } from './deferred.js';
 import { Framer, type FramerEvent } from './framer.js';
 import { encodeJson } from './json-codec.js';
-import { asReply, errorClassOf, errorDescOf, isStrayByteError, type AgentReply } from './reply.js';
+import { asReply, errorClassOf, errorDescOf, isStrayByteError } from './reply.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { systemTimers, type Timers } from './timers.js';
 
@@ -71,8 +71,12 @@ interface Job {
   /** The command itself was written (not just a resync before it). */
   sent: boolean;
   /** Set while the job is on the wire: receives framer events and channel loss. */
-  onEvent: ((event: FramerEvent) => void) | undefined;
-  onChannelLost: ((error: QgaConnectionError) => void) | undefined;
+  onEvent: ((job: Job, event: FramerEvent) => void) | undefined;
+  onChannelLost: ((job: Job, error: QgaConnectionError) => void) | undefined;
+  /** The `id` of the command on the wire; its reply carries it. */
+  replyId: string | undefined;
+  /** For commands that answer only on failure: the id of the guest-sync written after it. */
+  probeId: number | undefined;
   /**
    * Set while the job is on the wire: ends the wait of #exchange / #resynchronise when the
    * job is settled, whoever settles it (a reply, the timeout, an abort, a lost channel).
@@ -81,13 +85,6 @@ interface Job {
 }
 
 const SYNC_DELIMITER = Uint8Array.of(0xff);
-
-interface ExchangeFlags {
-  /** Silence (timeout, lost channel) is success: for commands that answer only on failure. */
-  resolveOnSilence?: boolean;
-}
-
-const NO_FLAGS: ExchangeFlags = {};
 
 /** Requests below this come from Buffer's shared pool anyway. */
 const SCRATCH_FROM = 4 * 1024;
@@ -164,7 +161,8 @@ export class RequestQueue {
     this.#suspended = true;
     this.#resyncReason = 'reconnect';
     this.#framer.reset();
-    this.#active?.onChannelLost?.(error);
+    const active = this.#active;
+    active?.onChannelLost?.(active, error);
   }
 
   /** The channel is open again: go on with the waiting calls (resynchronising first). */
@@ -181,7 +179,7 @@ export class RequestQueue {
     if (this.#closedError) return;
     this.#closedError = error;
     const active = this.#active;
-    active?.onChannelLost?.(error);
+    active?.onChannelLost?.(active, error);
     for (const job of this.#waiting.splice(0)) this.#settle(job, error, true);
     if (!this.#active || this.#active.settled) this.#deadlines.stop();
   }
@@ -202,6 +200,8 @@ export class RequestQueue {
       removeAbortListener: undefined,
       onEvent: undefined,
       onChannelLost: undefined,
+      replyId: undefined,
+      probeId: undefined,
       wake: undefined,
     };
     this.#deadlines.add(job.deadline);
@@ -262,91 +262,91 @@ export class RequestQueue {
     // Only the name is needed from here on. Without this, the arguments (a file chunk's
     // base64, say) live as long as the call and get promoted to the old generation.
     job.request = { execute };
-    if (job.options.expectReply) {
-      return this.#exchange(job, this.#requestBytes(message), (reply) => {
-        if (reply.id !== id) return 'skip';
-        if (reply.error) return new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply));
-        return { value: reply.return };
-      });
-    }
+    job.replyId = id;
+    if (job.options.expectReply) return this.#exchange(job, this.#requestBytes(message));
     // The agent answers this command only on failure. A guest-sync written with it tells
     // success (the sync reply comes) from failure (an error with our id comes first).
     // Both go in one write: over virtio-serial, writes while a reply is pending lose
     // replies, but one write is read by the agent as one input.
     const syncId = this.#nextSyncId();
+    job.probeId = syncId;
     const probe = encodeJson({ execute: 'guest-sync', arguments: { id: syncId } });
-    return this.#exchange(
-      job,
-      Buffer.from(message + '\n' + probe + '\n'),
-      (reply) => {
-        if (reply.id === id && reply.error) return new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply));
-        if (reply.return === syncId) return { value: undefined };
-        return 'skip';
-      },
-      { resolveOnSilence: true },
-    );
+    return this.#exchange(job, Buffer.from(message + '\n' + probe + '\n'));
   }
 
   /**
-   * Write `bytes` and wait until `match` accepts a reply. Everything `match` skips is
-   * counted as discarded and makes the next job resynchronise.
+   * Write `bytes` and wait until the job is settled: by its reply (see #commandEvent), a
+   * timeout, an abort or a lost channel. Replies that are not its own are counted as
+   * discarded and make the next job resynchronise.
    */
-  #exchange(
-    job: Job,
-    bytes: Uint8Array,
-    match: (reply: AgentReply) => 'skip' | Error | { value: unknown },
-    flags: ExchangeFlags = NO_FLAGS,
-  ): Promise<void> {
+  #exchange(job: Job, bytes: Uint8Array): Promise<void> {
     // One promise per exchange: every way the job ends goes through #settle, which wakes it.
+    // The handlers are shared by all jobs (they get the job), not made per call.
     return new Promise<void>((resolve) => {
       job.wake = resolve;
-      job.onEvent = (event) => {
-        if (event.kind === 'message') {
-          const reply = asReply(event.value);
-          const verdict = reply ? match(reply) : 'skip';
-          if (verdict === 'skip') {
-            if (reply && reply.id === undefined && reply.error && !flags.resolveOnSilence) {
-              // An id-less error while our request is on the wire is the agent's verdict on
-              // that request (it could not parse it: too large, too deep). More such errors
-              // may follow, hence the resync.
-              this.#needsResync('protocol');
-              this.#settle(job, new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply)), false);
-              return;
-            }
-            this.#countDiscarded(event.bytes, 1);
-            this.#needsResync('unmatched');
-            return;
-          }
-          this.#settle(job, verdict instanceof Error ? verdict : verdict.value, verdict instanceof Error);
-        } else if (event.kind === 'invalid') {
-          this.#countDiscarded(event.bytes, 1);
-          this.#needsResync('protocol');
-          this.#settle(job, new QgaProtocolError(`${job.request.execute}: the agent sent a reply that is not valid JSON (${event.error.message})`, { cause: event.error }), true);
-        } else if (event.kind === 'oversize') {
-          this.#needsResync('protocol');
-          this.#settle(job, new QgaProtocolError(`${job.request.execute}: reply larger than maxReplyBytes (${event.limit} bytes); it is being discarded`), true);
-        } else {
-          this.#countDiscarded(event.bytes, 0);
-        }
-      };
-      job.onChannelLost = (error) => {
-        if (flags.resolveOnSilence) this.#settle(job, undefined, false);
-        else this.#settle(job, error, true);
-      };
+      job.onEvent = this.#commandEvent;
+      job.onChannelLost = this.#commandLost;
       job.sent = true;
       const written = this.#write(bytes);
-      if (bytes.buffer === this.#scratch?.buffer) {
-        const release = (): void => {
-          this.#scratchBusy = false;
-        };
-        written.then(release, release);
-      }
+      if (bytes.buffer === this.#scratch?.buffer) written.then(this.#releaseScratch, this.#releaseScratch);
       written.catch((error: unknown) => {
         const lost = error instanceof QgaConnectionError ? error : new QgaConnectionError(`write failed: ${String(error)}`, { cause: error });
         this.#settle(job, lost, true);
       });
     });
   }
+
+  readonly #releaseScratch = (): void => {
+    this.#scratchBusy = false;
+  };
+
+  /** What the framer saw while a command is on the wire. */
+  readonly #commandEvent = (job: Job, event: FramerEvent): void => {
+    if (event.kind === 'message') {
+      const reply = asReply(event.value);
+      if (reply) {
+        if (job.options.expectReply) {
+          if (reply.id === job.replyId) {
+            if (reply.error) this.#settle(job, new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply)), true);
+            else this.#settle(job, reply.return, false);
+            return;
+          }
+          if (reply.id === undefined && reply.error) {
+            // An id-less error while our request is on the wire is the agent's verdict on
+            // that request (it could not parse it: too large, too deep). More such errors
+            // may follow, hence the resync.
+            this.#needsResync('protocol');
+            this.#settle(job, new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply)), false);
+            return;
+          }
+        } else if (reply.id === job.replyId && reply.error) {
+          this.#settle(job, new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply)), true);
+          return;
+        } else if (reply.return === job.probeId) {
+          this.#settle(job, undefined, false);
+          return;
+        }
+      }
+      this.#countDiscarded(event.bytes, 1);
+      this.#needsResync('unmatched');
+    } else if (event.kind === 'invalid') {
+      this.#countDiscarded(event.bytes, 1);
+      this.#needsResync('protocol');
+      this.#settle(job, new QgaProtocolError(`${job.request.execute}: the agent sent a reply that is not valid JSON (${event.error.message})`, { cause: event.error }), true);
+    } else if (event.kind === 'oversize') {
+      this.#needsResync('protocol');
+      this.#settle(job, new QgaProtocolError(`${job.request.execute}: reply larger than maxReplyBytes (${event.limit} bytes); it is being discarded`), true);
+    } else {
+      this.#countDiscarded(event.bytes, 0);
+    }
+  };
+
+  /** The channel went away while a command was on the wire. */
+  readonly #commandLost = (job: Job, error: QgaConnectionError): void => {
+    // A command that answers only on failure was taken if nothing failed before the loss.
+    if (job.options.expectReply) this.#settle(job, error, true);
+    else this.#settle(job, undefined, false);
+  };
 
   /**
    * The bytes of a request line. A fresh buffer for every request above Buffer's small
@@ -377,7 +377,7 @@ export class RequestQueue {
     const outcome = new Promise<boolean>((resolve) => (done = resolve));
     // Settled meanwhile (timeout, abort, lost channel): not synchronised.
     job.wake = () => done(false);
-    job.onEvent = (event) => {
+    job.onEvent = (_job, event) => {
       if (event.kind === 'message') {
         const reply = asReply(event.value);
         if (reply && reply.return === syncId && reply.id === undefined) {
@@ -396,7 +396,7 @@ export class RequestQueue {
         this.#countDiscarded(event.bytes, 0);
       }
     };
-    job.onChannelLost = (error) => this.#settle(job, error, true);
+    job.onChannelLost = (_job, error) => this.#settle(job, error, true);
     this.#write(Buffer.concat([SYNC_DELIMITER, request])).catch((error: unknown) => {
       this.#settle(job, error instanceof QgaConnectionError ? error : new QgaConnectionError(`write failed: ${String(error)}`, { cause: error }), true);
     });
@@ -415,7 +415,7 @@ export class RequestQueue {
   #dispatch(event: FramerEvent): void {
     const active = this.#active;
     if (active?.onEvent && !active.settled) {
-      active.onEvent(event);
+      active.onEvent(active, event);
       return;
     }
     // Nobody is waiting (or the call on the wire already timed out or was aborted):
