@@ -195,8 +195,10 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * await client.ping({ timeout: 1000 });
    * ```
    */
-  async ping(options?: CallOptions): Promise<void> {
-    await this.#call('guest-ping', undefined, options);
+  ping(options?: CallOptions): Promise<void> {
+    // Not an async wrapper: guest-ping has no result, so #call already resolves to
+    // undefined, and this is the call a health check makes thousands of times.
+    return this.#call('guest-ping', undefined, options) as Promise<void>;
   }
 
   /**
