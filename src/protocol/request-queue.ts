@@ -258,12 +258,17 @@ export class RequestQueue {
   #send(job: Job): Promise<void> {
     const id = this.#nextId();
     const { execute, arguments: args } = job.request;
-    const message = encodeJson(args ? { execute, arguments: args, id } : { execute, id });
+    // The same text as encodeJson({ execute, arguments, id }), without building that object
+    // and walking it again: the arguments are encoded on their own (bigints included), and
+    // the id needs no escaping (hex digits, '-' and base-36 digits, see #nextId).
+    const encodedArgs = args ? encodeJson(args) : undefined;
+    const head = `{"execute":${JSON.stringify(execute)}`;
+    const line = encodedArgs === undefined ? `${head},"id":"${id}"}\n` : `${head},"arguments":${encodedArgs},"id":"${id}"}\n`;
     // Only the name is needed from here on. Without this, the arguments (a file chunk's
     // base64, say) live as long as the call and get promoted to the old generation.
     job.request = { execute };
     job.replyId = id;
-    if (job.options.expectReply) return this.#exchange(job, this.#requestBytes(message));
+    if (job.options.expectReply) return this.#exchange(job, this.#requestBytes(line));
     // The agent answers this command only on failure. A guest-sync written with it tells
     // success (the sync reply comes) from failure (an error with our id comes first).
     // Both go in one write: over virtio-serial, writes while a reply is pending lose
@@ -271,7 +276,7 @@ export class RequestQueue {
     const syncId = this.#nextSyncId();
     job.probeId = syncId;
     const probe = encodeJson({ execute: 'guest-sync', arguments: { id: syncId } });
-    return this.#exchange(job, Buffer.from(message + '\n' + probe + '\n'));
+    return this.#exchange(job, Buffer.from(line + probe + '\n'));
   }
 
   /**
@@ -356,16 +361,14 @@ export class RequestQueue {
    * transport has taken the previous request (its write settled, as the Transport
    * contract says); while it is busy, or for larger requests, a fresh buffer is used.
    */
-  #requestBytes(message: string): Buffer {
-    if (message.length < SCRATCH_FROM || message.length > SCRATCH_UP_TO || this.#scratchBusy) return Buffer.from(message + '\n');
-    const size = Buffer.byteLength(message) + 1;
-    if (size > SCRATCH_UP_TO) return Buffer.from(message + '\n');
+  #requestBytes(line: string): Buffer {
+    if (line.length < SCRATCH_FROM || line.length > SCRATCH_UP_TO || this.#scratchBusy) return Buffer.from(line);
+    const size = Buffer.byteLength(line);
+    if (size > SCRATCH_UP_TO) return Buffer.from(line);
     if (!this.#scratch || this.#scratch.length < size) this.#scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_UP_TO, Math.max(size, 2 * (this.#scratch?.length ?? 0))));
-    const scratch = this.#scratch;
-    const written = scratch.write(message, 0, 'utf8');
-    scratch[written] = 0x0a;
+    const written = this.#scratch.write(line, 0, 'utf8');
     this.#scratchBusy = true;
-    return scratch.subarray(0, written + 1);
+    return this.#scratch.subarray(0, written);
   }
 
   async #resynchronise(job: Job, reason: ResyncReason): Promise<void> {
