@@ -321,7 +321,7 @@ export class RequestQueue {
             // that request (it could not parse it: too large, too deep). More such errors
             // may follow, hence the resync.
             this.#needsResync('protocol');
-            this.#settle(job, new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply)), false);
+            this.#settle(job, new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply)), true);
             return;
           }
         } else if (reply.id === job.replyId && reply.error) {

@@ -143,7 +143,7 @@ describe('RequestQueue', () => {
       if (request.execute === 'huge') reply('{"error": {"class": "GenericError", "desc": "JSON token size limit exceeded"}}\n');
       else agentLikeResponder({ fine: () => 1 })(request, reply);
     });
-    const error = await queue.send({ execute: 'huge' }, callOptions()).catch((e: unknown) => e);
+    const error = await queue.send({ execute: 'huge' }, callOptions()).then(() => 'resolved', (e: unknown) => e);
     expect(error).toBeInstanceOf(QgaCommandError);
     expect((error as QgaCommandError).desc).toBe('JSON token size limit exceeded');
     await expect(queue.send({ execute: 'fine' }, callOptions())).resolves.toBe(1);
