@@ -1,3 +1,4 @@
+import { QgaCommandError } from '../errors.js';
 import { encodeJson } from './json-codec.js';
 
 /** A reply object as the agent sends it: `{"return": …}` or `{"error": {…}}`, maybe with `id`. */
@@ -29,4 +30,9 @@ export function errorDescOf(reply: AgentReply): string {
 /** The agent's answer to a stray 0xFF (or other bad byte): a parse error without an id. */
 export function isStrayByteError(reply: AgentReply): boolean {
   return reply.id === undefined && typeof reply.error?.desc === 'string' && reply.error.desc.startsWith('JSON parse error');
+}
+
+/** The agent's error reply to `command` as the error a caller gets. */
+export function commandErrorOf(command: string, reply: AgentReply): QgaCommandError {
+  return new QgaCommandError(command, errorClassOf(reply), errorDescOf(reply));
 }

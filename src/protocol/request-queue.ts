@@ -12,11 +12,12 @@
  * first resynchronises, so a late reply can never reach a later call.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { QgaCommandError, QgaConnectionError, QgaProtocolError, QgaTimeoutError } from '../errors.js';
+import { QgaConnectionError, QgaProtocolError, QgaTimeoutError } from '../errors.js';
 import { deferred, type Deferred } from './deferred.js';
 import { Framer, type FramerEvent } from './framer.js';
 import { encodeJson } from './json-codec.js';
-import { asReply, errorClassOf, errorDescOf, isStrayByteError } from './reply.js';
+import { asReply, commandErrorOf } from './reply.js';
+import { resyncRequest, ResyncWatch } from './resync-watch.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { systemTimers, type Timers } from './timers.js';
 
@@ -84,7 +85,6 @@ interface Job {
   wake: (() => void) | undefined;
 }
 
-const SYNC_DELIMITER = Uint8Array.of(0xff);
 
 /** Requests below this come from Buffer's shared pool anyway. */
 const SCRATCH_FROM = 4 * 1024;
@@ -294,10 +294,7 @@ export class RequestQueue {
       job.sent = true;
       const written = this.#write(bytes);
       if (bytes.buffer === this.#scratch?.buffer) written.then(this.#releaseScratch, this.#releaseScratch);
-      written.catch((error: unknown) => {
-        const lost = error instanceof QgaConnectionError ? error : new QgaConnectionError(`write failed: ${String(error)}`, { cause: error });
-        this.#settle(job, lost, true);
-      });
+      written.catch((error: unknown) => this.#settle(job, writeFailure(error), true));
     });
   }
 
@@ -312,7 +309,7 @@ export class RequestQueue {
       if (reply) {
         if (job.options.expectReply) {
           if (reply.id === job.replyId) {
-            if (reply.error) this.#settle(job, new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply)), true);
+            if (reply.error) this.#settle(job, commandErrorOf(job.request.execute, reply), true);
             else this.#settle(job, reply.return, false);
             return;
           }
@@ -321,11 +318,11 @@ export class RequestQueue {
             // that request (it could not parse it: too large, too deep). More such errors
             // may follow, hence the resync.
             this.#needsResync('protocol');
-            this.#settle(job, new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply)), true);
+            this.#settle(job, commandErrorOf(job.request.execute, reply), true);
             return;
           }
         } else if (reply.id === job.replyId && reply.error) {
-          this.#settle(job, new QgaCommandError(job.request.execute, errorClassOf(reply), errorDescOf(reply)), true);
+          this.#settle(job, commandErrorOf(job.request.execute, reply), true);
           return;
         } else if (reply.return === job.probeId) {
           this.#settle(job, undefined, false);
@@ -374,35 +371,18 @@ export class RequestQueue {
   async #resynchronise(job: Job, reason: ResyncReason): Promise<void> {
     const started = this.#timers.now();
     const syncId = this.#nextSyncId();
-    const request = Buffer.from(encodeJson({ execute: 'guest-sync-delimited', arguments: { id: syncId } }) + '\n');
-    let strayErrorSeen = false;
+    const watch = new ResyncWatch(syncId);
     let done!: (synced: boolean) => void;
     const outcome = new Promise<boolean>((resolve) => (done = resolve));
     // Settled meanwhile (timeout, abort, lost channel): not synchronised.
     job.wake = () => done(false);
     job.onEvent = (_job, event) => {
-      if (event.kind === 'message') {
-        const reply = asReply(event.value);
-        if (reply && reply.return === syncId && reply.id === undefined) {
-          done(true);
-          return;
-        }
-        // The agent answers our own 0xFF with one parse error: expected, not stale.
-        if (reply && !strayErrorSeen && isStrayByteError(reply)) {
-          strayErrorSeen = true;
-          return;
-        }
-        this.#countDiscarded(event.bytes, 1);
-      } else if (event.kind === 'invalid') {
-        this.#countDiscarded(event.bytes, 1);
-      } else {
-        this.#countDiscarded(event.bytes, 0);
-      }
+      const verdict = watch.judge(event);
+      if (verdict === 'synced') done(true);
+      else if (verdict === 'stale') this.#countDiscarded(event.bytes, event.kind === 'message' || event.kind === 'invalid' ? 1 : 0);
     };
     job.onChannelLost = (_job, error) => this.#settle(job, error, true);
-    this.#write(Buffer.concat([SYNC_DELIMITER, request])).catch((error: unknown) => {
-      this.#settle(job, error instanceof QgaConnectionError ? error : new QgaConnectionError(`write failed: ${String(error)}`, { cause: error }), true);
-    });
+    this.#write(resyncRequest(syncId)).catch((error: unknown) => this.#settle(job, writeFailure(error), true));
     const synced = await outcome;
     job.wake = undefined;
     job.onEvent = undefined;
@@ -498,4 +478,8 @@ export class RequestQueue {
   #nextSyncId(): number {
     return randomInt(1, 2 ** 47);
   }
+}
+
+function writeFailure(error: unknown): QgaConnectionError {
+  return error instanceof QgaConnectionError ? error : new QgaConnectionError(`write failed: ${String(error)}`, { cause: error });
 }
