@@ -7,17 +7,13 @@ import { pipeline } from 'node:stream/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QgaClient, QgaCommandError, QgaTimeoutError, type TransferProgress } from '../../../src/index.js';
 import { rechunk } from '../../../src/helpers/files-write.js';
-import { startScriptedGuest, type ScriptedGuest } from './scripted-guest.js';
+import { useScriptedGuest, type ScriptedGuest } from './scripted-guest.js';
 
 let guest: ScriptedGuest;
 let client: QgaClient;
-beforeEach(async () => {
-  guest = await startScriptedGuest();
-  client = await QgaClient.connect({ path: guest.agent.path });
-});
-afterEach(async () => {
-  await client.close();
-  await guest.close();
+useScriptedGuest((g, c) => {
+  guest = g;
+  client = c;
 });
 
 const sizesOf = (command: string): number[] =>

@@ -1,16 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QgaClient, QgaCommandError } from '../../../src/index.js';
-import { startScriptedGuest, type ScriptedGuest } from './scripted-guest.js';
+import { useScriptedGuest, type ScriptedGuest } from './scripted-guest.js';
 
 let guest: ScriptedGuest;
 let client: QgaClient;
-beforeEach(async () => {
-  guest = await startScriptedGuest();
-  client = await QgaClient.connect({ path: guest.agent.path });
-});
-afterEach(async () => {
-  await client.close();
-  await guest.close();
+useScriptedGuest((g, c) => {
+  guest = g;
+  client = c;
 });
 
 describe('power', () => {

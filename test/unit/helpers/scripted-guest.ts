@@ -4,6 +4,8 @@
  * state machine with its allow-list, no-reply power commands and a password sink. Tests
  * inject faults with `intercept`, which sees every request first.
  */
+import { afterEach, beforeEach } from 'vitest';
+import { QgaClient } from '../../../src/index.js';
 import { answerSync, startFakeAgent, type FakeAgent, type FakeConnection, type FakeRequest } from '../../support/fake-agent.js';
 
 export interface OpenFile {
@@ -146,4 +148,22 @@ export async function startScriptedGuest(): Promise<ScriptedGuest> {
     handle(request, connection);
   });
   return guest;
+}
+
+/**
+ * A fresh scripted guest and a client connected to it for every test of the file, both
+ * closed after it; `use` hands them to the file's variables.
+ */
+export function useScriptedGuest(use: (guest: ScriptedGuest, client: QgaClient) => void): void {
+  let guest: ScriptedGuest | undefined;
+  let client: QgaClient | undefined;
+  beforeEach(async () => {
+    guest = await startScriptedGuest();
+    client = await QgaClient.connect({ path: guest.agent.path });
+    use(guest, client);
+  });
+  afterEach(async () => {
+    await client?.close();
+    await guest?.close();
+  });
 }
