@@ -8,12 +8,14 @@
  *
  * The framer is linear in its input: each chunk is scanned once with `indexOf` for `\n`
  * and 0xFF, the pieces of an unfinished line are kept as references (not re-copied per
- * chunk), and a finished line is joined and parsed exactly once. A line longer than
+ * chunk), and a finished line is joined and parsed exactly once (or, when it is mostly one
+ * long string, parsed around that string without joining it, see long-string-line.ts). A line longer than
  * `maxLineBytes` is not kept at all: its bytes are counted and dropped until its end, so
  * memory stays bounded whatever the agent sends.
  */
 import { isAscii } from 'node:buffer';
 import { decodeJson } from './json-codec.js';
+import { decodeLongStringLine } from './long-string-line.js';
 
 const NEWLINE = 0x0a;
 const DELIMITER = 0xff;
@@ -132,6 +134,14 @@ export class Framer {
     const bytes = this.#pieceBytes;
     this.#pieceBytes = 0;
     if (bytes === 0) return;
+    if (bytes >= LONG_LINE_FROM && pieces.length > 1) {
+      const long = decodeLongStringLine(pieces, bytes);
+      if (long !== undefined) {
+        pieces.length = 0;
+        this.#emit({ kind: 'message', value: long.value, delimited, bytes: bytes + 1 });
+        return;
+      }
+    }
     const line = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, bytes);
     // Emptied in place: one array per framer, not one per line.
     pieces.length = 0;
@@ -154,6 +164,12 @@ export class Framer {
     }
   }
 }
+
+/**
+ * Lines from this size on, arriving in several chunks, try the long-string path first
+ * (see long-string-line.ts): below it, joining and parsing is as fast.
+ */
+const LONG_LINE_FROM = 256 * 1024;
 
 /** Lines from this size on are checked for ASCII first (see {@link decode}). */
 const LATIN1_FROM = 64 * 1024;
