@@ -20,6 +20,7 @@ import type { GuestAgentInfo } from '../generated/index.js';
 import { QGA_COMMANDS, type QgaCommandMap, type QgaCommandMethods, type QgaCommandName } from '../generated/index.js';
 import { SocketTransport } from '../transport/socket-transport.js';
 import type { Transport } from '../transport/transport.js';
+import { AgentInfoCache } from './agent-info-cache.js';
 import type { CallOptions } from './call-options.js';
 import { installCommandMethods } from './command-methods.js';
 import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
@@ -83,16 +84,24 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   readonly #options: ResolvedConnectOptions;
   /** With `checkEnabled`: the commands guest-info listed as disabled at connect. */
   #disabled: ReadonlySet<string> | undefined;
+  /** `guest-info` as `info()` / `supports()` last read it on this connection. */
+  readonly #agentInfo = new AgentInfoCache();
 
   private constructor(transport: Transport, options: ResolvedConnectOptions) {
     super();
     this.#options = options;
     this.#connection = new Connection(transport, options, {
       connect: (event) => {
+        // A new connection may reach another agent, or the same one restarted with another
+        // configuration: forget what the old one said, before any listener can ask again.
+        this.#agentInfo.clear();
         if (event.reconnected) this.#reloadDisabled();
         this.emit('connect', event);
       },
-      close: (error) => this.emit('close', error),
+      close: (error) => {
+        this.#agentInfo.clear();
+        this.emit('close', error);
+      },
       resync: (info) => this.emit('resync', info),
       reconnecting: (event) => this.emit('reconnecting', event),
     });
@@ -115,7 +124,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     await client.#connection.open(options.signal);
     if (resolved.checkEnabled) {
       try {
-        client.#disabled = disabledCommands(await infoHelper(client, { refresh: true, signal: options.signal }));
+        client.#disabled = disabledCommands(await infoHelper(client, client.#agentInfo, { refresh: true, signal: options.signal }));
       } catch (error) {
         await client.close();
         throw error;
@@ -132,7 +141,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   #reloadDisabled(): void {
     this.#disabled = undefined;
     if (!this.#options.checkEnabled) return;
-    infoHelper(this, { refresh: true }).then(
+    infoHelper(this, this.#agentInfo, { refresh: true }).then(
       (agentInfo) => {
         this.#disabled = disabledCommands(agentInfo);
       },
@@ -474,7 +483,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * ```
    */
   info(options?: InfoOptions): Promise<GuestAgentInfo> {
-    return infoHelper(this, options);
+    return infoHelper(this, this.#agentInfo, options);
   }
 
   /**

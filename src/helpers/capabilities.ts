@@ -10,6 +10,7 @@
  */
 import type { QgaClient } from '../client/qga-client.js';
 import type { CallOptions } from '../client/call-options.js';
+import type { AgentInfoCache } from '../client/agent-info-cache.js';
 import type { GuestAgentInfo } from '../generated/index.js';
 import { FREEZE_ALLOWED_COMMANDS } from '../protocol/freeze-allowlist.js';
 
@@ -26,41 +27,29 @@ export interface InfoOptions extends CallOptions {
   refresh?: boolean | undefined;
 }
 
-
-// Keyed by client: one QgaClient is one connection, and the entry goes with it.
-const cache = new WeakMap<QgaClient, GuestAgentInfo>();
-const watched = new WeakSet<QgaClient>();
-
 /**
- * The agent's `guest-info` (version and command list), fetched once per connection.
+ * The agent's `guest-info` (version and command list), fetched once per connection and
+ * kept in the client's own `cache`, which the client empties on every (re)connect and close.
  *
  * @example
  * ```ts
- * const { version, supported_commands } = await info(client);
+ * const { version, supported_commands } = await info(client, cache);
  * ```
  */
-export async function info(client: QgaClient, options: InfoOptions = {}): Promise<GuestAgentInfo> {
+export async function info(client: QgaClient, cache: AgentInfoCache, options: InfoOptions = {}): Promise<GuestAgentInfo> {
   if (typeof options !== 'object' || options === null) throw new TypeError('info: options must be an object');
   if (!options.refresh) {
-    const hit = cache.get(client);
+    const hit = cache.get();
     if (hit) return hit;
   }
   const fresh = await client.call('guest-info', undefined, {
     ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  if (!watched.has(client)) {
-    watched.add(client);
-    // A new connection may reach another agent (or the same one restarted with another
-    // configuration): forget what the old one said.
-    const drop = (): void => {
-      cache.delete(client);
-    };
-    client.on('connect', drop);
-    client.on('close', drop);
-  }
-  if (looksFrozen(fresh)) cache.delete(client);
-  else if (!client.closed) cache.set(client, fresh);
+  // Not kept: a frozen agent's snapshot (see above), or an answer that arrived after the
+  // close, when there is no connection left for it to belong to.
+  if (looksFrozen(fresh)) cache.clear();
+  else if (!client.closed) cache.set(fresh);
   return fresh;
 }
 
@@ -74,7 +63,8 @@ export async function info(client: QgaClient, options: InfoOptions = {}): Promis
  */
 export async function supports(client: QgaClient, command: string, options: CallOptions = {}): Promise<boolean> {
   if (typeof command !== 'string' || command === '') throw new TypeError('supports: command must be a non-empty string');
-  const { supported_commands: commands } = await info(client, options);
+  // Through the client, whose info() reaches its own cache.
+  const { supported_commands: commands } = await client.info(options);
   return commands.some((c) => c.name === command && c.enabled);
 }
 

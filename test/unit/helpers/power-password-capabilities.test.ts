@@ -100,18 +100,6 @@ describe('info / supports / checkEnabled', () => {
     expect(await client.supports('guest-file-open')).toBe(true);
   });
 
-  it('each client has its own cache', async () => {
-    await client.info();
-    await client.close();
-    const other = await QgaClient.connect({ path: guest.agent.path });
-    try {
-      await other.info();
-      expect(guest.commands().filter((c) => c === 'guest-info')).toHaveLength(2);
-    } finally {
-      await other.close();
-    }
-  });
-
   it('checkEnabled: a disabled command fails fast with CommandNotFound and is not sent', async () => {
     guest.disabled.add('guest-shutdown');
     const strict = await QgaClient.connect({ path: guest.agent.path, checkEnabled: true });
