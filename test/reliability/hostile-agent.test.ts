@@ -2,18 +2,11 @@
  * A hostile or broken agent: each case ends in a clear error or a safe value, never a
  * crash, a hang, or memory that grows with what the agent sends.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QgaClient, QgaCommandError, QgaProtocolError, QgaTimeoutError } from '../../src/index.js';
-import { answerSync, startFakeAgent, type FakeAgent, type FakeConnection, type FakeRequest } from '../support/fake-agent.js';
+import { answerSync, startFakeAgent, useFakeAgentAndClient, type FakeConnection, type FakeRequest } from '../support/fake-agent.js';
 
-let agent: FakeAgent | undefined;
-let client: QgaClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await agent?.close();
-  client = undefined;
-  agent = undefined;
-});
+const opened = useFakeAgentAndClient();
 
 /**
  * An agent that answers `guest-evil` with `evil(request, connection)` and the rest
@@ -21,14 +14,14 @@ afterEach(async () => {
  */
 async function hostile(evil: (request: FakeRequest, connection: FakeConnection) => void | Promise<void>, maxReplyBytes = 10 * 1024 * 1024) {
   let busy: Promise<void> = Promise.resolve();
-  agent = await startFakeAgent((request, connection) => {
+  opened.agent = await startFakeAgent((request, connection) => {
     busy = busy.then(async () => {
       if (request.execute === 'guest-evil') await evil(request, connection);
       else answerSync(request, connection);
     });
   });
-  client = await QgaClient.connect({ path: agent.path, maxReplyBytes, timeout: 2000 });
-  return client;
+  opened.client = await QgaClient.connect({ path: opened.agent.path, maxReplyBytes, timeout: 2000 });
+  return opened.client;
 }
 
 const evilCall = (c: QgaClient, timeout?: number) => c.call('guest-evil' as 'guest-ping', undefined, timeout ? { timeout } : undefined);

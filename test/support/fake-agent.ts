@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import type { QgaClient } from '../../src/index.js';
 
 export interface FakeRequest {
   execute: string;
@@ -98,4 +100,26 @@ export async function startFakeAgent(onRequest: RequestHandler = answerSync): Pr
   });
   await new Promise<void>((resolve) => server.listen(path, resolve));
   return agent;
+}
+
+/** What a test opened against a fake agent; the test assigns each as it opens it. */
+export interface OpenedAgentAndClient {
+  agent: FakeAgent | undefined;
+  client: QgaClient | undefined;
+}
+
+/**
+ * Closes, after every test of the file, the agent and client the test put on the returned
+ * object. The client goes first, so it ends by its own close rather than by losing its
+ * channel; both are then forgotten so a test that opens neither closes nothing twice.
+ */
+export function useFakeAgentAndClient(): OpenedAgentAndClient {
+  const opened: OpenedAgentAndClient = { agent: undefined, client: undefined };
+  afterEach(async () => {
+    await opened.client?.close();
+    await opened.agent?.close();
+    opened.client = undefined;
+    opened.agent = undefined;
+  });
+  return opened;
 }

@@ -2,41 +2,34 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QgaClient, QgaCommandError, QgaConnectionError, QgaProtocolError, QgaTimeoutError } from '../../../src/index.js';
-import { answerSync, startFakeAgent, type FakeAgent } from '../../support/fake-agent.js';
+import { answerSync, startFakeAgent, useFakeAgentAndClient } from '../../support/fake-agent.js';
 
-let agent: FakeAgent | undefined;
-let client: QgaClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await agent?.close();
-  client = undefined;
-  agent = undefined;
-});
+const opened = useFakeAgentAndClient();
 
 describe('QgaClient against a scripted agent', () => {
   it('emits connect with the time it took, then request/response per call', async () => {
-    agent = await startFakeAgent();
+    opened.agent = await startFakeAgent();
     const events: string[] = [];
-    client = await QgaClient.connect({ path: agent.path });
-    client.on('request', (e) => events.push(`request ${e.command}`));
-    client.on('response', (e) => events.push(`response ${e.command} ${typeof e.duration} ${e.error ? 'failed' : 'ok'}`));
-    await client.ping();
-    await client.call('guest-nope' as 'guest-ping').catch(() => undefined);
+    opened.client = await QgaClient.connect({ path: opened.agent.path });
+    opened.client.on('request', (e) => events.push(`request ${e.command}`));
+    opened.client.on('response', (e) => events.push(`response ${e.command} ${typeof e.duration} ${e.error ? 'failed' : 'ok'}`));
+    await opened.client.ping();
+    await opened.client.call('guest-nope' as 'guest-ping').catch(() => undefined);
     expect(events).toEqual(['request guest-ping', 'response guest-ping number ok', 'request guest-nope', 'response guest-nope number failed']);
   });
 
   it('bad arguments reject with TypeError before anything is written', async () => {
-    agent = await startFakeAgent();
-    client = await QgaClient.connect({ path: agent.path });
-    const before = agent.requests.length;
-    await expect(client.call('' as 'guest-ping')).rejects.toBeInstanceOf(TypeError);
-    await expect(client.call('guest-file-open', 'path' as never)).rejects.toBeInstanceOf(TypeError);
-    await expect(client.call('guest-file-open', [] as never)).rejects.toBeInstanceOf(TypeError);
-    await expect(client.call('guest-ping', undefined, { timeout: -1 })).rejects.toBeInstanceOf(TypeError);
-    await expect(client.call('guest-ping', undefined, { signal: 'x' as never })).rejects.toBeInstanceOf(TypeError);
-    expect(agent.requests.length).toBe(before);
+    opened.agent = await startFakeAgent();
+    opened.client = await QgaClient.connect({ path: opened.agent.path });
+    const before = opened.agent.requests.length;
+    await expect(opened.client.call('' as 'guest-ping')).rejects.toBeInstanceOf(TypeError);
+    await expect(opened.client.call('guest-file-open', 'path' as never)).rejects.toBeInstanceOf(TypeError);
+    await expect(opened.client.call('guest-file-open', [] as never)).rejects.toBeInstanceOf(TypeError);
+    await expect(opened.client.call('guest-ping', undefined, { timeout: -1 })).rejects.toBeInstanceOf(TypeError);
+    await expect(opened.client.call('guest-ping', undefined, { signal: 'x' as never })).rejects.toBeInstanceOf(TypeError);
+    expect(opened.agent.requests.length).toBe(before);
   });
 
   it('connect options are validated', async () => {
@@ -46,36 +39,36 @@ describe('QgaClient against a scripted agent', () => {
   });
 
   it('the channel closing rejects the call in flight and queued calls, and emits close with the error', async () => {
-    agent = await startFakeAgent((request, connection) => {
+    opened.agent = await startFakeAgent((request, connection) => {
       if (request.execute === 'guest-hang') setTimeout(() => connection.socket.destroy(), 20);
       else answerSync(request, connection);
     });
-    client = await QgaClient.connect({ path: agent.path });
-    const closed = new Promise<Error | undefined>((resolve) => client!.once('close', resolve));
-    const calls = [client.call('guest-hang' as 'guest-ping'), client.ping(), client.ping()];
+    opened.client = await QgaClient.connect({ path: opened.agent.path });
+    const closed = new Promise<Error | undefined>((resolve) => opened.client!.once('close', resolve));
+    const calls = [opened.client.call('guest-hang' as 'guest-ping'), opened.client.ping(), opened.client.ping()];
     for (const call of calls) await expect(call).rejects.toBeInstanceOf(QgaConnectionError);
     expect(await closed).toBeInstanceOf(QgaConnectionError);
-    expect(client.closed).toBe(true);
-    await expect(client.ping()).rejects.toBeInstanceOf(QgaConnectionError);
+    expect(opened.client.closed).toBe(true);
+    await expect(opened.client.ping()).rejects.toBeInstanceOf(QgaConnectionError);
   });
 
   it('connect fails with QgaConnectionError when the agent never answers the sync', async () => {
-    agent = await startFakeAgent(() => undefined);
-    const error = await QgaClient.connect({ path: agent.path, connectTimeout: 200 }).catch((e: unknown) => e);
+    opened.agent = await startFakeAgent(() => undefined);
+    const error = await QgaClient.connect({ path: opened.agent.path, connectTimeout: 200 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QgaConnectionError);
     expect((error as Error).message).toMatch(/did not answer within 200 ms.*one client at a time/s);
   });
 
   it('waitForAgent keeps syncing until the agent starts answering', async () => {
     let answering = false;
-    agent = await startFakeAgent((request, connection) => {
+    opened.agent = await startFakeAgent((request, connection) => {
       if (answering) answerSync(request, connection);
     });
     setTimeout(() => (answering = true), 300);
     const started = performance.now();
-    client = await QgaClient.connect({ path: agent.path, waitForAgent: 10_000, connectTimeout: 1000 });
+    opened.client = await QgaClient.connect({ path: opened.agent.path, waitForAgent: 10_000, connectTimeout: 1000 });
     expect(performance.now() - started).toBeGreaterThan(250);
-    await client.ping();
+    await opened.client.ping();
   });
 
   it('waitForAgent also retries a socket that does not exist yet', async () => {
@@ -88,85 +81,85 @@ describe('QgaClient against a scripted agent', () => {
         if (m) socket.write(Buffer.concat([Buffer.of(0xff), Buffer.from(`{"return": ${m[1]}}\n`)]));
       });
     }).listen(path);
-    client = await connecting;
-    await client.close();
+    opened.client = await connecting;
+    await opened.client.close();
     server.close();
   });
 
   it('connect can be aborted', async () => {
-    agent = await startFakeAgent(() => undefined);
+    opened.agent = await startFakeAgent(() => undefined);
     const controller = new AbortController();
-    const connecting = QgaClient.connect({ path: agent.path, signal: controller.signal, connectTimeout: 5000 });
+    const connecting = QgaClient.connect({ path: opened.agent.path, signal: controller.signal, connectTimeout: 5000 });
     setTimeout(() => controller.abort(new Error('stop')), 50);
     await expect(connecting).rejects.toThrow('stop');
   });
 
   it('a reply over maxReplyBytes fails that call and the next call works', async () => {
-    agent = await startFakeAgent((request, connection) => {
+    opened.agent = await startFakeAgent((request, connection) => {
       if (request.execute === 'guest-big') connection.reply(request, 'x'.repeat(10_000));
       else answerSync(request, connection);
     });
-    client = await QgaClient.connect({ path: agent.path, maxReplyBytes: 1000 });
-    await expect(client.call('guest-big' as 'guest-ping')).rejects.toBeInstanceOf(QgaProtocolError);
-    await expect(client.call('guest-sync', { id: 3 })).resolves.toBe(3);
+    opened.client = await QgaClient.connect({ path: opened.agent.path, maxReplyBytes: 1000 });
+    await expect(opened.client.call('guest-big' as 'guest-ping')).rejects.toBeInstanceOf(QgaProtocolError);
+    await expect(opened.client.call('guest-sync', { id: 3 })).resolves.toBe(3);
   });
 
   it('a reply sent twice is never delivered to the next call', async () => {
-    agent = await startFakeAgent((request, connection) => {
+    opened.agent = await startFakeAgent((request, connection) => {
       if (request.execute === 'guest-sync' && request.arguments?.['id'] === 1) {
         connection.reply(request, 1);
         connection.reply(request, 1);
       } else answerSync(request, connection);
     });
-    client = await QgaClient.connect({ path: agent.path });
-    await expect(client.call('guest-sync', { id: 1 })).resolves.toBe(1);
-    await expect(client.call('guest-sync', { id: 2 })).resolves.toBe(2);
+    opened.client = await QgaClient.connect({ path: opened.agent.path });
+    await expect(opened.client.call('guest-sync', { id: 1 })).resolves.toBe(1);
+    await expect(opened.client.call('guest-sync', { id: 2 })).resolves.toBe(2);
   });
 
   it('commands without a return value resolve to undefined; the generated methods route to call()', async () => {
-    agent = await startFakeAgent((request, connection) => {
+    opened.agent = await startFakeAgent((request, connection) => {
       if (request.execute === 'guest-get-host-name') connection.reply(request, { 'host-name': 'fake' });
       else if (request.execute === 'guest-file-close') connection.reply(request, {});
       else answerSync(request, connection);
     });
-    client = await QgaClient.connect({ path: agent.path });
-    await expect(client.guestGetHostName()).resolves.toEqual({ 'host-name': 'fake' });
-    await expect(client.guestFileClose({ handle: 1000 })).resolves.toBeUndefined();
-    expect(agent.requests.at(-1)).toMatchObject({ execute: 'guest-file-close', arguments: { handle: 1000 } });
+    opened.client = await QgaClient.connect({ path: opened.agent.path });
+    await expect(opened.client.guestGetHostName()).resolves.toEqual({ 'host-name': 'fake' });
+    await expect(opened.client.guestFileClose({ handle: 1000 })).resolves.toBeUndefined();
+    expect(opened.agent.requests.at(-1)).toMatchObject({ execute: 'guest-file-close', arguments: { handle: 1000 } });
   });
 
   it('slow commands get their own longer default timeout', async () => {
-    agent = await startFakeAgent((request, connection) => {
+    opened.agent = await startFakeAgent((request, connection) => {
       if (request.execute === 'guest-fsfreeze-thaw') setTimeout(() => connection.reply(request, 1), 300);
       else answerSync(request, connection);
     });
-    client = await QgaClient.connect({ path: agent.path, timeout: 100 });
-    await expect(client.call('guest-fsfreeze-thaw')).resolves.toBe(1);
-    await expect(client.call('guest-fsfreeze-thaw', undefined, { timeout: 50 })).rejects.toBeInstanceOf(QgaTimeoutError);
+    opened.client = await QgaClient.connect({ path: opened.agent.path, timeout: 100 });
+    await expect(opened.client.call('guest-fsfreeze-thaw')).resolves.toBe(1);
+    await expect(opened.client.call('guest-fsfreeze-thaw', undefined, { timeout: 50 })).rejects.toBeInstanceOf(QgaTimeoutError);
   });
 
   it('guest-shutdown resolves once taken, and rejects when the agent reports a failure', async () => {
     let fail = false;
-    agent = await startFakeAgent((request, connection) => {
+    opened.agent = await startFakeAgent((request, connection) => {
       if (request.execute === 'guest-shutdown') {
         if (fail) connection.error(request, 'GenericError', 'mode is invalid');
       } else answerSync(request, connection);
     });
-    client = await QgaClient.connect({ path: agent.path });
-    await expect(client.call('guest-shutdown', { mode: 'reboot' })).resolves.toBeUndefined();
+    opened.client = await QgaClient.connect({ path: opened.agent.path });
+    await expect(opened.client.call('guest-shutdown', { mode: 'reboot' })).resolves.toBeUndefined();
     fail = true;
-    await expect(client.call('guest-shutdown', { mode: 'powerdown' })).rejects.toBeInstanceOf(QgaCommandError);
+    await expect(opened.client.call('guest-shutdown', { mode: 'powerdown' })).rejects.toBeInstanceOf(QgaCommandError);
   });
 
   it('connectInfo tells what the first connect took and what its resync discarded', async () => {
-    agent = await startFakeAgent((request, connection) => {
+    opened.agent = await startFakeAgent((request, connection) => {
       // Stale replies left for an earlier client arrive before the sync answer.
       if (request.execute === 'guest-sync-delimited') connection.raw('{"return": 111}\n{"return": {}, "id": "old"}\n');
       answerSync(request, connection);
     });
-    client = await QgaClient.connect({ path: agent.path });
-    expect(client.connectInfo).toMatchObject({ reconnected: false, attempts: 1, discardedMessages: 2, discardedBytes: 16 + 28 });
-    expect(client.connectInfo.duration).toBeGreaterThan(0);
+    opened.client = await QgaClient.connect({ path: opened.agent.path });
+    expect(opened.client.connectInfo).toMatchObject({ reconnected: false, attempts: 1, discardedMessages: 2, discardedBytes: 16 + 28 });
+    expect(opened.client.connectInfo.duration).toBeGreaterThan(0);
   });
 
   it('waitForAgent gives up with an error that says what was tried', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   QGA_COMMANDS,
   QGA_SHAPES,
@@ -12,7 +12,7 @@ import {
   type ValidationEvent,
 } from '../../../src/index.js';
 import { SimulatedAgent } from '../../../src/testing/index.js';
-import { answerSync, startFakeAgent, type FakeAgent, type FakeConnection, type FakeRequest } from '../../support/fake-agent.js';
+import { answerSync, startFakeAgent, useFakeAgentAndClient, type FakeAgent, type FakeConnection, type FakeRequest } from '../../support/fake-agent.js';
 
 /** A small hand-built table: every shape kind, optional members, arrays, both integer forms. */
 const shapes: QgaShapeTable = {
@@ -195,14 +195,7 @@ function replyRaw(connection: FakeConnection, request: FakeRequest, json: string
   connection.raw(`{"return": ${json}${id}}\n`);
 }
 
-let agent: FakeAgent | undefined;
-let client: QgaClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await agent?.close();
-  client = undefined;
-  agent = undefined;
-});
+const opened = useFakeAgentAndClient();
 
 /** An agent whose host name reply is `hostName` (raw JSON) and whose guest-exec pid is huge. */
 async function agentReplying(hostName: string): Promise<FakeAgent> {
@@ -216,67 +209,67 @@ async function agentReplying(hostName: string): Promise<FakeAgent> {
 
 describe('the validate connect option', () => {
   it('true: a reply that does not match rejects with QgaProtocolError listing the problems; the channel stays usable', async () => {
-    agent = await agentReplying('{"host-name": 5}');
-    client = await QgaClient.connect({ path: agent.path, validate: true });
+    opened.agent = await agentReplying('{"host-name": 5}');
+    opened.client = await QgaClient.connect({ path: opened.agent.path, validate: true });
     const responses: ResponseEvent[] = [];
-    client.on('response', (e) => responses.push(e));
-    const error = await client.guestGetHostName().catch((e: unknown) => e);
+    opened.client.on('response', (e) => responses.push(e));
+    const error = await opened.client.guestGetHostName().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QgaProtocolError);
     expect((error as Error).message).toBe("guest-get-host-name: the reply does not match the schema: return['host-name']: expected string, got 5");
     expect(responses[0]?.error).toBe(error);
-    await client.ping();
-    expect(await client.guestGetTime()).toBe(1_795_571_060_662_494_000n);
+    await opened.client.ping();
+    expect(await opened.client.guestGetTime()).toBe(1_795_571_060_662_494_000n);
   });
 
   it('true: a bigint where the type says number is rejected', async () => {
-    agent = await agentReplying('{"host-name": "vm"}');
-    client = await QgaClient.connect({ path: agent.path, validate: true });
-    await expect(client.guestExec({ path: '/bin/true' })).rejects.toThrow(/return\.pid: expected integer typed number, got bigint 9007199254740993n/);
+    opened.agent = await agentReplying('{"host-name": "vm"}');
+    opened.client = await QgaClient.connect({ path: opened.agent.path, validate: true });
+    await expect(opened.client.guestExec({ path: '/bin/true' })).rejects.toThrow(/return\.pid: expected integer typed number, got bigint 9007199254740993n/);
   });
 
   it('true: lists the first three problems and counts the rest', async () => {
-    agent = await agentReplying('[{}, {}]');
-    client = await QgaClient.connect({ path: agent.path, validate: true });
+    opened.agent = await agentReplying('[{}, {}]');
+    opened.client = await QgaClient.connect({ path: opened.agent.path, validate: true });
     // guest-get-host-name answered with an array: one problem.
-    await expect(client.guestGetHostName()).rejects.toThrow(/expected GuestHostName object, got an array \(2 items\)$/);
-    agent.onRequest = (request, connection) =>
+    await expect(opened.client.guestGetHostName()).rejects.toThrow(/expected GuestHostName object, got an array \(2 items\)$/);
+    opened.agent.onRequest = (request, connection) =>
       request.execute === 'guest-get-fsinfo' ? replyRaw(connection, request, '[{}, {}]') : answerSync(request, connection);
-    const error = (await client.guestGetFsinfo().catch((e: unknown) => e)) as Error;
+    const error = (await opened.client.guestGetFsinfo().catch((e: unknown) => e)) as Error;
     expect(error.message).toBe(
       'guest-get-fsinfo: the reply does not match the schema: return[0].name: missing (required by GuestFilesystemInfo); ' +
         'return[0].mountpoint: missing (required by GuestFilesystemInfo); return[0].type: missing (required by GuestFilesystemInfo); and 5 more',
     );
-    agent.onRequest = (request, connection) =>
+    opened.agent.onRequest = (request, connection) =>
       request.execute === 'guest-get-fsinfo' ? replyRaw(connection, request, '[{}, {}, {}]') : answerSync(request, connection);
-    await expect(client.guestGetFsinfo()).rejects.toThrow(/; and at least 7 more$/);
+    await expect(opened.client.guestGetFsinfo()).rejects.toThrow(/; and at least 7 more$/);
   });
 
   it("'warn': the call resolves with the reply and a validation event carries the problems", async () => {
-    agent = await agentReplying('{"host-name": 5, "extra": true}');
-    client = await QgaClient.connect({ path: agent.path, validate: 'warn' });
+    opened.agent = await agentReplying('{"host-name": 5, "extra": true}');
+    opened.client = await QgaClient.connect({ path: opened.agent.path, validate: 'warn' });
     const events: ValidationEvent[] = [];
-    client.on('validation', (e) => events.push(e));
-    expect(await client.call('guest-get-host-name')).toEqual({ 'host-name': 5, extra: true });
+    opened.client.on('validation', (e) => events.push(e));
+    expect(await opened.client.call('guest-get-host-name')).toEqual({ 'host-name': 5, extra: true });
     expect(events).toEqual([{ command: 'guest-get-host-name', problems: ["return['host-name']: expected string, got 5"] }]);
   });
 
   it('a matching reply, extra members included, resolves and emits nothing', async () => {
-    agent = await agentReplying('{"host-name": "vm", "domain": "example"}');
-    client = await QgaClient.connect({ path: agent.path, validate: 'warn' });
+    opened.agent = await agentReplying('{"host-name": "vm", "domain": "example"}');
+    opened.client = await QgaClient.connect({ path: opened.agent.path, validate: 'warn' });
     const events: ValidationEvent[] = [];
-    client.on('validation', (e) => events.push(e));
-    expect(await client.guestGetHostName()).toEqual({ 'host-name': 'vm', domain: 'example' });
-    expect(await client.guestGetTime()).toBe(1_795_571_060_662_494_000n);
-    await client.ping();
+    opened.client.on('validation', (e) => events.push(e));
+    expect(await opened.client.guestGetHostName()).toEqual({ 'host-name': 'vm', domain: 'example' });
+    expect(await opened.client.guestGetTime()).toBe(1_795_571_060_662_494_000n);
+    await opened.client.ping();
     expect(events).toEqual([]);
   });
 
   it('off by default: a mismatching reply resolves as it came', async () => {
-    agent = await agentReplying('{"host-name": 5}');
-    client = await QgaClient.connect({ path: agent.path });
+    opened.agent = await agentReplying('{"host-name": 5}');
+    opened.client = await QgaClient.connect({ path: opened.agent.path });
     const events: ValidationEvent[] = [];
-    client.on('validation', (e) => events.push(e));
-    expect(await client.guestGetHostName()).toEqual({ 'host-name': 5 });
+    opened.client.on('validation', (e) => events.push(e));
+    expect(await opened.client.guestGetHostName()).toEqual({ 'host-name': 5 });
     expect(events).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { afterEach, describe, expect, test } from 'vitest';
 import { SimulatedAgent, SimulatedAgentError, type SimulatedAgentOptions } from '../../../src/testing/index.js';
-import { RawClient, type Json } from './raw-client.js';
+import { RawClient, type Json } from '../../support/raw-client.js';
 
 let agent: SimulatedAgent | undefined;
 let client: RawClient | undefined;

@@ -1,23 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { SimulatedAgent } from '../../../src/testing/index.js';
 import type { Transport } from '../../../src/transport/transport.js';
-import { RawClient } from './raw-client.js';
+import { useSimulatedAgent } from '../../support/raw-client.js';
 
-let agent: SimulatedAgent | undefined;
-const clients: RawClient[] = [];
-async function connect(): Promise<RawClient> {
-  const c = await RawClient.connect(agent!.path);
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await agent?.stop();
-  agent = undefined;
-});
+const simulated = useSimulatedAgent();
 
 /** Opens an in-process transport and collects what it receives. */
 async function openTransport(transport: Transport): Promise<{ data: () => string; closed: Promise<Error | undefined> }> {
@@ -38,29 +27,29 @@ async function until(cond: () => boolean, timeout = 2000): Promise<void> {
 
 describe('one client at a time', () => {
   test('a second client is answered only after the first closes', async () => {
-    agent = await SimulatedAgent.start();
-    const a = await connect();
+    simulated.agent = await SimulatedAgent.start();
+    const a = await simulated.connect();
     expect(await a.call({ execute: 'guest-ping' })).toEqual({ return: {} });
-    const b = await connect();
+    const b = await simulated.connect();
     b.send('{"execute":"guest-sync","arguments":{"id":2}}');
     expect(await b.quietFor(100)).toBe(true);
     await a.close();
     await b.lines(1);
     expect(b.text).toBe('{"return": 2}\n');
-    expect(agent.stats.connections).toBe(2);
+    expect(simulated.agent.stats.connections).toBe(2);
   });
 
   test('a client that shuts down its sending side still gets its replies', async () => {
-    agent = await SimulatedAgent.start();
-    const a = await connect();
+    simulated.agent = await SimulatedAgent.start();
+    const a = await simulated.connect();
     a.socket.end('{"execute":"guest-sync","arguments":{"id":9}}');
     await a.closed;
     expect(a.text).toBe('{"return": 9}\n');
   });
 
   test('a large request is read in pieces, with the parser state kept between them', async () => {
-    agent = await SimulatedAgent.start();
-    const c = await connect();
+    simulated.agent = await SimulatedAgent.start();
+    const c = await simulated.connect();
     const h = (await c.call({ execute: 'guest-file-open', arguments: { path: '/tmp/big', mode: 'w' } })).return;
     const data = Buffer.alloc(3 << 20, 7);
     expect(await c.call({ execute: 'guest-file-write', arguments: { handle: h, 'buf-b64': data.toString('base64') } }, 10_000)).toEqual({
@@ -71,9 +60,9 @@ describe('one client at a time', () => {
 
 describe('in-process transport', () => {
   test('carries requests and replies without a socket, and can be reopened', async () => {
-    agent = await SimulatedAgent.start({ listen: false });
-    expect(() => agent!.path).toThrow(/listen: false/);
-    const transport = agent.createTransport();
+    simulated.agent = await SimulatedAgent.start({ listen: false });
+    expect(() => simulated.agent!.path).toThrow(/listen: false/);
+    const transport = simulated.agent.createTransport();
     const first = await openTransport(transport);
     await transport.write(Buffer.from('\xff{"execute":"guest-sync-delimited","arguments":{"id":7}}', 'latin1'));
     await until(() => first.data().endsWith('\n') && first.data().includes('\xff'));
@@ -89,10 +78,10 @@ describe('in-process transport', () => {
   });
 
   test('waits behind a socket client like any other connection', async () => {
-    agent = await SimulatedAgent.start();
-    const a = await connect();
+    simulated.agent = await SimulatedAgent.start();
+    const a = await simulated.connect();
     await a.call({ execute: 'guest-ping' });
-    const transport = agent.createTransport();
+    const transport = simulated.agent.createTransport();
     const t = await openTransport(transport);
     await transport.write(Buffer.from('{"execute":"guest-sync","arguments":{"id":3}}'));
     await new Promise((r) => setTimeout(r, 50));
@@ -103,19 +92,19 @@ describe('in-process transport', () => {
   });
 
   test('a request written just before close is still run, like bytes left in a socket', async () => {
-    agent = await SimulatedAgent.start({ listen: false });
-    const transport = agent.createTransport();
+    simulated.agent = await SimulatedAgent.start({ listen: false });
+    const transport = simulated.agent.createTransport();
     await openTransport(transport);
     await transport.write(Buffer.from('{"execute":"guest-shutdown","arguments":{"mode":"halt"}}'));
     await transport.close();
-    await until(() => agent!.shutdownRequests.length === 1);
-    expect(agent.shutdownRequests).toEqual([{ command: 'guest-shutdown', mode: 'halt' }]);
+    await until(() => simulated.agent!.shutdownRequests.length === 1);
+    expect(simulated.agent.shutdownRequests).toEqual([{ command: 'guest-shutdown', mode: 'halt' }]);
   });
 
   test('a close fault reaches the client after the partial reply, as an error', async () => {
-    agent = await SimulatedAgent.start({ listen: false });
-    agent.injectFault({ kind: 'close', afterBytes: 3 });
-    const transport = agent.createTransport();
+    simulated.agent = await SimulatedAgent.start({ listen: false });
+    simulated.agent.injectFault({ kind: 'close', afterBytes: 3 });
+    const transport = simulated.agent.createTransport();
     const t = await openTransport(transport);
     await transport.write(Buffer.from('{"execute":"guest-ping"}'));
     const err = await t.closed;
@@ -124,27 +113,27 @@ describe('in-process transport', () => {
   });
 
   test('open rejects with the signal reason when aborted, and after stop', async () => {
-    agent = await SimulatedAgent.start({ listen: false });
-    const transport = agent.createTransport();
+    simulated.agent = await SimulatedAgent.start({ listen: false });
+    const transport = simulated.agent.createTransport();
     const reason = new Error('no');
     await expect(transport.open({ onData: () => {}, onClose: () => {} }, AbortSignal.abort(reason))).rejects.toBe(reason);
-    await agent.stop();
+    await simulated.agent.stop();
     await expect(transport.open({ onData: () => {}, onClose: () => {} })).rejects.toMatchObject({ code: 'QGA_CONNECTION' });
   });
 });
 
 describe('lifecycle', () => {
   test('stop is idempotent, drops clients and removes the socket and temp dir', async () => {
-    agent = await SimulatedAgent.start();
-    const dir = path.dirname(agent.path);
-    expect(existsSync(agent.sandbox)).toBe(true);
-    expect(Buffer.byteLength(agent.path)).toBeLessThan(100);
-    const c = await connect();
+    simulated.agent = await SimulatedAgent.start();
+    const dir = path.dirname(simulated.agent.path);
+    expect(existsSync(simulated.agent.sandbox)).toBe(true);
+    expect(Buffer.byteLength(simulated.agent.path)).toBeLessThan(100);
+    const c = await simulated.connect();
     await c.call({ execute: 'guest-ping' });
-    await Promise.all([agent.stop(), agent.stop()]);
-    await agent.stop();
+    await Promise.all([simulated.agent.stop(), simulated.agent.stop()]);
+    await simulated.agent.stop();
     await c.closed;
-    expect(existsSync(agent.path)).toBe(false);
+    expect(existsSync(simulated.agent.path)).toBe(false);
     expect(existsSync(dir)).toBe(false);
   });
 
@@ -159,27 +148,27 @@ describe('lifecycle', () => {
   });
 
   test('stop ends a pending delay and a running scripted process', async () => {
-    agent = await SimulatedAgent.start();
-    agent.handleExec('forever', () => ({ delayMs: 60_000 }));
-    agent.injectFault({ kind: 'delay', ms: 60_000 });
-    const c = await connect();
+    simulated.agent = await SimulatedAgent.start();
+    simulated.agent.handleExec('forever', () => ({ delayMs: 60_000 }));
+    simulated.agent.injectFault({ kind: 'delay', ms: 60_000 });
+    const c = await simulated.connect();
     c.send('{"execute":"guest-exec","arguments":{"path":"forever"}}');
     await new Promise((r) => setTimeout(r, 20));
     const t0 = Date.now();
-    await agent.stop();
+    await simulated.agent.stop();
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
   test('listens on a given path', async () => {
     const probe = await SimulatedAgent.start({ listen: false });
     const socketPath = path.join(probe.sandbox, '..', 'custom.sock');
-    agent = await SimulatedAgent.start({ path: socketPath });
-    const c = await connect();
+    simulated.agent = await SimulatedAgent.start({ path: socketPath });
+    const c = await simulated.connect();
     expect(await c.call({ execute: 'guest-ping' })).toEqual({ return: {} });
     await c.close();
-    clients.length = 0;
-    await agent.stop();
-    agent = undefined;
+    simulated.clients.length = 0;
+    await simulated.agent.stop();
+    simulated.agent = undefined;
     expect(existsSync(socketPath)).toBe(false);
     await probe.stop();
   });
@@ -195,8 +184,8 @@ describe('lifecycle', () => {
       // killed, as intended
     }
     expect(existsSync(socketPath)).toBe(true);
-    agent = await SimulatedAgent.start({ path: socketPath });
-    const c = await connect();
+    simulated.agent = await SimulatedAgent.start({ path: socketPath });
+    const c = await simulated.connect();
     expect(await c.call({ execute: 'guest-ping' })).toEqual({ return: {} });
     await expect(SimulatedAgent.start({ path: socketPath })).rejects.toMatchObject({ code: 'EADDRINUSE' });
     await probe.stop();

@@ -1,43 +1,32 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { SimulatedAgent, type SimulatedAgentOptions } from '../../../src/testing/index.js';
-import { RawClient } from './raw-client.js';
+import { useSimulatedAgent, type RawClient } from '../../support/raw-client.js';
 
-let agent: SimulatedAgent | undefined;
-const clients: RawClient[] = [];
+const simulated = useSimulatedAgent();
 
 async function start(options?: SimulatedAgentOptions): Promise<RawClient> {
-  agent = await SimulatedAgent.start(options);
-  return connect();
+  simulated.agent = await SimulatedAgent.start(options);
+  return simulated.connect();
 }
-async function connect(): Promise<RawClient> {
-  const c = await RawClient.connect(agent!.path);
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await agent?.stop();
-  agent = undefined;
-});
 
 const sync = (id: number): string => `{"execute":"guest-sync","arguments":{"id":${id}}}`;
 
 describe('injected faults', () => {
   test('delay holds the reply back for the given time', async () => {
     const c = await start();
-    agent!.injectFault({ kind: 'delay', ms: 150 });
+    simulated.agent!.injectFault({ kind: 'delay', ms: 150 });
     const t0 = performance.now();
     c.send(sync(1));
     expect(await c.quietFor(80)).toBe(true);
     await c.lines(1);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
     expect(c.text).toBe('{"return": 1}\n');
-    expect(agent!.stats.faultsInjected.delay).toBe(1);
+    expect(simulated.agent!.stats.faultsInjected.delay).toBe(1);
   });
 
   test('drop sends no reply, and the next request gets its own', async () => {
     const c = await start();
-    agent!.injectFault('drop');
+    simulated.agent!.injectFault('drop');
     c.send(sync(1));
     expect(await c.quietFor(50)).toBe(true);
     expect(await c.call({ execute: 'guest-sync', arguments: { id: 2 } })).toEqual({ return: 2 });
@@ -46,16 +35,16 @@ describe('injected faults', () => {
 
   test('duplicate writes the reply twice', async () => {
     const c = await start();
-    agent!.injectFault('duplicate');
+    simulated.agent!.injectFault('duplicate');
     c.send(sync(3));
     await c.lines(2);
     expect(c.text).toBe('{"return": 3}\n{"return": 3}\n');
-    expect(agent!.stats.replies).toBe(2);
+    expect(simulated.agent!.stats.replies).toBe(2);
   });
 
   test('stale sends the reply after the next request’s reply', async () => {
     const c = await start();
-    agent!.injectFault('stale', { command: 'guest-sync' });
+    simulated.agent!.injectFault('stale', { command: 'guest-sync' });
     c.send(sync(1));
     expect(await c.quietFor(30)).toBe(true);
     c.send('{"execute":"guest-ping"}');
@@ -65,19 +54,19 @@ describe('injected faults', () => {
 
   test('a timed stale reply reaches the next client, like a late reply on virtio-serial', async () => {
     const a = await start();
-    agent!.injectFault({ kind: 'stale', afterMs: 300 });
+    simulated.agent!.injectFault({ kind: 'stale', afterMs: 300 });
     a.send(sync(111));
     await new Promise((r) => setTimeout(r, 20));
     await a.close();
-    const b = await connect();
+    const b = await simulated.connect();
     await b.lines(1, 3000);
     expect(b.text).toBe('{"return": 111}\n');
   });
 
   test('garbage comes before the reply, or instead of it', async () => {
     const c = await start();
-    agent!.injectFault({ kind: 'garbage', bytes: 'junk\x00\n' });
-    agent!.injectFault({ kind: 'garbage', position: 'instead', bytes: '{"ret' });
+    simulated.agent!.injectFault({ kind: 'garbage', bytes: 'junk\x00\n' });
+    simulated.agent!.injectFault({ kind: 'garbage', position: 'instead', bytes: '{"ret' });
     c.send(sync(1));
     await c.lines(2);
     c.send(sync(2));
@@ -88,7 +77,7 @@ describe('injected faults', () => {
 
   test('default garbage is random bytes without 0xFF, ending a line', async () => {
     const c = await start();
-    agent!.injectFault('garbage');
+    simulated.agent!.injectFault('garbage');
     c.send(sync(1));
     await c.lines(2);
     const [junk, reply] = c.text.split('\n');
@@ -98,9 +87,9 @@ describe('injected faults', () => {
   });
 
   test('split writes the reply in small pieces that add up to it', async () => {
-    agent = await SimulatedAgent.start({ listen: false });
-    agent.injectFault({ kind: 'split', chunkSize: 5, pauseMs: 2 });
-    const transport = agent.createTransport();
+    simulated.agent = await SimulatedAgent.start({ listen: false });
+    simulated.agent.injectFault({ kind: 'split', chunkSize: 5, pauseMs: 2 });
+    const transport = simulated.agent.createTransport();
     const pieces: string[] = [];
     await transport.open({ onData: (chunk) => pieces.push(Buffer.from(chunk).toString('latin1')), onClose: () => {} });
     await transport.write(Buffer.from(sync(42).replace('guest-sync', 'guest-sync-delimited')));
@@ -112,17 +101,17 @@ describe('injected faults', () => {
 
   test('close writes part of the reply and drops the connection; the agent serves the next client', async () => {
     const c = await start();
-    agent!.injectFault({ kind: 'close', afterBytes: 5 });
+    simulated.agent!.injectFault({ kind: 'close', afterBytes: 5 });
     c.send(sync(12345));
     await c.closed;
     expect(c.text).toBe('{"ret');
-    const d = await connect();
+    const d = await simulated.connect();
     expect(await d.call({ execute: 'guest-ping' })).toEqual({ return: {} });
   });
 
   test('oversize sends a valid reply of exactly the given size, with the id', async () => {
     const c = await start();
-    agent!.injectFault({ kind: 'oversize', bytes: 2 << 20 });
+    simulated.agent!.injectFault({ kind: 'oversize', bytes: 2 << 20 });
     c.send('{"execute":"guest-ping","id":"big"}');
     await c.lines(1, 10_000);
     expect(c.length).toBe(2 << 20);
@@ -133,19 +122,19 @@ describe('injected faults', () => {
 
   test('stall never answers and stops reading until the client leaves', async () => {
     const c = await start();
-    agent!.injectFault('stall');
+    simulated.agent!.injectFault('stall');
     c.send(sync(1));
     c.send(sync(2));
     expect(await c.quietFor(100)).toBe(true);
     await c.close();
-    const d = await connect();
+    const d = await simulated.connect();
     expect(await d.call({ execute: 'guest-sync', arguments: { id: 3 } })).toEqual({ return: 3 });
-    expect(agent!.stats.faultsInjected.stall).toBe(1);
+    expect(simulated.agent!.stats.faultsInjected.stall).toBe(1);
   });
 
   test('command and times choose which requests get a fault', async () => {
     const c = await start();
-    agent!.injectFault('duplicate', { command: 'guest-sync', times: 2 });
+    simulated.agent!.injectFault('duplicate', { command: 'guest-sync', times: 2 });
     c.send('{"execute":"guest-ping"}');
     c.send(sync(1));
     c.send(sync(2));
@@ -157,18 +146,18 @@ describe('injected faults', () => {
 
   test('faults on a no-reply command still apply: close drops the connection after a shutdown', async () => {
     const c = await start();
-    agent!.injectFault('close', { command: 'guest-shutdown' });
+    simulated.agent!.injectFault('close', { command: 'guest-shutdown' });
     c.send('{"execute":"guest-shutdown"}');
     await c.closed;
     expect(c.text).toBe('');
-    expect(agent!.shutdownRequests).toHaveLength(1);
+    expect(simulated.agent!.shutdownRequests).toHaveLength(1);
   });
 
   test('bad fault descriptions are refused', async () => {
     await start();
-    expect(() => agent!.injectFault('explode' as 'drop')).toThrow(TypeError);
-    expect(() => agent!.injectFault({ kind: 'delay', ms: -1 })).toThrow(RangeError);
-    expect(() => agent!.injectFault('drop', { times: 0 })).toThrow(RangeError);
+    expect(() => simulated.agent!.injectFault('explode' as 'drop')).toThrow(TypeError);
+    expect(() => simulated.agent!.injectFault({ kind: 'delay', ms: -1 })).toThrow(RangeError);
+    expect(() => simulated.agent!.injectFault('drop', { times: 0 })).toThrow(RangeError);
   });
 });
 
@@ -181,10 +170,10 @@ describe('random faults', () => {
     // guest-ping gets no faults: once its reply is in, everything before it is too.
     c.send('{"execute":"guest-ping"}');
     await c.waitFor(() => c.text.endsWith('{"return": {}}\n'));
-    const result = { text: c.text, faults: agent!.stats.faultsInjected };
+    const result = { text: c.text, faults: simulated.agent!.stats.faultsInjected };
     await c.close();
-    clients.length = 0;
-    await agent!.stop();
+    simulated.clients.length = 0;
+    await simulated.agent!.stop();
     return result;
   }
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { SimulatedAgent } from '../../../src/testing/index.js';
 import { formatDouble, qdictOrder, quoteString, writeJson } from '../../../src/testing/json-writer.js';
 import { RequestReader, type WireEvent } from '../../../src/testing/wire.js';
-import { RawClient } from './raw-client.js';
+import { RawClient } from '../../support/raw-client.js';
 
 const STRAY_FF = `{"error": {"class": "GenericError", "desc": "JSON parse error, stray '\\uFFFD'"}}\n`;
 

@@ -1,8 +1,10 @@
 /**
- * A bare node:net client for talking to the simulated agent byte by byte, so these tests
- * depend on nothing but the agent.
+ * A bare node:net client for talking to the simulated agent byte by byte, so the agent's
+ * own tests depend on nothing but the agent.
  */
 import net from 'node:net';
+import { afterEach } from 'vitest';
+import type { SimulatedAgent } from '../../src/testing/index.js';
 
 /** A parsed reply; tests look into it freely. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test data of any shape
@@ -137,4 +139,37 @@ export function countNewlines(b: Buffer): number {
   let n = 0;
   for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
   return n;
+}
+
+/** The simulated agent a test started and the raw clients it opened to it. */
+export interface SimulatedAgentUnderTest {
+  /** Assigned by the test when it starts one. */
+  agent: SimulatedAgent | undefined;
+  /** What `connect` opened; a test that closes a client itself may take it out. */
+  readonly clients: RawClient[];
+  /** A raw client to `agent`, closed after the test. */
+  connect(): Promise<RawClient>;
+}
+
+/**
+ * Closes, after every test of the file, the clients the test connected and stops the agent
+ * it started, so no socket or temp directory outlives its test; the agent is then forgotten
+ * so a test that starts none stops nothing twice.
+ */
+export function useSimulatedAgent(): SimulatedAgentUnderTest {
+  const simulated: SimulatedAgentUnderTest = {
+    agent: undefined,
+    clients: [],
+    async connect() {
+      const c = await RawClient.connect(simulated.agent!.path);
+      simulated.clients.push(c);
+      return c;
+    },
+  };
+  afterEach(async () => {
+    await Promise.all(simulated.clients.splice(0).map((c) => c.close()));
+    await simulated.agent?.stop();
+    simulated.agent = undefined;
+  });
+  return simulated;
 }
