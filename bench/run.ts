@@ -19,7 +19,7 @@ import { readCase, writeCase } from './cases/files.js';
 import { framerCase } from './cases/framer.js';
 import { pingCase } from './cases/ping.js';
 import { agentRestarts, startRealAgent, type RealAgent } from './lib/agent.js';
-import { caseResult, consoleLines, markdown, type CaseResult, type RunResult } from './lib/report.js';
+import { caseResult, consoleLines, markdown, readmeSection, type CaseResult, type RunResult } from './lib/report.js';
 import { NotAvailable, type BenchCase, type BenchContext } from './lib/types.js';
 import { RawQgaClient } from './raw-client.js';
 
@@ -56,7 +56,11 @@ log(`qga-client bench (${smoke ? 'smoke' : 'full'}): ${selected.map((c) => c.nam
 const workDir = await mkdtemp(join(tmpdir(), 'qga-bench-'));
 let agent: RealAgent | undefined;
 let agentProblem: string | undefined;
-let agentVersion = 'no real agent';
+const NO_AGENT = 'no real agent';
+// The README's benchmark section lies between these; a full run rewrites it.
+const README_START = '<!-- bench:start -->';
+const README_END = '<!-- bench:end -->';
+let agentVersion = NO_AGENT;
 const cleanup = async (): Promise<void> => {
   await agent?.stop().catch((error: unknown) => console.error(`stopping the agent failed: ${String(error)}`));
   await rm(workDir, { recursive: true, force: true });
@@ -166,7 +170,9 @@ async function writeResults(run: RunResult): Promise<void> {
     try {
       const previous = JSON.parse(await readFile(join(dir, 'latest.json'), 'utf8')) as RunResult;
       const cases = CASES.map((c) => run.cases.find((r) => r.name === c.name) ?? previous.cases.find((r) => r.name === c.name)).filter((c): c is CaseResult => c !== undefined);
-      merged = { ...run, cases };
+      // A run of agent-less cases only says nothing about the agent the others met.
+      const agent = run.environment.agent === NO_AGENT ? previous.environment.agent : run.environment.agent;
+      merged = { ...run, environment: { ...run.environment, agent }, cases };
     } catch {
       // no previous results: write what this run has
     }
@@ -174,4 +180,19 @@ async function writeResults(run: RunResult): Promise<void> {
   await writeFile(join(dir, `${base}.json`), JSON.stringify(merged, null, 2) + '\n');
   await writeFile(join(dir, `${base}.md`), markdown(merged));
   log(`results: bench/results/${base}.json, bench/results/${base}.md`);
+  if (run.mode === 'full') await updateReadme(merged);
+}
+
+/** Rewrites the README's benchmark section, between its markers, from the results. */
+async function updateReadme(run: RunResult): Promise<void> {
+  const path = resolve(repoRoot, 'README.md');
+  const text = await readFile(path, 'utf8');
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start) {
+    log(`README.md has no ${README_START} … ${README_END} section; not updated`);
+    return;
+  }
+  await writeFile(path, `${text.slice(0, start + README_START.length)}\n${readmeSection(run)}\n${text.slice(end)}`);
+  log('README.md: benchmark section updated');
 }

@@ -169,3 +169,32 @@ export function markdown(run: RunResult): string {
   out.push('');
   return out.join('\n');
 }
+
+/**
+ * The README's benchmark section: every row that has a goal, with its verdict, and a
+ * pointer to the full table. Written between the README's bench markers by a full run.
+ */
+export function readmeSection(run: RunResult): string {
+  const env = run.environment;
+  const out: string[] = [];
+  out.push(`<!-- written by \`npm run bench\` on ${run.generatedAt.slice(0, 10)} from bench/results/latest.json; do not edit by hand -->`);
+  out.push('');
+  out.push(
+    `Measured against a real agent (${env.agent}) on Node ${env.node}, ${env.cpus} CPU(s), each case interleaved with a raw \`node:net\` client ` +
+      'doing the same wire work (or the stated baseline) in the same run. Library ÷ baseline is the median over rounds of the ratio within a round.',
+  );
+  out.push('');
+  out.push('| case | goal | library | baseline | library ÷ baseline | |');
+  out.push('| --- | --- | --- | --- | --- | --- |');
+  for (const c of run.cases) {
+    if (c.status !== 'ok') continue;
+    for (const row of c.rows) {
+      if (!row.goal) continue;
+      const baseline = row.raw ? `${cell(row.raw, row.unit)}${row.rawLabel !== 'raw' ? ` (${row.rawLabel})` : ''}` : '–';
+      out.push(`| ${c.name}: ${row.name} | ${goalText(row.goal)} | ${cell(row.library, row.unit)} | ${baseline} | ${fmt(row.ratio)} | ${verdictMark(row)} |`);
+    }
+  }
+  out.push('');
+  out.push('Cells are best / median over the rounds. Every row, the informational ones and the framer series with its chart: [bench/results/latest.md](bench/results/latest.md); how it is measured and what a missed goal means: [docs/performance.md](docs/performance.md).');
+  return out.join('\n');
+}
