@@ -2,6 +2,11 @@ import { connect, type Socket } from 'node:net';
 import { QgaConnectionError } from '../errors.js';
 import type { Transport, TransportHandlers } from './transport.js';
 
+/** Waits for one write's callback; `undefined` when the write was settled at once. */
+type WriteWaiter = { resolve: () => void; reject: (error: Error) => void } | undefined;
+
+const FLUSHED: Promise<void> = Promise.resolve();
+
 /**
  * Where a {@link SocketTransport} connects: a unix socket path, or a TCP host and port
  * (QEMU `-chardev socket,host=…,port=…,server=on`).
@@ -38,6 +43,8 @@ export class SocketTransport implements Transport {
   readonly description: string;
   readonly #target: SocketTransportOptions;
   #socket: Socket | undefined;
+  #writeWaiters: WriteWaiter[] = [];
+  #afterWrite: (err?: Error | null) => void = () => undefined;
 
   /** Checks the target; nothing is opened until {@link SocketTransport.open}. */
   constructor(target: SocketTransportOptions) {
@@ -67,6 +74,15 @@ export class SocketTransport implements Transport {
     return new Promise((resolve, reject) => {
       const socket = connect(this.#target);
       this.#socket = socket;
+      // Per socket: a late callback of a closed socket must not settle a newer one's write.
+      const waiters: WriteWaiter[] = [];
+      this.#writeWaiters = waiters;
+      this.#afterWrite = (err) => {
+        const waiter = waiters.shift();
+        if (!waiter) return;
+        if (err) waiter.reject(new QgaConnectionError(`${this.description}: write failed: ${err.message}`, { cause: err }));
+        else waiter.resolve();
+      };
       let opened = false;
       const onAbort = (): void => {
         socket.destroy();
@@ -110,9 +126,16 @@ export class SocketTransport implements Transport {
     if (!socket || socket.destroyed || !socket.writable) {
       return Promise.reject(new QgaConnectionError(`${this.description}: channel is not open`));
     }
-    return new Promise((resolve, reject) => {
-      socket.write(bytes, (err) => (err ? reject(new QgaConnectionError(`${this.description}: write failed: ${err.message}`, { cause: err })) : resolve()));
-    });
+    const waiters = this.#writeWaiters;
+    socket.write(bytes, this.#afterWrite);
+    // Flushed to the kernel inside write() (the usual case for a request line): settled
+    // now, without a promise and a closure per call. Its callback still comes, in order,
+    // and finds no waiter.
+    if (socket.writableLength === 0 && !socket.errored) {
+      waiters.push(undefined);
+      return FLUSHED;
+    }
+    return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   }
 
   /**

@@ -84,4 +84,37 @@ describe('SocketTransport', () => {
     expect(() => new SocketTransport({ path: '' })).toThrow(TypeError);
     expect(() => new SocketTransport({ host: 'h', port: 0 })).toThrow(TypeError);
   });
+  it('write settles in order: at once when flushed, after the peer reads when the kernel is full, and rejects once the channel is gone', async () => {
+    const path = join(tempDir(), 's');
+    const received: Buffer[] = [];
+    let peer: import('node:net').Socket | undefined;
+    const server = createServer((socket) => {
+      peer = socket;
+      socket.pause(); // reads nothing until resumed, so big writes back up
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+    }).listen(path);
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const transport = new SocketTransport({ path });
+      await transport.open(handlers);
+      await expect(transport.write(Buffer.from('small\n'))).resolves.toBeUndefined();
+      const big = Buffer.alloc(16 * 1024 * 1024, 0x61);
+      let bigDone = false;
+      const bigWrite = transport.write(big).then(() => (bigDone = true));
+      let afterDone = false;
+      const after = transport.write(Buffer.from('after\n')).then(() => (afterDone = true));
+      await new Promise((r) => setTimeout(r, 50));
+      // The peer has not read: neither the big write nor the one queued behind it is settled.
+      expect(bigDone).toBe(false);
+      expect(afterDone).toBe(false);
+      peer!.resume();
+      await Promise.all([bigWrite, after]);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(Buffer.concat(received).length).toBe('small\n'.length + big.length + 'after\n'.length);
+      await transport.close();
+      await expect(transport.write(Buffer.from('late\n'))).rejects.toBeInstanceOf(QgaConnectionError);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
