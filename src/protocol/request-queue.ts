@@ -11,11 +11,11 @@
  * client) and is dropped. After a timeout, an abort, or anything unmatched, the next job
  * first resynchronises, so a late reply can never reach a later call.
  */
-import { randomBytes, randomInt } from 'node:crypto';
 import { QgaConnectionError, QgaProtocolError, QgaTimeoutError } from '../errors.js';
-import { deferred, type Deferred } from './deferred.js';
+import { deferred } from './deferred.js';
 import { Framer, type FramerEvent } from './framer.js';
-import { encodeJson } from './json-codec.js';
+import type { Job, JobKind } from './queue-job.js';
+import { RequestEncoder } from './request-encoder.js';
 import { asReply, commandErrorOf } from './reply.js';
 import { resyncRequest, ResyncWatch } from './resync-watch.js';
 import { DeadlineTimer } from './deadline-timer.js';
@@ -56,49 +56,13 @@ export interface RequestQueueOptions {
   timers?: Timers | undefined;
 }
 
-type JobKind = 'command' | 'resync';
-
-interface Job {
-  kind: JobKind;
-  /** For resync jobs: why it was asked for. */
-  resyncReason: ResyncReason | undefined;
-  request: QueueRequest;
-  options: QueueCallOptions;
-  result: Deferred<unknown>;
-  settled: boolean;
-  /** When the call times out, on the queue's clock (`timers.now()`). */
-  deadline: number;
-  removeAbortListener: (() => void) | undefined;
-  /** The command itself was written (not just a resync before it). */
-  sent: boolean;
-  /** Set while the job is on the wire: receives framer events and channel loss. */
-  onEvent: ((job: Job, event: FramerEvent) => void) | undefined;
-  onChannelLost: ((job: Job, error: QgaConnectionError) => void) | undefined;
-  /** The `id` of the command on the wire; its reply carries it. */
-  replyId: string | undefined;
-  /** For commands that answer only on failure: the id of the guest-sync written after it. */
-  probeId: number | undefined;
-  /**
-   * Set while the job is on the wire: ends the wait of #exchange / #resynchronise when the
-   * job is settled, whoever settles it (a reply, the timeout, an abort, a lost channel).
-   */
-  wake: (() => void) | undefined;
-}
-
-
-/** Requests below this come from Buffer's shared pool anyway. */
-const SCRATCH_FROM = 4 * 1024;
-/** The most a queue keeps for reuse: a 64 KiB file chunk's request fits, with room. */
-const SCRATCH_UP_TO = 256 * 1024;
-
 export class RequestQueue {
   readonly #write: (bytes: Uint8Array) => Promise<void>;
   readonly #onResync: ((info: ResyncInfo) => void) | undefined;
   readonly #timers: Timers;
   readonly #deadlines: DeadlineTimer<Job>;
   readonly #framer: Framer;
-  readonly #idPrefix = randomBytes(4).toString('hex') + '-';
-  #sequence = 0;
+  readonly #encoder = new RequestEncoder();
   #waiting: Job[] = [];
   #active: Job | undefined;
   #draining = false;
@@ -107,9 +71,6 @@ export class RequestQueue {
   #resyncReason: ResyncReason | undefined = 'connect';
   #discardedBytes = 0;
   #discardedMessages = 0;
-  /** Reused request buffer (see #requestBytes) and whether the transport still holds it. */
-  #scratch: Buffer | undefined;
-  #scratchBusy = false;
 
   constructor(options: RequestQueueOptions) {
     this.#write = (bytes) => options.write(bytes);
@@ -256,27 +217,20 @@ export class RequestQueue {
   }
 
   #send(job: Job): Promise<void> {
-    const id = this.#nextId();
     const { execute, arguments: args } = job.request;
-    // The same text as encodeJson({ execute, arguments, id }), without building that object
-    // and walking it again: the arguments are encoded on their own (bigints included), and
-    // the id needs no escaping (hex digits, '-' and base-36 digits, see #nextId).
-    const encodedArgs = args ? encodeJson(args) : undefined;
-    const head = `{"execute":${JSON.stringify(execute)}`;
-    const line = encodedArgs === undefined ? `${head},"id":"${id}"}\n` : `${head},"arguments":${encodedArgs},"id":"${id}"}\n`;
     // Only the name is needed from here on. Without this, the arguments (a file chunk's
     // base64, say) live as long as the call and get promoted to the old generation.
     job.request = { execute };
+    if (job.options.expectReply) {
+      const { id, bytes } = this.#encoder.command(execute, args);
+      job.replyId = id;
+      return this.#exchange(job, bytes);
+    }
+    // The agent answers this command only on failure: a guest-sync goes with it.
+    const { id, probeId, bytes } = this.#encoder.commandWithProbe(execute, args);
     job.replyId = id;
-    if (job.options.expectReply) return this.#exchange(job, this.#requestBytes(line));
-    // The agent answers this command only on failure. A guest-sync written with it tells
-    // success (the sync reply comes) from failure (an error with our id comes first).
-    // Both go in one write: over virtio-serial, writes while a reply is pending lose
-    // replies, but one write is read by the agent as one input.
-    const syncId = this.#nextSyncId();
-    job.probeId = syncId;
-    const probe = encodeJson({ execute: 'guest-sync', arguments: { id: syncId } });
-    return this.#exchange(job, Buffer.from(line + probe + '\n'));
+    job.probeId = probeId;
+    return this.#exchange(job, bytes);
   }
 
   /**
@@ -293,14 +247,10 @@ export class RequestQueue {
       job.onChannelLost = this.#commandLost;
       job.sent = true;
       const written = this.#write(bytes);
-      if (bytes.buffer === this.#scratch?.buffer) written.then(this.#releaseScratch, this.#releaseScratch);
+      if (this.#encoder.isScratch(bytes)) written.then(this.#encoder.release, this.#encoder.release);
       written.catch((error: unknown) => this.#settle(job, writeFailure(error), true));
     });
   }
-
-  readonly #releaseScratch = (): void => {
-    this.#scratchBusy = false;
-  };
 
   /** What the framer saw while a command is on the wire. */
   readonly #commandEvent = (job: Job, event: FramerEvent): void => {
@@ -350,27 +300,9 @@ export class RequestQueue {
     else this.#settle(job, undefined, false);
   };
 
-  /**
-   * The bytes of a request line. A fresh buffer for every request above Buffer's small
-   * pool size is a malloc that often comes back as fresh pages from the OS, and on a VM
-   * each page fault is costly: a file written in 64 KiB chunks paid ~22 faults per chunk.
-   * So mid-sized requests are encoded into one buffer the queue keeps, reused once the
-   * transport has taken the previous request (its write settled, as the Transport
-   * contract says); while it is busy, or for larger requests, a fresh buffer is used.
-   */
-  #requestBytes(line: string): Buffer {
-    if (line.length < SCRATCH_FROM || line.length > SCRATCH_UP_TO || this.#scratchBusy) return Buffer.from(line);
-    const size = Buffer.byteLength(line);
-    if (size > SCRATCH_UP_TO) return Buffer.from(line);
-    if (!this.#scratch || this.#scratch.length < size) this.#scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_UP_TO, Math.max(size, 2 * (this.#scratch?.length ?? 0))));
-    const written = this.#scratch.write(line, 0, 'utf8');
-    this.#scratchBusy = true;
-    return this.#scratch.subarray(0, written);
-  }
-
   async #resynchronise(job: Job, reason: ResyncReason): Promise<void> {
     const started = this.#timers.now();
-    const syncId = this.#nextSyncId();
+    const syncId = this.#encoder.nextSyncId();
     const watch = new ResyncWatch(syncId);
     let done!: (synced: boolean) => void;
     const outcome = new Promise<boolean>((resolve) => (done = resolve));
@@ -467,16 +399,6 @@ export class RequestQueue {
   #countDiscarded(bytes: number, messages: number): void {
     this.#discardedBytes += bytes;
     this.#discardedMessages += messages;
-  }
-
-  #nextId(): string {
-    this.#sequence += 1;
-    return this.#idPrefix + this.#sequence.toString(36);
-  }
-
-  /** Sync ids are `int` on the wire: stay within Number's safe range (AGENT-BEHAVIOUR §3). */
-  #nextSyncId(): number {
-    return randomInt(1, 2 ** 47);
   }
 }
 
