@@ -48,6 +48,28 @@ async function rawWrite(client: RawQgaClient, path: string, data: Buffer, chunk:
 
 const mibPerSecond = (bytes: number, ms: number): number => bytes / MiB / (ms / 1000);
 
+/**
+ * One sample: connect, time only the transfer, check what moved outside the timing, close.
+ * Both sides of both cases go through here so they are timed the same way.
+ */
+async function timedTransfer<C extends { close(): Promise<void> }, T>(
+  connect: () => Promise<C>,
+  bytes: number,
+  transfer: (client: C) => Promise<T>,
+  verify: (result: T) => Promise<void> | void,
+): Promise<number> {
+  const client = await connect();
+  try {
+    const start = performance.now();
+    const result = await transfer(client);
+    const ms = since(start);
+    await verify(result);
+    return mibPerSecond(bytes, ms);
+  } finally {
+    await client.close();
+  }
+}
+
 export const readCase: BenchCase = {
   name: 'read',
   title: '64 MiB readFile by chunk size',
@@ -57,36 +79,17 @@ export const readCase: BenchCase = {
     const path = join(ctx.workDir, 'read-source.bin');
     const content = randomBytes(size);
     await writeFile(path, content);
+    const same = (who: string) => (data: Buffer): void => {
+      if (!data.equals(content)) throw new Error(`${who} returned ${data.length} bytes that differ from the file`);
+    };
     const rows: Row[] = [];
     try {
       for (const chunk of chunks) {
         ctx.log(`  read, chunk ${label(chunk)}`);
         const samples = await interleave(rounds, {
-          library: async () => {
-            const client = await ctx.connectLibrary();
-            try {
-              const read = clientMethod(client, 'readFile');
-              const start = performance.now();
-              const data = (await read(path, { chunkSize: chunk })) as Buffer;
-              const ms = since(start);
-              if (!data.equals(content)) throw new Error(`readFile returned ${data.length} bytes that differ from the file`);
-              return mibPerSecond(size, ms);
-            } finally {
-              await client.close();
-            }
-          },
-          raw: async () => {
-            const client = await ctx.connectRaw();
-            try {
-              const start = performance.now();
-              const data = await rawRead(client, path, chunk);
-              const ms = since(start);
-              if (!data.equals(content)) throw new Error(`raw read returned ${data.length} bytes that differ from the file`);
-              return mibPerSecond(size, ms);
-            } finally {
-              await client.close();
-            }
-          },
+          library: () =>
+            timedTransfer(() => ctx.connectLibrary(), size, (client) => clientMethod(client, 'readFile')(path, { chunkSize: chunk }) as Promise<Buffer>, same('readFile')),
+          raw: () => timedTransfer(() => ctx.connectRaw(), size, (client) => rawRead(client, path, chunk), same('raw read')),
         });
         rows.push({ name: `readFile ${size / MiB} MiB, chunk ${label(chunk)}`, unit: 'MiB/s', direction: 'higher', ...samples, goal: { on: 'ratio', op: '>=', value: 0.85 } });
       }
@@ -106,7 +109,7 @@ export const writeCase: BenchCase = {
     const path = join(ctx.workDir, 'write-target.bin');
     const content = randomBytes(size);
     const rows: Row[] = [];
-    const check = async (who: string): Promise<void> => {
+    const landed = (who: string) => async (): Promise<void> => {
       const written = await readFile(path);
       if (!written.equals(content)) throw new Error(`${who}: the guest file holds ${written.length} bytes that differ from what was written`);
       await rm(path, { force: true });
@@ -115,31 +118,9 @@ export const writeCase: BenchCase = {
       for (const chunk of chunks) {
         ctx.log(`  write, chunk ${label(chunk)}`);
         const samples = await interleave(rounds, {
-          library: async () => {
-            const client = await ctx.connectLibrary();
-            try {
-              const write = clientMethod(client, 'writeFile');
-              const start = performance.now();
-              await write(path, content, { chunkSize: chunk });
-              const ms = since(start);
-              await check('writeFile');
-              return mibPerSecond(size, ms);
-            } finally {
-              await client.close();
-            }
-          },
-          raw: async () => {
-            const client = await ctx.connectRaw();
-            try {
-              const start = performance.now();
-              await rawWrite(client, path, content, chunk);
-              const ms = since(start);
-              await check('raw write');
-              return mibPerSecond(size, ms);
-            } finally {
-              await client.close();
-            }
-          },
+          library: () =>
+            timedTransfer(() => ctx.connectLibrary(), size, (client) => clientMethod(client, 'writeFile')(path, content, { chunkSize: chunk }), landed('writeFile')),
+          raw: () => timedTransfer(() => ctx.connectRaw(), size, (client) => rawWrite(client, path, content, chunk), landed('raw write')),
         });
         rows.push({ name: `writeFile ${size / MiB} MiB, chunk ${label(chunk)}`, unit: 'MiB/s', direction: 'higher', ...samples, goal: { on: 'ratio', op: '>=', value: 0.85 } });
       }
