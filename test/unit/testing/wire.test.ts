@@ -1,39 +1,38 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { SimulatedAgent } from '../../../src/testing/index.js';
 import { formatDouble, qdictOrder, quoteString, writeJson } from '../../../src/testing/json-writer.js';
 import { RequestReader, type WireEvent } from '../../../src/testing/wire.js';
-import { RawClient } from '../../support/raw-client.js';
+import { RawClient, useSimulatedAgent } from '../../support/raw-client.js';
 
 const STRAY_FF = `{"error": {"class": "GenericError", "desc": "JSON parse error, stray '\\uFFFD'"}}\n`;
 
-let agent: SimulatedAgent;
-const clients: RawClient[] = [];
-async function connect(): Promise<RawClient> {
-  const c = await RawClient.connect(agent.path);
-  clients.push(c);
+const simulated = useSimulatedAgent();
+const connect = (): Promise<RawClient> => simulated.connect();
+beforeEach(async () => {
+  simulated.agent = await SimulatedAgent.start();
+});
+
+/** A new client sends `request` and has its first `replies` lines in. */
+async function exchange(request: string | Buffer, replies: number): Promise<RawClient> {
+  const c = await connect();
+  c.send(request);
+  await c.lines(replies);
   return c;
 }
 
-beforeEach(async () => {
-  agent = await SimulatedAgent.start();
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await agent.stop();
-});
+async function restartWith(options: Parameters<typeof SimulatedAgent.start>[0]): Promise<void> {
+  await simulated.agent?.stop();
+  simulated.agent = await SimulatedAgent.start(options);
+}
 
 describe('replies byte for byte', () => {
   test('guest-ping answers exactly {"return": {}} and a newline', async () => {
-    const c = await connect();
-    c.send('{"execute":"guest-ping"}');
-    await c.lines(1);
+    const c = await exchange('{"execute":"guest-ping"}', 1);
     expect(c.text).toBe('{"return": {}}\n');
   });
 
   test('the request id is echoed after "return" and before "error", as QDict orders them', async () => {
-    const c = await connect();
-    c.send('{"execute":"guest-ping","id":"abc"}{"execute":"guest-nope","id":{"z":1,"a":[1,2]}}');
-    await c.lines(2);
+    const c = await exchange('{"execute":"guest-ping","id":"abc"}{"execute":"guest-nope","id":{"z":1,"a":[1,2]}}', 2);
     expect(c.text).toBe(
       '{"return": {}, "id": "abc"}\n' +
         '{"id": {"a": [1, 2], "z": 1}, "error": {"class": "CommandNotFound", "desc": "The command guest-nope has not been found"}}\n',
@@ -41,30 +40,22 @@ describe('replies byte for byte', () => {
   });
 
   test('0xFF then guest-sync-delimited gives one parse error, then 0xFF and the reply', async () => {
-    const c = await connect();
-    c.send(Buffer.concat([Buffer.from([0xff]), Buffer.from('{"execute":"guest-sync-delimited","arguments":{"id":7}}\n')]));
-    await c.lines(2);
+    const c = await exchange(Buffer.concat([Buffer.from([0xff]), Buffer.from('{"execute":"guest-sync-delimited","arguments":{"id":7}}\n')]), 2);
     expect(c.received).toEqual(Buffer.concat([Buffer.from(STRAY_FF), Buffer.from([0xff]), Buffer.from('{"return": 7}\n')]));
   });
 
   test('without the leading 0xFF, guest-sync-delimited still puts 0xFF before its reply', async () => {
-    const c = await connect();
-    c.send('{"execute":"guest-sync-delimited","arguments":{"id":8}}');
-    await c.lines(1);
+    const c = await exchange('{"execute":"guest-sync-delimited","arguments":{"id":8}}', 1);
     expect(c.text).toBe('\xff{"return": 8}\n');
   });
 
   test('a control byte gives a stray error naming it, and the parser recovers', async () => {
-    const c = await connect();
-    c.send('\x01{"execute":"guest-ping"}');
-    await c.lines(2);
+    const c = await exchange('\x01{"execute":"guest-ping"}', 2);
     expect(c.text).toBe(`{"error": {"class": "GenericError", "desc": "JSON parse error, stray '\\u0001'"}}\n{"return": {}}\n`);
   });
 
   test('each 0xFE/0xFF byte gives its own error line', async () => {
-    const c = await connect();
-    c.send(Buffer.from([0xff, 0xfe, 0xff]));
-    await c.lines(3);
+    const c = await exchange(Buffer.from([0xff, 0xfe, 0xff]), 3);
     expect(c.text.split('\n').slice(0, 3).map((l) => JSON.parse(l).error.desc)).toEqual([
       "JSON parse error, stray '\uFFFD'",
       "JSON parse error, stray '\uFFFD'",
@@ -73,9 +64,7 @@ describe('replies byte for byte', () => {
   });
 
   test('integers beyond 2^53 are echoed exactly', async () => {
-    const c = await connect();
-    c.send('{"execute":"guest-sync","arguments":{"id":9007199254740993}}');
-    await c.lines(1);
+    const c = await exchange('{"execute":"guest-sync","arguments":{"id":9007199254740993}}', 1);
     expect(c.text).toBe('{"return": 9007199254740993}\n');
   });
 
@@ -93,11 +82,8 @@ describe('replies byte for byte', () => {
   });
 
   test('replies are pure ASCII: non-ASCII is escaped as upper-case \\uXXXX with surrogate pairs', async () => {
-    await agent.stop();
-    agent = await SimulatedAgent.start({ hostName: 'gäst-😀\u007f' });
-    const c = await connect();
-    c.send('{"execute":"guest-get-host-name"}');
-    await c.lines(1);
+    await restartWith({ hostName: 'gäst-😀\u007f' });
+    const c = await exchange('{"execute":"guest-get-host-name"}', 1);
     expect(c.text).toBe('{"return": {"host-name": "g\\u00E4st-\\uD83D\\uDE00\\u007F"}}\n');
     expect([...c.received].every((b) => b < 0x80)).toBe(true);
   });
@@ -133,16 +119,12 @@ describe('replies byte for byte', () => {
   });
 
   test('an unknown word is an invalid keyword', async () => {
-    const c = await connect();
-    c.send('hello\n');
-    await c.lines(1);
+    const c = await exchange('hello\n', 1);
     expect(c.text).toBe(`{"error": {"class": "GenericError", "desc": "JSON parse error, invalid keyword 'hello'"}}\n`);
   });
 
   test('single-quoted strings are accepted, like QEMU', async () => {
-    const c = await connect();
-    c.send("{'execute':'guest-sync','arguments':{'id':5}}");
-    await c.lines(1);
+    const c = await exchange("{'execute':'guest-sync','arguments':{'id':5}}", 1);
     expect(c.text).toBe('{"return": 5}\n');
   });
 });
@@ -172,20 +154,15 @@ describe('parser state belongs to the agent', () => {
     const c = await connect();
     c.send('{"execute":"guest-pi');
     await c.close();
-    const d = await connect();
-    d.send(Buffer.concat([Buffer.from([0xff]), Buffer.from('{"execute":"guest-ping","id":"fresh"}')]));
-    await d.lines(2);
+    const d = await exchange(Buffer.concat([Buffer.from([0xff]), Buffer.from('{"execute":"guest-ping","id":"fresh"}')]), 2);
     expect(d.text).toBe(`{"error": {"class": "GenericError", "desc": "JSON parse error, stray '\\"guest-pi\\uFFFD'"}}\n{"return": {}, "id": "fresh"}\n`);
   });
 });
 
 describe('bounded input', () => {
   test('an endless string hits the token size limit, then the agent resynchronises', async () => {
-    await agent.stop();
-    agent = await SimulatedAgent.start({ maxRequestBytes: 1000 });
-    const c = await connect();
-    c.send(`{"execute":"guest-file-write","arguments":{"buf-b64":"${'A'.repeat(5000)}"}}`);
-    await c.lines(4);
+    await restartWith({ maxRequestBytes: 1000 });
+    const c = await exchange(`{"execute":"guest-file-write","arguments":{"buf-b64":"${'A'.repeat(5000)}"}}`, 4);
     // As observed on qemu-ga with a 65 MiB string: four error replies.
     expect(c.text.split('\n').slice(0, 4).map((l) => JSON.parse(l).error.desc)).toEqual([
       'JSON token size limit exceeded',
