@@ -11,4 +11,20 @@ export interface CallOptions {
   timeout?: number | undefined;
   /** Abort the call; it rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
+  /**
+   * Called with the command's result if its reply arrives after the call already timed out
+   * or was aborted (the call has rejected; the result still never reaches another call).
+   * For undoing what the abandoned command did: close the handle a `guest-file-open`
+   * returned, note the pid of a `guest-exec`. Not called for an error reply, nor when no
+   * reply comes before the client's next resynchronisation. Exceptions it throws are ignored.
+   *
+   * @example
+   * ```ts
+   * await client.call('guest-file-open', { path }, {
+   *   timeout: 1000,
+   *   onLateReply: (handle) => void client.call('guest-file-close', { handle: handle as number }).catch(() => {}),
+   * });
+   * ```
+   */
+  onLateReply?: ((value: unknown) => void) | undefined;
 }

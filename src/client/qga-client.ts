@@ -507,6 +507,8 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     const timeout = positive('timeout', options?.timeout, LONG_COMMAND_TIMEOUTS[name] ?? this.#options.timeout);
     const signal = options?.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${name}: signal must be an AbortSignal`);
+    const onLateReply = options?.onLateReply;
+    if (onLateReply !== undefined && typeof onLateReply !== 'function') throw new TypeError(`${name}: onLateReply must be a function`);
     this.#assertOpen();
     if (this.#disabled?.has(name)) {
       // Same class and wording as the agent's own refusal (AGENT-BEHAVIOUR §8).
@@ -514,9 +516,9 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     }
     const info = (QGA_COMMANDS as Readonly<Record<string, (typeof QGA_COMMANDS)[QgaCommandName] | undefined>>)[name];
     const started = performance.now();
-    if (this.listenerCount('request') > 0) this.emit('request', { command: name });
+    if (this.listenerCount('request') > 0) this.emit('request', { name, command: name });
     try {
-      const value = await this.#connection.queue.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true });
+      const value = await this.#connection.queue.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true, onLateReply });
       if (this.#options.validate !== false && info?.hasReturn === true) {
         const problems = validateReply(name, value, { limit: VALIDATION_LIMIT });
         if (problems.length > 0) {
@@ -525,12 +527,12 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
         }
       }
       const duration = performance.now() - started;
-      if (this.listenerCount('response') > 0) this.emit('response', { command: name, duration });
+      if (this.listenerCount('response') > 0) this.emit('response', { name, command: name, duration });
       if (debug.enabled) debug('%s ok in %d ms', name, duration.toFixed(2));
       return info && !info.hasReturn ? undefined : value;
     } catch (error) {
       const duration = performance.now() - started;
-      if (this.listenerCount('response') > 0) this.emit('response', { command: name, duration, error });
+      if (this.listenerCount('response') > 0) this.emit('response', { name, command: name, duration, error });
       if (debug.enabled) debug('%s failed in %d ms: %s', name, duration.toFixed(2), String(error));
       throw error;
     }

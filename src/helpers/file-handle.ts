@@ -112,13 +112,13 @@ export class GuestFile {
    * Close after another failure; that failure is what the caller sees, so a close error is
    * only logged.
    *
-   * When the channel is in step (the agent answered with an error, the data source
-   * failed), the close is quick and is waited for. After a timeout or an abort it is not:
-   * the close goes out behind the resynchronisation, which lasts until the agent finished
-   * the abandoned command (seconds for a 48 MiB read on a slow guest). It is queued before
-   * this returns, so it runs before any call made afterwards, with a timeout long enough
-   * to wait the agent out. Only closing the client before it ran, or losing the channel,
-   * leaves the handle open in the agent (until the agent exits).
+   * The close is waited for, so the caller's rejection means the handle is closed. After
+   * a timeout or an abort the close goes out behind the resynchronisation, which lasts
+   * until the agent finished the abandoned command (seconds for a 48 MiB read on a slow
+   * guest): that wait is bounded by the client's timeout, after which the close goes on
+   * in the background (queued before any later call, with a timeout long enough to wait
+   * the agent out) and the failure is reported anyway. Only closing the client before it
+   * ran, or losing the channel, leaves the handle open in the agent (until the agent exits).
    */
   closeAfterFailure(): Promise<void> {
     const abandoned = this.#inFlight > 0 || this.#desynced;
@@ -126,7 +126,7 @@ export class GuestFile {
     const logged = closing.catch((error: unknown) => {
       if (debug.enabled) debug('closing handle %d (%s) after a failure failed too: %s', this.handle, this.path, String(error));
     });
-    return abandoned ? Promise.resolve() : logged;
+    return abandoned ? settledOrAfter(logged, this.#client.defaultTimeout) : logged;
   }
 
   async #track<T>(call: Promise<T>): Promise<T> {
@@ -149,19 +149,37 @@ export class GuestFile {
 /** How long a close queued behind a resynchronisation may wait for the agent to catch up. */
 const CLOSE_AFTER_RESYNC_TIMEOUT = 60_000;
 
+/** Waits for `promise`, but no longer than `ms`; the timer does not keep the process alive. */
+function settledOrAfter(promise: Promise<void>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    void promise.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /**
  * Open a guest file. The open itself is not aborted by `signal`: a handle the agent
  * opened after the caller gave up would be known to nobody and never closed. Instead the
  * open completes (it is quick, and bounded by `timeout`), the handle is closed, and the
  * call rejects with `signal.reason`.
  *
- * A *timed-out* open cannot be cleaned up: its handle number arrives, if ever, in a reply
- * that is discarded by the resynchronisation.
+ * A *timed-out* open is cleaned up when its late reply arrives: the handle it carries is
+ * closed (see `onLateReply`), so a slow agent does not collect orphan handles.
  */
 export async function openGuestFile(client: QgaClient, path: string, mode: GuestFileMode, options: GuestFileCallOptions = {}): Promise<GuestFile> {
   const { timeout, signal } = options;
   signal?.throwIfAborted();
-  const handle = await client.call('guest-file-open', { path, mode }, timeout === undefined ? {} : { timeout });
+  const closeLateHandle = (late: unknown): void => {
+    if (typeof late !== 'number') return;
+    client.call('guest-file-close', { handle: late }, { timeout: Math.max(timeout ?? 0, client.defaultTimeout, CLOSE_AFTER_RESYNC_TIMEOUT) }).catch((error: unknown) => {
+      if (debug.enabled) debug('closing handle %d (%s) that a timed-out open returned late failed: %s', late, path, String(error));
+    });
+  };
+  const handle = await client.call('guest-file-open', { path, mode }, { ...(timeout === undefined ? {} : { timeout }), onLateReply: closeLateHandle });
   const file = new GuestFile(client, handle, path, timeout);
   if (signal?.aborted) {
     await file.closeAfterFailure();
@@ -171,9 +189,9 @@ export async function openGuestFile(client: QgaClient, path: string, mode: Guest
 }
 
 /**
- * Open `path`, run `fn` with the open file, and close it on every path. On success and
- * after an agent error the promise settles once the close was answered; after a timeout
- * or an abort, once the close was queued (see {@link GuestFile.closeAfterFailure}). If
+ * Open `path`, run `fn` with the open file, and close it on every path. The promise
+ * settles once the close was answered (after a timeout or an abort, at most the client's
+ * timeout later; see {@link GuestFile.closeAfterFailure}). If
  * `fn` succeeds but the close fails, the close error is thrown: for a written file that
  * is a failed flush, and the data may not be on disk.
  *

@@ -105,8 +105,9 @@ function destroyOnAbort(stream: Readable | Writable, what: string, options: File
 
 /**
  * Waits for an open that may still be running, then closes whatever it opened. Used by
- * `_destroy`, so `'close'` is emitted once the guest close was answered, or, when a call
- * was abandoned mid-flight, once it was queued ahead of any later call.
+ * `_destroy`, so `'close'` is emitted once the guest close was answered (when a call was
+ * abandoned mid-flight, at most the client's timeout later; the close stays queued ahead
+ * of any later call).
  */
 function closeOpened(opening: Promise<unknown> | undefined, file: () => GuestFile | undefined): Promise<void> {
   return (opening ?? Promise.resolve())

@@ -47,6 +47,11 @@ export interface QueueCallOptions {
   signal?: AbortSignal | undefined;
   /** False for commands the agent answers only on failure. */
   expectReply: boolean;
+  /**
+   * Gets the result if the reply arrives after the call timed out or was aborted (it still
+   * never reaches a later call). For undoing what the abandoned command did.
+   */
+  onLateReply?: ((value: unknown) => void) | undefined;
 }
 
 export interface RequestQueueOptions {
@@ -71,6 +76,8 @@ export class RequestQueue {
   #resyncReason: ResyncReason | undefined = 'connect';
   #discardedBytes = 0;
   #discardedMessages = 0;
+  /** Reply id → handler, for abandoned calls whose late result someone wants. */
+  readonly #lateHandlers = new Map<string, (value: unknown) => void>();
 
   constructor(options: RequestQueueOptions) {
     this.#write = (bytes) => options.write(bytes);
@@ -122,6 +129,7 @@ export class RequestQueue {
     this.#suspended = true;
     this.#resyncReason = 'reconnect';
     this.#framer.reset();
+    this.#lateHandlers.clear();
     const active = this.#active;
     active?.onChannelLost?.(active, error);
   }
@@ -139,6 +147,7 @@ export class RequestQueue {
   close(error: QgaConnectionError): void {
     if (this.#closedError) return;
     this.#closedError = error;
+    this.#lateHandlers.clear();
     const active = this.#active;
     active?.onChannelLost?.(active, error);
     for (const job of this.#waiting.splice(0)) this.#settle(job, error, true);
@@ -281,6 +290,7 @@ export class RequestQueue {
       }
       this.#countDiscarded(event.bytes, 1);
       this.#needsResync('unmatched');
+      this.#handOverLate(reply);
     } else if (event.kind === 'invalid') {
       this.#countDiscarded(event.bytes, 1);
       this.#needsResync('protocol');
@@ -311,7 +321,10 @@ export class RequestQueue {
     job.onEvent = (_job, event) => {
       const verdict = watch.judge(event);
       if (verdict === 'synced') done(true);
-      else if (verdict === 'stale') this.#countDiscarded(event.bytes, event.kind === 'message' || event.kind === 'invalid' ? 1 : 0);
+      else if (verdict === 'stale') {
+        this.#countDiscarded(event.bytes, event.kind === 'message' || event.kind === 'invalid' ? 1 : 0);
+        if (event.kind === 'message') this.#handOverLate(asReply(event.value));
+      }
     };
     job.onChannelLost = (_job, error) => this.#settle(job, error, true);
     this.#write(resyncRequest(syncId)).catch((error: unknown) => this.#settle(job, writeFailure(error), true));
@@ -321,6 +334,8 @@ export class RequestQueue {
     job.onChannelLost = undefined;
     if (!synced) return;
     this.#resyncReason = undefined;
+    // The agent answers in order: a reply not in before the sync's never comes.
+    this.#lateHandlers.clear();
     const info: ResyncInfo = { reason, bytes: this.#discardedBytes, messages: this.#discardedMessages, duration: this.#timers.now() - started };
     this.#discardedBytes = 0;
     this.#discardedMessages = 0;
@@ -338,6 +353,7 @@ export class RequestQueue {
     if (event.kind === 'message' || event.kind === 'invalid') {
       this.#countDiscarded(event.bytes, 1);
       this.#needsResync('unmatched');
+      if (event.kind === 'message') this.#handOverLate(asReply(event.value));
     } else if (event.kind === 'oversize') {
       this.#needsResync('protocol');
     } else {
@@ -368,6 +384,10 @@ export class RequestQueue {
   #settle(job: Job, value: unknown, failed: boolean): void {
     if (job.settled) return;
     job.settled = true;
+    // Abandoned on the wire: its reply may still come, and someone wants it.
+    if (failed && job.sent && job.replyId !== undefined && job.options.onLateReply && this.#active === job && this.#resyncReason !== undefined) {
+      this.#rememberLate(job.replyId, job.options.onLateReply);
+    }
     job.removeAbortListener?.();
     job.onEvent = undefined;
     job.onChannelLost = undefined;
@@ -392,6 +412,25 @@ export class RequestQueue {
     this.#deadlines.idle();
   }
 
+  #rememberLate(replyId: string, handler: (value: unknown) => void): void {
+    // Bounded against a run of abandoned calls on an agent that never answers.
+    if (this.#lateHandlers.size >= MAX_LATE_HANDLERS) this.#lateHandlers.delete(this.#lateHandlers.keys().next().value!);
+    this.#lateHandlers.set(replyId, handler);
+  }
+
+  /** A discarded reply that an abandoned call asked to see. Error replies undo nothing. */
+  #handOverLate(reply: ReturnType<typeof asReply>): void {
+    if (this.#lateHandlers.size === 0 || !reply || typeof reply.id !== 'string' || reply.error) return;
+    const handler = this.#lateHandlers.get(reply.id);
+    if (!handler) return;
+    this.#lateHandlers.delete(reply.id);
+    try {
+      handler(reply.return);
+    } catch {
+      // A cleanup hook's failure must not fail the call on the wire or the reader.
+    }
+  }
+
   #needsResync(reason: ResyncReason): void {
     this.#resyncReason ??= reason;
   }
@@ -401,6 +440,9 @@ export class RequestQueue {
     this.#discardedMessages += messages;
   }
 }
+
+/** Abandoned calls remembered for their late replies at most. */
+const MAX_LATE_HANDLERS = 64;
 
 function writeFailure(error: unknown): QgaConnectionError {
   return error instanceof QgaConnectionError ? error : new QgaConnectionError(`write failed: ${String(error)}`, { cause: error });

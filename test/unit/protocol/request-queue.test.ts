@@ -234,3 +234,79 @@ describe('RequestQueue', () => {
     expect(requests.some((r) => r.execute === 'quick')).toBe(false);
   });
 });
+
+describe('RequestQueue: late replies of abandoned calls', () => {
+  /**
+   * A queue whose `slow` command answers only when the test says so (`guest-slow-error`
+   * with an error). `serial`: like the real agent, nothing after a held request is answered
+   * before it; otherwise the held request behaves as if the agent never got it.
+   */
+  function withHeldReplies({ serial = false } = {}) {
+    const held: (() => void)[] = [];
+    const responder = agentLikeResponder({ slow: (a) => a?.['n'] ?? 'slow-answer', fast: () => 'fast-answer' });
+    const scripted = scriptedQueue((request, reply) => {
+      const holds = request.execute === 'slow' || request.execute === 'guest-slow-error' || (serial && held.length > 0);
+      if (holds) held.push(() => responder(request, reply));
+      else responder(request, reply);
+    });
+    return { ...scripted, releaseHeld: () => held.splice(0).forEach((release) => release()) };
+  }
+
+  it('hands the late result of a timed-out call to its onLateReply, never to the next call', async () => {
+    const { queue, releaseHeld } = withHeldReplies();
+    const late: unknown[] = [];
+    const slow = queue.send({ execute: 'slow', arguments: { n: 42 } }, { ...callOptions(20), onLateReply: (v) => late.push(v) });
+    await expect(slow).rejects.toBeInstanceOf(QgaTimeoutError);
+    expect(late).toEqual([]);
+    releaseHeld();
+    await expect(queue.send({ execute: 'fast' }, callOptions())).resolves.toBe('fast-answer');
+    expect(late).toEqual([42]);
+  });
+
+  it('hands it over also after an abort, when the reply comes during the next call’s resync', async () => {
+    const { queue, releaseHeld } = withHeldReplies({ serial: true });
+    const late: unknown[] = [];
+    const controller = new AbortController();
+    const slow = queue.send({ execute: 'slow', arguments: { n: 7 } }, { ...callOptions(), signal: controller.signal, onLateReply: (v) => late.push(v) });
+    await pause(5);
+    controller.abort();
+    await expect(slow).rejects.toMatchObject({ name: 'AbortError' });
+    const next = queue.send({ execute: 'fast' }, callOptions());
+    await pause(5);
+    releaseHeld();
+    await expect(next).resolves.toBe('fast-answer');
+    expect(late).toEqual([7]);
+  });
+
+  it('does not call it for an error reply, nor for a call that ended normally', async () => {
+    const { queue, releaseHeld } = withHeldReplies();
+    const late: unknown[] = [];
+    const failing = queue.send({ execute: 'guest-slow-error' }, { ...callOptions(20), onLateReply: (v) => late.push(v) });
+    await expect(failing).rejects.toBeInstanceOf(QgaTimeoutError);
+    releaseHeld();
+    await expect(queue.send({ execute: 'fast' }, { ...callOptions(), onLateReply: (v) => late.push(v) })).resolves.toBe('fast-answer');
+    await pause(5);
+    expect(late).toEqual([]);
+  });
+
+  it('forgets it once a resync passed without the reply: a reply after that is dropped', async () => {
+    const { queue, releaseHeld } = withHeldReplies();
+    const late: unknown[] = [];
+    await expect(queue.send({ execute: 'slow' }, { ...callOptions(20), onLateReply: (v) => late.push(v) })).rejects.toBeInstanceOf(QgaTimeoutError);
+    await expect(queue.send({ execute: 'fast' }, callOptions())).resolves.toBe('fast-answer');
+    releaseHeld();
+    await expect(queue.send({ execute: 'fast' }, callOptions())).resolves.toBe('fast-answer');
+    expect(late).toEqual([]);
+  });
+
+  it('a throwing onLateReply harms neither the reader nor the next call', async () => {
+    const { queue, releaseHeld } = withHeldReplies();
+    await expect(
+      queue.send({ execute: 'slow' }, { ...callOptions(20), onLateReply: () => {
+        throw new Error('cleanup failed');
+      } }),
+    ).rejects.toBeInstanceOf(QgaTimeoutError);
+    releaseHeld();
+    await expect(queue.send({ execute: 'fast' }, callOptions())).resolves.toBe('fast-answer');
+  });
+});
