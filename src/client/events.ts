@@ -4,13 +4,17 @@ export type { ResyncInfo, ResyncReason } from '../protocol/request-queue.js';
 
 /** Payload of the `request` event. */
 export interface RequestEvent {
-  /** Wire name of the command. */
+  /** Wire name of the command, e.g. `guest-ping`. */
+  name: string;
+  /** The same as `name`, under the field name the errors use. */
   command: string;
 }
 
 /** Payload of the `response` event. */
 export interface ResponseEvent {
-  /** Wire name of the command. */
+  /** Wire name of the command, e.g. `guest-ping`. */
+  name: string;
+  /** The same as `name`, under the field name the errors use. */
   command: string;
   /** ms from the call to its outcome (queueing included). */
   duration: number;
