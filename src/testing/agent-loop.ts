@@ -259,11 +259,14 @@ export class AgentLoop {
     return undefined;
   }
 
-  /** A valid reply of exactly `size` bytes (when size allows), written in 1 MiB pieces. */
+  /**
+   * A valid reply of exactly `size` bytes (when size allows) and its newline, written in
+   * 1 MiB pieces. The newline is not counted, as a client's `maxReplyBytes` does not count it.
+   */
   async #streamOversize(conn: AgentConnection, size: number, idJson: string | undefined): Promise<void> {
     const head = Buffer.from('{"return": {"padding": "', 'latin1');
     const tail = Buffer.from(`"}${idJson === undefined ? '' : `, "id": ${idJson}`}}\n`, 'latin1');
-    let fill = Math.max(0, size - head.length - tail.length);
+    let fill = Math.max(0, size + 1 - head.length - tail.length);
     const piece = Buffer.alloc(Math.min(fill, STREAM_CHUNK), 'x');
     await conn.write(head);
     while (fill > 0 && !conn.isClosed) {

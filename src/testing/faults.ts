@@ -106,13 +106,14 @@ export type Fault =
       afterBytes?: number | undefined;
     }
   /**
-   * Instead of the reply, write a valid reply of `bytes` bytes (default 100 MiB + 1, just
-   * over a client's default limit) with the request's id, streamed with backpressure.
+   * Instead of the reply, write a valid reply of `bytes` bytes before its newline (default
+   * 100 MiB + 1, just over a client's default limit) with the request's id, streamed with
+   * backpressure.
    */
   | {
       /** Answer with a huge reply. */
       kind: 'oversize';
-      /** Size of that reply in bytes. Default 100 MiB + 1. */
+      /** Size of that reply in bytes, not counting its newline. Default 100 MiB + 1. */
       bytes?: number | undefined;
     }
   /**

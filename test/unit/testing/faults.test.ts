@@ -109,12 +109,13 @@ describe('injected faults', () => {
     expect(await d.call({ execute: 'guest-ping' })).toEqual({ return: {} });
   });
 
-  test('oversize sends a valid reply of exactly the given size, with the id', async () => {
+  test('oversize sends a valid reply of exactly the given size before its newline, with the id', async () => {
     const c = await start();
     simulated.agent!.injectFault({ kind: 'oversize', bytes: 2 << 20 });
     c.send('{"execute":"guest-ping","id":"big"}');
     await c.lines(1, 10_000);
-    expect(c.length).toBe(2 << 20);
+    expect(c.length).toBe((2 << 20) + 1);
+    expect(c.text.endsWith('}\n')).toBe(true);
     const reply = JSON.parse(c.text);
     expect(reply.id).toBe('big');
     expect(typeof reply.return.padding).toBe('string');
