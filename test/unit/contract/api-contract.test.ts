@@ -208,13 +208,24 @@ describe('errors and resync', () => {
     await expect(c.ping()).rejects.toBeInstanceOf(QgaConnectionError);
   });
 
-  it('response event carries the duration', async () => {
+  it('request / response events carry the name, and the response its duration', async () => {
     const c = await connect();
-    const seen: { duration: number }[] = [];
-    c.on('response', (e) => seen.push(e));
+    const requests: { name: string }[] = [];
+    const responses: { name: string; duration: number }[] = [];
+    c.on('request', (e) => requests.push(e));
+    c.on('response', (e) => responses.push(e));
     await c.ping();
-    expect(typeof seen[0]?.duration).toBe('number');
+    expect(requests.map((e) => e.name)).toEqual(['guest-ping']);
+    expect(responses.map((e) => e.name)).toEqual(['guest-ping']);
+    expect(responses[0]!.duration).toBeGreaterThanOrEqual(0);
   });
+
+  it("the simulated agent's default oversize reply exceeds the client's default maxReplyBytes", async () => {
+    const c = await connect({ timeout: 30_000 });
+    agent.injectFault('oversize', { command: 'guest-get-osinfo' });
+    await expect(c.guestGetOsinfo()).rejects.toBeInstanceOf(QgaProtocolError);
+    await expect(c.ping()).resolves.toBeUndefined();
+  }, 60_000);
 });
 
 describe('exec helpers', () => {
