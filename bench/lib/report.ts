@@ -21,7 +21,10 @@ export interface RowFigures {
    */
   ratio?: number | undefined;
   goal?: Goal | undefined;
-  verdict?: 'met' | 'missed' | undefined;
+  /** `out of reach`: missed, and the row's floor (the best any client does here) misses too. */
+  verdict?: 'met' | 'missed' | 'out of reach' | undefined;
+  /** The floor's ratio against the same baseline, when the row has a floor. */
+  floorRatio?: number | undefined;
   note?: string | undefined;
 }
 
@@ -64,14 +67,28 @@ function judge(goal: Goal, value: number): boolean {
 export function figuresOf(row: Row, judgeGoals = true): RowFigures {
   const library = { best: best(row.library, row.direction), median: median(row.library), samples: row.library };
   const raw = row.raw && row.raw.length > 0 ? { best: best(row.raw, row.direction), median: median(row.raw), samples: row.raw } : undefined;
-  const paired = raw !== undefined && raw.samples.length === library.samples.length && library.samples.length > 1;
-  const ratio = raw ? (paired ? median(library.samples.map((value, i) => value / raw.samples[i]!)) : library.median / raw.median) : undefined;
+  const ratio = raw ? ratioOf(library.samples, raw.samples) : undefined;
+  const floorRatio = raw && row.floor && row.floor.length > 0 ? ratioOf(row.floor, raw.samples) : undefined;
   let verdict: RowFigures['verdict'];
   if (row.goal && judgeGoals) {
-    const value = row.goal.on === 'ratio' ? ratio : library.median;
-    if (value !== undefined && Number.isFinite(value)) verdict = judge(row.goal, value) ? 'met' : 'missed';
+    const goal = row.goal;
+    const value = goal.on === 'ratio' ? ratio : library.median;
+    const floorValue = goal.on === 'ratio' ? floorRatio : row.floor && row.floor.length > 0 ? median(row.floor) : undefined;
+    if (value !== undefined && Number.isFinite(value)) {
+      if (judge(goal, value)) verdict = 'met';
+      else verdict = floorValue !== undefined && !judge(goal, floorValue) ? 'out of reach' : 'missed';
+    }
   }
-  return { name: row.name, unit: row.unit, direction: row.direction, rawLabel: row.rawLabel ?? 'raw', library, raw, ratio, goal: row.goal, verdict, note: row.note };
+  return { name: row.name, unit: row.unit, direction: row.direction, rawLabel: row.rawLabel ?? 'raw', library, raw, ratio, goal: row.goal, verdict, floorRatio, note: row.note };
+}
+
+/**
+ * The median of the per-round ratios when both sides have one sample per round (each round
+ * runs both back to back, so load drift cancels), else the ratio of the medians.
+ */
+function ratioOf(samples: number[], baseline: number[]): number {
+  const paired = baseline.length === samples.length && samples.length > 1;
+  return paired ? median(samples.map((value, i) => value / baseline[i]!)) : median(samples) / median(baseline);
 }
 
 export function caseResult(name: string, title: string, report: CaseReport, durationMs: number, judgeGoals: boolean): CaseResult {
@@ -98,6 +115,7 @@ export function goalText(goal: Goal | undefined): string {
 function verdictMark(row: RowFigures): string {
   if (row.verdict === 'met') return '✅';
   if (row.verdict === 'missed') return '❌';
+  if (row.verdict === 'out of reach') return `⚠️ out of reach here: the fastest raw client's ratio is ${fmt(row.floorRatio)}`;
   return row.note ? `(${row.note})` : '';
 }
 
@@ -115,7 +133,8 @@ export function consoleLines(result: CaseResult): string[] {
   for (const row of result.rows) {
     const raw = row.raw ? `  ${row.rawLabel} ${cell(row.raw, row.unit)}` : '';
     const ratio = row.ratio !== undefined ? `  ratio ${fmt(row.ratio)}` : '';
-    const goal = row.goal ? `  [goal ${goalText(row.goal)}${row.verdict ? `: ${row.verdict}` : ', not judged'}]` : row.note ? `  (${row.note})` : '';
+    const floor = row.verdict === 'out of reach' ? ` (the fastest raw client's ratio is ${fmt(row.floorRatio)})` : '';
+    const goal = row.goal ? `  [goal ${goalText(row.goal)}${row.verdict ? `: ${row.verdict}${floor}` : ', not judged'}]` : row.note ? `  (${row.note})` : '';
     lines.push(`  ${row.name}: library ${cell(row.library, row.unit)}${raw}${ratio}${goal}`);
   }
   return lines;

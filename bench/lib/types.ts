@@ -28,6 +28,12 @@ export interface Row {
   /** Label of the baseline column when it is not the raw client (e.g. `JSON.parse`). */
   rawLabel?: string | undefined;
   goal?: Goal | undefined;
+  /**
+   * Samples of the best any client can do here, against the same baseline (e.g. the raw
+   * client at its fastest). When the library misses the goal and this floor misses it too,
+   * the goal is out of reach on this machine, and is reported so rather than as missed.
+   */
+  floor?: number[] | undefined;
   /** Only informational: shown, never judged. */
   note?: string | undefined;
 }
