@@ -68,12 +68,13 @@ export function figuresOf(row: Row, judgeGoals = true): RowFigures {
   const library = { best: best(row.library, row.direction), median: median(row.library), samples: row.library };
   const raw = row.raw && row.raw.length > 0 ? { best: best(row.raw, row.direction), median: median(row.raw), samples: row.raw } : undefined;
   const ratio = raw ? ratioOf(library.samples, raw.samples) : undefined;
-  const floorRatio = raw && row.floor && row.floor.length > 0 ? ratioOf(row.floor, raw.samples) : undefined;
+  const floor = row.floor && row.floor.length > 0 ? row.floor : undefined;
+  const floorRatio = raw && floor ? ratioOf(floor, raw.samples) : undefined;
   let verdict: RowFigures['verdict'];
   if (row.goal && judgeGoals) {
     const goal = row.goal;
     const value = goal.on === 'ratio' ? ratio : library.median;
-    const floorValue = goal.on === 'ratio' ? floorRatio : row.floor && row.floor.length > 0 ? median(row.floor) : undefined;
+    const floorValue = goal.on === 'ratio' ? floorRatio : floor && median(floor);
     if (value !== undefined && Number.isFinite(value)) {
       if (judge(goal, value)) verdict = 'met';
       else verdict = floorValue !== undefined && !judge(goal, floorValue) ? 'out of reach' : 'missed';
@@ -112,10 +113,15 @@ export function goalText(goal: Goal | undefined): string {
   return goal.on === 'ratio' ? `ratio ${op} ${goal.value}` : `${op} ${goal.value}`;
 }
 
+/** Why a goal is out of reach: what the floor itself achieves. */
+function floorText(row: RowFigures): string {
+  return `the fastest raw client's ratio is ${fmt(row.floorRatio)}`;
+}
+
 function verdictMark(row: RowFigures): string {
   if (row.verdict === 'met') return '✅';
   if (row.verdict === 'missed') return '❌';
-  if (row.verdict === 'out of reach') return `⚠️ out of reach here: the fastest raw client's ratio is ${fmt(row.floorRatio)}`;
+  if (row.verdict === 'out of reach') return `⚠️ out of reach here: ${floorText(row)}`;
   return row.note ? `(${row.note})` : '';
 }
 
@@ -133,7 +139,7 @@ export function consoleLines(result: CaseResult): string[] {
   for (const row of result.rows) {
     const raw = row.raw ? `  ${row.rawLabel} ${cell(row.raw, row.unit)}` : '';
     const ratio = row.ratio !== undefined ? `  ratio ${fmt(row.ratio)}` : '';
-    const floor = row.verdict === 'out of reach' ? ` (the fastest raw client's ratio is ${fmt(row.floorRatio)})` : '';
+    const floor = row.verdict === 'out of reach' ? ` (${floorText(row)})` : '';
     const goal = row.goal ? `  [goal ${goalText(row.goal)}${row.verdict ? `: ${row.verdict}${floor}` : ', not judged'}]` : row.note ? `  (${row.note})` : '';
     lines.push(`  ${row.name}: library ${cell(row.library, row.unit)}${raw}${ratio}${goal}`);
   }
