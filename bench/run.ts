@@ -5,7 +5,7 @@
  *   npm run bench -- --smoke       every case, tiny (seconds), no timing goals judged; for CI
  *   npm run bench -- --case ping   one case (repeatable, or comma-separated); merged into latest.*
  *
- * Starts a private real qemu-ga (../shared/qga/start-qemu-ga --respawn) for the cases that
+ * Starts a private real qemu-ga (scripts/test-env/qemu-ga/start-qemu-ga --respawn) for the cases that
  * need one, and stops it at the end, also on Ctrl-C.
  */
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * The real qemu-ga for the benchmark, started with the shared start-qemu-ga script (one
+ * The real qemu-ga for the benchmark, started with the project's start-qemu-ga script (one
  * private agent on a unix socket, restarted by its supervisor if it exits: qemu-ga 7.2
  * sometimes exits when a client leaves, and the bench connects and leaves many times).
  */
@@ -18,9 +18,9 @@ export interface RealAgent {
   stop(): Promise<void>;
 }
 
-/** Where the shared agent scripts live, from the repository root. */
+/** Where the project's agent scripts live, from the repository root. */
 export function agentTools(repoRoot: string): string {
-  return resolve(repoRoot, '..', 'shared', 'qga');
+  return resolve(repoRoot, 'scripts', 'test-env', 'qemu-ga');
 }
 
 /**
@@ -30,7 +30,7 @@ export function agentTools(repoRoot: string): string {
 export async function startRealAgent(repoRoot: string): Promise<RealAgent> {
   const tools = agentTools(repoRoot);
   const start = resolve(tools, 'start-qemu-ga');
-  if (!existsSync(start)) throw Object.assign(new Error(`start-qemu-ga not found next to the repository (${start})`), { notInstalled: true });
+  if (!existsSync(start)) throw Object.assign(new Error(`start-qemu-ga not found in the repository (${start})`), { notInstalled: true });
   let stdout: string;
   try {
     ({ stdout } = await run(start, ['--respawn'], { encoding: 'utf8' }));

@@ -15,7 +15,7 @@ export const vm = {
   startMs: inject('QGA_VM_START_MS'),
 };
 
-/** Guest facts the tests check against (the guest image is built by ../shared/qga/vm). */
+/** Guest facts the tests check against (the guest image is built by scripts/test-env/vm). */
 export const GUEST = {
   hostName: 'qga-test-vm',
   osId: 'qga-test-vm',

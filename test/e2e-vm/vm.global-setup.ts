@@ -1,5 +1,5 @@
 /**
- * Boots ONE real guest (../shared/qga/vm/start-vm) for the e2e-vm project and provides its
+ * Boots ONE real guest (scripts/test-env/vm/start-vm) for the e2e-vm project and provides its
  * agent socket to the tests; stops it in teardown.
  *
  * The guest is started with `--no-wait`: start-vm returns as soon as QEMU runs, and the
@@ -43,7 +43,7 @@ declare module 'vitest' {
 }
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
-export const VM_TOOLS = resolve(repoRoot, '..', 'shared', 'qga', 'vm');
+export const VM_TOOLS = resolve(repoRoot, 'scripts', 'test-env', 'vm');
 
 const isCi = (): boolean => {
   const ci = process.env['CI'];
@@ -82,7 +82,7 @@ export default function setup(project: TestProject): (() => void) | undefined {
     startedAt = Date.now();
     stdout = result.stdout ?? '';
     if (result.error) failure = `start-vm failed: ${result.error.message}`;
-    else if (result.status === 3) failure = 'start-vm: host packages are missing (run ../shared/qga/vm/install-deps as root)';
+    else if (result.status === 3) failure = 'start-vm: host packages are missing (run scripts/test-env/vm/install-deps as root)';
     else if (result.status !== 0) failure = `start-vm exited with ${String(result.status ?? result.signal)}`;
   }
   const startMs = Math.round(performance.now() - started);

@@ -1,5 +1,5 @@
 /**
- * Starts one real, sandboxed qemu-ga (../shared/qga/start-qemu-ga --respawn) for the
+ * Starts one real, sandboxed qemu-ga (scripts/test-env/qemu-ga/start-qemu-ga --respawn) for the
  * integration project and provides its socket to the tests. Without the agent, a local
  * run skips with a loud notice; with CI set, the run fails instead.
  */
@@ -16,7 +16,7 @@ declare module 'vitest' {
   }
 }
 
-export const QGA_TOOLS = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'qga');
+export const QGA_TOOLS = resolve(import.meta.dirname, '..', '..', 'scripts', 'test-env', 'qemu-ga');
 
 export default function setup(project: TestProject): (() => void) | undefined {
   const start = resolve(QGA_TOOLS, 'start-qemu-ga');
