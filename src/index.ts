@@ -35,6 +35,9 @@ export {
   type QgaUnionShape,
   type QgaAlternateShape,
 } from './client/validate.js';
+export { QgaPool, type PoolWork, type PoolWorkContext, type EachResults, type SettledResult } from './pool/qga-pool.js';
+export type { QgaPoolOptions, UseOptions, EachOptions, EachProgress } from './pool/pool-options.js';
+export type { PoolGuestState, PoolGuestStatus } from './pool/guest-entry.js';
 export { QgaError, QgaConnectionError, QgaCommandError, QgaTimeoutError, QgaProtocolError, QgaExecError, isQgaError, type QgaErrorCode } from './errors.js';
 export type { ChannelKind, ChannelCapabilities, ChannelLimits, NoReplyEnding } from './channels/channel.js';
 export type { Transport, TransportHandlers } from './transport/transport.js';
