@@ -3,11 +3,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkGenerated, generateFromSources, type Generated, writeGenerated } from '../../../scripts/generate/run.js';
-import { findSchemaSources } from '../../../scripts/generate/sources.js';
+import { MODEL_PATH, readModel } from '../../../scripts/generate/model.js';
+import { checkGenerated, generateFromModel, type Generated, writeGenerated } from '../../../scripts/generate/run.js';
+import { repoRoot } from './helpers.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
 const committed = path.join(repoRoot, 'src', 'generated');
+const fromModel = (): Generated => generateFromModel(readModel(path.join(repoRoot, MODEL_PATH)));
 
 describe('generate --check', () => {
   let generated: Generated;
@@ -20,7 +21,7 @@ describe('generate --check', () => {
   };
 
   beforeAll(() => {
-    generated = generateFromSources(findSchemaSources(repoRoot, [], undefined));
+    generated = fromModel();
   });
   afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -53,7 +54,7 @@ describe('generate --check', () => {
   });
 
   it('is byte-identical run to run', () => {
-    const again = generateFromSources(findSchemaSources(repoRoot, [], undefined));
+    const again = fromModel();
     expect([...again.files.entries()]).toEqual([...generated.files.entries()]);
     expect(again.warnings).toEqual([]);
   });
