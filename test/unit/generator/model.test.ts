@@ -12,6 +12,7 @@ describe('the committed schema model', () => {
     expect(model.releases.map((r) => r.version)).toEqual(['7.2.0', '8.0.0', '8.2.0', '9.0.0', '9.2.0', '10.0.0', '10.1.0', '10.2.0', 'master']);
     expect(compareVersions('10.0', '9.2.0')).toBeGreaterThan(0);
     expect(compareVersions('8.1', '8.1.0')).toBe(0);
+    expect(['master', '10.0.0', '9.2.0', '10.2.50', '0.15.0', '2.10'].sort(compareVersions)).toEqual(['0.15.0', '2.10', '9.2.0', '10.0.0', '10.2.50', 'master']);
   });
 
   it('records identical upstream files as identical (7.2.0 = 8.0.0, 10.2.0 = master)', () => {
