@@ -163,7 +163,14 @@ const failed = results.filter((r) => r.status === 'failed');
 if (failed.length > 0) {
   console.error(`${failed.length} case(s) failed: ${failed.map((r) => r.name).join(', ')}`);
   process.exitCode = 1;
-} else if (smoke) log('smoke: every case ran (timings are not judged in smoke mode)');
+} else if (smoke) {
+  const skipped = results.filter((r) => r.status === 'skipped').map((r) => r.name);
+  log(
+    skipped.length === 0
+      ? 'smoke: every case ran (timings are not judged in smoke mode)'
+      : `smoke: ${results.length - skipped.length} case(s) ran, ${skipped.length} SKIPPED (${skipped.join(', ')}); timings are not judged in smoke mode`,
+  );
+}
 
 /**
  * Smoke runs go to smoke.* (not committed). A full run of some cases only is merged into
