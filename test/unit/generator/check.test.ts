@@ -61,6 +61,22 @@ describe('generate --check', () => {
 });
 
 describe('the command line', () => {
+  it('generates from the model file it is given: other sources in the model, other headers', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'qga-check-model-'));
+    try {
+      // The same facts said to come from other upstream files: every header's hash changes.
+      const model = readFileSync(path.join(repoRoot, MODEL_PATH), 'utf8').replace(/"sha256": "[0-9a-f]{64}"/, `"sha256": "${'b'.repeat(64)}"`);
+      writeFileSync(path.join(dir, 'model.json'), model);
+      const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts', 'generate.ts'), '--check', '--model', path.join(dir, 'model.json')], {
+        encoding: 'utf8',
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('differs: commands.ts');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits 1 and lists the differing files when --check finds a hand edit', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'qga-check-cli-'));
     try {
