@@ -35,6 +35,16 @@ export {
   type QgaUnionShape,
   type QgaAlternateShape,
 } from './client/validate.js';
+export {
+  QGA_DIAGNOSTICS_CHANNELS,
+  type QgaDiagnosticsTarget,
+  type QgaRequestStartMessage,
+  type QgaRequestEndMessage,
+  type QgaRequestErrorMessage,
+  type QgaConnectMessage,
+  type QgaCloseMessage,
+  type QgaResyncMessage,
+} from './client/diagnostics.js';
 export { QgaPool, type PoolWork, type PoolWorkContext, type EachResults, type SettledResult } from './pool/qga-pool.js';
 export type { QgaPoolOptions, UseOptions, EachOptions, EachProgress } from './pool/pool-options.js';
 export type { PoolGuestState, PoolGuestStatus } from './pool/guest-entry.js';

@@ -1,4 +1,3 @@
-import { debuglog } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import { QgaCommandError, QgaConnectionError } from '../errors.js';
 import { disabledCommands, info as infoHelper, supports as supportsHelper, type InfoOptions } from '../helpers/capabilities.js';
@@ -24,7 +23,9 @@ import type { CallOptions } from './call-options.js';
 import { installCommandMethods } from './command-methods.js';
 import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
 import { positive, resolveConnectOptions, type ConnectOptions, type ResolvedConnectOptions } from './connect-options.js';
+import { reportCallEnd, reportCallStart, wantsCallBytes, type CallBytes } from './call-report.js';
 import { createChannel } from './create-channel.js';
+import { closeChannel, connectChannel, resyncChannel } from './diagnostics.js';
 import type { QgaClientEvents } from './events.js';
 import { invalidReplyError, validateReply } from './validate.js';
 import { exec as execHelper, execAndWait as execAndWaitHelper } from '../helpers/exec.js';
@@ -32,7 +33,6 @@ import type { ExecOptions, ExecResult, GuestProcess, SpawnOptions } from '../hel
 import { spawn as spawnHelper } from '../helpers/spawn.js';
 import type { GuestExecArgs } from '../generated/index.js';
 
-const debug = debuglog('qga');
 /** Problems collected per mismatching reply with `validate` on. */
 const VALIDATION_LIMIT = 10;
 
@@ -95,13 +95,20 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
         // configuration: forget what the old one said, before any listener can ask again.
         this.#agentInfo.clear();
         if (event.reconnected) this.#reloadDisabled();
+        if (connectChannel.hasSubscribers) {
+          connectChannel.publish({ channel: event.channel, target: event.transport, duration: event.duration, attempts: event.attempts, reconnected: event.reconnected });
+        }
         this.emit('connect', event);
       },
       close: (error) => {
         this.#agentInfo.clear();
+        if (closeChannel.hasSubscribers) closeChannel.publish({ channel: this.#channel.capabilities.kind, target: this.#channel.description, error });
         this.emit('close', error);
       },
-      resync: (info) => this.emit('resync', info),
+      resync: (info) => {
+        if (resyncChannel.hasSubscribers) resyncChannel.publish({ channel: this.#channel.capabilities.kind, target: this.#channel.description, ...info });
+        this.emit('resync', info);
+      },
       reconnecting: (event) => this.emit('reconnecting', event),
     });
   }
@@ -534,9 +541,10 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     }
     const info = (QGA_COMMANDS as Readonly<Record<string, (typeof QGA_COMMANDS)[QgaCommandName] | undefined>>)[name];
     const started = performance.now();
-    if (this.listenerCount('request') > 0) this.emit('request', { name, command: name });
+    reportCallStart(this, this.#channel, name);
+    const bytes: CallBytes | undefined = wantsCallBytes() ? {} : undefined;
     try {
-      const value = await this.#channel.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true, onLateReply });
+      const value = await this.#channel.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true, onLateReply, bytes });
       if (this.#options.validate !== false && info?.hasReturn === true) {
         const problems = validateReply(name, value, { limit: VALIDATION_LIMIT });
         if (problems.length > 0) {
@@ -544,14 +552,10 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
           this.emit('validation', { command: name, problems });
         }
       }
-      const duration = performance.now() - started;
-      if (this.listenerCount('response') > 0) this.emit('response', { name, command: name, duration });
-      if (debug.enabled) debug('%s ok in %d ms', name, duration.toFixed(2));
+      reportCallEnd(this, this.#channel, name, started, undefined, bytes);
       return info && !info.hasReturn ? undefined : value;
     } catch (error) {
-      const duration = performance.now() - started;
-      if (this.listenerCount('response') > 0) this.emit('response', { name, command: name, duration, error });
-      if (debug.enabled) debug('%s failed in %d ms: %s', name, duration.toFixed(2), String(error));
+      reportCallEnd(this, this.#channel, name, started, { error });
       throw error;
     }
   }

@@ -15,7 +15,7 @@ export type EachResults<T> = Map<string, SettledResult<T>>;
  * `signal` settles every id not yet started at once with its reason (running ones settle
  * through their own work, which sees the same signal).
  */
-export function runEach<T>(ids: readonly string[], work: (id: string, signal: AbortSignal | undefined) => Promise<T>, options: EachOptions & { concurrency: number }): Promise<EachResults<T>> {
+export function runEach<T>(ids: readonly string[], work: (id: string) => Promise<T>, options: EachOptions & { concurrency: number }): Promise<EachResults<T>> {
   const { concurrency, signal, onProgress } = options;
   const outcomes = new Map<string, SettledResult<T>>();
   const total = ids.length;
@@ -43,7 +43,7 @@ export function runEach<T>(ids: readonly string[], work: (id: string, signal: Ab
       while (inFlight < concurrency && next < total && !signal?.aborted) {
         const id = ids[next++]!;
         inFlight += 1;
-        work(id, signal).then(
+        work(id).then(
           (value) => done(id, { status: 'fulfilled', value }),
           (reason: unknown) => done(id, { status: 'rejected', reason }),
         );

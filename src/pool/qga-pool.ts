@@ -4,6 +4,7 @@
  * hang never delays the others.
  * @module
  */
+import { setMaxListeners } from 'node:events';
 import { QgaClient } from '../client/qga-client.js';
 import { resolveConnectOptions, type ConnectOptions } from '../client/connect-options.js';
 import { QgaConnectionError, QgaTimeoutError } from '../errors.js';
@@ -58,6 +59,8 @@ export class QgaPool implements AsyncDisposable {
    */
   constructor(options?: QgaPoolOptions) {
     this.#options = resolvePoolOptions(options);
+    // Every piece of work in flight listens for the pool closing: hundreds, by design.
+    setMaxListeners(0, this.#closing.signal);
     this.#slots = new ConnectionSlots(this.#options.maxConnections, () => this.#evictIdle());
   }
 
@@ -82,7 +85,7 @@ export class QgaPool implements AsyncDisposable {
     if (this.#guests.has(id)) throw new TypeError(`QgaPool.add: '${id}' is already in the pool (remove it first)`);
     if (typeof options !== 'object' || options === null) throw new TypeError(`QgaPool.add: options of '${id}' must be an object`);
     if (options.signal !== undefined) throw new TypeError(`QgaPool.add: options of '${id}' must not carry a signal (pass one to use or each)`);
-    const merged = { ...this.#options.defaults, ...options } as ConnectOptions;
+    const merged = { ...this.#options.defaults, ...options };
     resolveConnectOptions(merged);
     this.#guests.set(id, new GuestEntry(id, merged));
     return this;
@@ -192,7 +195,12 @@ export class QgaPool implements AsyncDisposable {
       seen.add(id);
     }
     this.#assertOpen();
-    return runEach(list, (id, signal) => this.use(id, fn, { timeout: opts.timeout, signal }), opts);
+    // One listener on the caller's signal, however many guests are in flight.
+    const run = workSignal([opts.signal], undefined, () => new Error('unreachable'));
+    setMaxListeners(0, run.signal);
+    const settled = runEach(list, (id) => this.use(id, fn, { timeout: opts.timeout, signal: run.signal }), { ...opts, signal: run.signal });
+    settled.then(run.dispose, run.dispose);
+    return settled;
   }
 
   /**
@@ -279,7 +287,7 @@ export class QgaPool implements AsyncDisposable {
     })();
     // Whoever waits sees the outcome; a connect nobody waits for any more must not be unhandled.
     pending.promise.catch(() => undefined);
-    this.#track(pending.promise);
+    void this.#track(pending.promise);
     return pending;
   }
 

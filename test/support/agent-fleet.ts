@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -18,12 +18,14 @@ export interface FleetAgent {
   dir: string;
   /** The request log (with `verbose`). */
   log: string;
-  pidfile: string;
 }
 
-/** The running qemu-ga's own pid (it changes when the supervisor restarts it). */
+/**
+ * The running qemu-ga's own pid: the supervisor records its current child in
+ * `qemu-ga.child` (the pidfile holds the supervisor's pid), and it changes on a restart.
+ */
 export function agentPid(agent: FleetAgent): number {
-  return Number(readFileSync(agent.pidfile, 'utf8').trim());
+  return Number(readFileSync(join(agent.dir, 'qemu-ga.child'), 'utf8').trim());
 }
 
 /**
@@ -40,7 +42,7 @@ export async function startFleet(count: number, options: { parallel?: number; ve
       try {
         const { stdout } = await run(resolve(TOOLS, 'start-qemu-ga'), ['--respawn', ...(options.verbose ? ['--verbose'] : [])], { encoding: 'utf8' });
         const env = new Map(stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const));
-        agents.push({ socket: env.get('QGA_SOCKET')!, pid: Number(env.get('QGA_PID')), dir: env.get('QGA_DIR')!, log: env.get('QGA_LOG')!, pidfile: env.get('QGA_PIDFILE')! });
+        agents.push({ socket: env.get('QGA_SOCKET')!, pid: Number(env.get('QGA_PID')), dir: env.get('QGA_DIR')!, log: env.get('QGA_LOG')! });
       } catch (error) {
         const e = error as { code?: number; stderr?: string };
         failure = Object.assign(new Error(`start-qemu-ga failed (exit ${String(e.code)}): ${e.stderr?.trim() ?? ''}`), { notInstalled: e.code === 3 });
