@@ -60,11 +60,18 @@ export type ConnectTarget =
 export type ConnectOptions = ConnectTarget & {
   /** Default per-call timeout in ms (a few slow commands have longer defaults). Default 5000. */
   timeout?: number | undefined;
-  /** ms to open the channel and complete the first resynchronisation. Default 10000. */
+  /**
+   * ms to open the channel and complete the first resynchronisation. Default 10000. With
+   * `waitForAgent`, the limit of each attempt instead (the wait as a whole is
+   * `waitForAgent`).
+   */
   connectTimeout?: number | undefined;
   /**
    * ms to keep retrying the channel and the first resynchronisation while the agent does
-   * not answer yet (a guest still booting). Default 0: one attempt.
+   * not answer yet (a guest still booting): the whole budget of the connect, whatever
+   * `connectTimeout` says. Attempts that fail at once (nothing listening, a socket that
+   * accepts and closes) are spaced by pauses growing from 50 ms to 1 s. Default 0: one
+   * attempt within `connectTimeout`.
    */
   waitForAgent?: number | undefined;
   /** Largest single reply accepted, in bytes. Default 100 MiB. */
