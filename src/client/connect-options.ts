@@ -1,5 +1,6 @@
 import type { ChannelOptions } from '../channels/channel.js';
 import type { Transport } from '../transport/transport.js';
+import { checkOptions } from './check-options.js';
 
 /**
  * Where to connect: a unix socket, TCP, or any {@link Transport}. Exactly one of the three
@@ -131,8 +132,19 @@ export const DEFAULT_TIMEOUT = 5_000;
 export const DEFAULT_CONNECT_TIMEOUT = 10_000;
 export const DEFAULT_MAX_REPLY_BYTES = 100 * 1024 * 1024;
 
+/**
+ * Every key of {@link ConnectOptions}. `libvirt` and `proxmox` name the channels API.md
+ * describes; the channel factory says when one is not available.
+ */
+const CONNECT_KEYS: ReadonlySet<string> = new Set([
+  'path', 'host', 'port', 'transport', 'libvirt', 'proxmox',
+  'timeout', 'connectTimeout', 'waitForAgent', 'maxReplyBytes', 'checkEnabled', 'reconnect', 'validate', 'signal',
+]);
+const RECONNECT_KEYS: ReadonlySet<string> = new Set(['retries', 'delay']);
+
 export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('QgaClient.connect: options must be an object');
+  checkOptions('QgaClient.connect', options, CONNECT_KEYS);
   return {
     timeout: positive('timeout', options.timeout, DEFAULT_TIMEOUT),
     connectTimeout: positive('connectTimeout', options.connectTimeout, DEFAULT_CONNECT_TIMEOUT),
@@ -176,7 +188,7 @@ function resolveReconnect(value: unknown): ResolvedConnectOptions['reconnect'] {
   if (value === undefined || value === false) return undefined;
   if (value === true) return { retries: 10, delay: 1000 };
   if (typeof value !== 'object' || value === null) throw new TypeError(`reconnect must be a boolean or { retries, delay }, got ${String(value)}`);
-  const { retries, delay } = value as ReconnectOptions;
+  const { retries, delay } = checkOptions('QgaClient.connect: reconnect', value as ReconnectOptions, RECONNECT_KEYS);
   if (retries !== undefined && (!Number.isInteger(retries) || retries < 1)) throw new TypeError(`reconnect.retries must be a positive integer, got ${String(retries)}`);
   return { retries: retries ?? 10, delay: nonNegative('reconnect.delay', delay, 1000) };
 }

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_FILE_CHUNK } from '../channels/direct/capabilities.js';
 import type { QgaClient } from '../client/qga-client.js';
+import { checkOptions } from '../client/check-options.js';
 import { QgaTimeoutError } from '../errors.js';
 
 /** Reported to `onProgress` after every chunk that crossed the channel. */
@@ -86,11 +87,22 @@ export function chunkSizeFor(client: QgaClient, direction: 'read' | 'write', val
   return Math.min(value, max);
 }
 
-/** Validates the options object itself and the types of the shared fields. */
-export function checkTransferOptions(what: string, options: unknown): FileTransferOptions {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${what}: options must be an object`);
-  const o = options as FileTransferOptions;
+/** The keys of {@link FileTransferOptions}. */
+const TRANSFER_KEYS = ['chunkSize', 'timeout', 'callTimeout', 'signal', 'onProgress'] as const;
+
+/** The keys a transfer helper accepts: the shared ones and its own `extra`. */
+export function transferOptionKeys(...extra: string[]): ReadonlySet<string> {
+  return new Set([...TRANSFER_KEYS, ...extra]);
+}
+
+const SHARED_KEYS = transferOptionKeys();
+
+/**
+ * Validates the options object itself, its keys (`known`: the shared ones unless the helper
+ * has more, see {@link transferOptionKeys}) and the types of the shared fields.
+ */
+export function checkTransferOptions(what: string, options: unknown, known: ReadonlySet<string> = SHARED_KEYS): FileTransferOptions {
+  const o = checkOptions(what, options as FileTransferOptions | undefined, known);
   for (const key of ['timeout', 'callTimeout'] as const) {
     const value = o[key];
     if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {

@@ -3,7 +3,7 @@
  * @module
  */
 import type { QgaClient } from '../client/qga-client.js';
-import { checkPath, checkTransferOptions, chunkSizeFor, transferDeadline, type FileTransferOptions } from './file-options.js';
+import { checkPath, checkTransferOptions, chunkSizeFor, transferDeadline, transferOptionKeys, type FileTransferOptions } from './file-options.js';
 import { withGuestFile } from './file-handle.js';
 
 /**
@@ -19,6 +19,8 @@ export interface ReadFileOptions extends FileTransferOptions {
   encoding?: BufferEncoding | undefined;
 }
 
+const READ_FILE_KEYS = transferOptionKeys('encoding');
+
 /**
  * Read a whole guest file. Resolves to a Buffer, or a string when `encoding` is given.
  * The guest handle is closed on every path before the promise settles.
@@ -30,7 +32,7 @@ export interface ReadFileOptions extends FileTransferOptions {
  */
 export async function readFile(client: QgaClient, path: string, options?: ReadFileOptions): Promise<Buffer | string> {
   checkPath('readFile', path);
-  const opts = checkTransferOptions('readFile', options) as ReadFileOptions;
+  const opts = checkTransferOptions('readFile', options, READ_FILE_KEYS) as ReadFileOptions;
   const { encoding, onProgress } = opts;
   if (encoding !== undefined && !Buffer.isEncoding(encoding)) throw new TypeError(`readFile: unknown encoding ${String(encoding)}`);
   const chunkSize = chunkSizeFor(client, 'read', opts.chunkSize);

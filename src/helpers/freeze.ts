@@ -8,6 +8,7 @@
  * aborted, since the agent may have completed it anyway (the thaw is queued behind it).
  * @module
  */
+import { checkOptions } from '../client/check-options.js';
 import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError, QgaTimeoutError } from '../errors.js';
 
@@ -41,6 +42,8 @@ export interface FreezeOptions {
    */
   signal?: AbortSignal | undefined;
 }
+
+const FREEZE_KEYS: ReadonlySet<string> = new Set(['mountpoints', 'timeout', 'signal']);
 
 /** What `fn` receives while the filesystems are frozen. */
 export interface FrozenContext {
@@ -89,8 +92,7 @@ export async function withFrozenFilesystems<T>(
   options: FreezeOptions = {},
 ): Promise<FreezeResult<T>> {
   if (typeof fn !== 'function') throw new TypeError('withFrozenFilesystems: fn must be a function');
-  if (typeof options !== 'object' || options === null) throw new TypeError('withFrozenFilesystems: options must be an object');
-  const { mountpoints, timeout, signal } = options;
+  const { mountpoints, timeout, signal } = checkOptions('withFrozenFilesystems', options, FREEZE_KEYS);
   const list: readonly unknown[] | undefined = mountpoints;
   if (list !== undefined) {
     if (!Array.isArray(list) || list.length === 0 || list.some((m) => typeof m !== 'string' || m === '')) {

@@ -86,6 +86,17 @@ describe.skipIf(!qgaSocket)('files against a real qemu-ga', () => {
     await expect(client.readFile(path, { encoding: 'utf8' })).resolves.toBe('grüße\nagain\n');
   });
 
+  it("an option writeFile does not know (fs's flag: 'a') is a TypeError and the file is left as it was", async () => {
+    const path = join(dir, 'flag');
+    await client.writeFile(path, 'first\n');
+    const error = await client.writeFile(path, 'second\n', { flag: 'a' } as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/unknown option 'flag'/);
+    expect(readFileSync(path, 'utf8')).toBe('first\n');
+    await client.writeFile(path, 'second\n', { append: true });
+    expect(readFileSync(path, 'utf8')).toBe('first\nsecond\n');
+  });
+
   it('onProgress reports bytes and the total from a seek', async () => {
     const path = join(dir, 'progress');
     await writeHostFile(path, randomBytes(300_000));
