@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 type Attempt = (c: QgaClient) => unknown;
-const fn = async (): Promise<void> => undefined;
+const fn = (): Promise<void> => Promise.resolve();
 const cases: [string, Attempt, RegExp][] = [
   ['call', (c) => c.call('guest-ping', undefined, { tiemout: 5 } as never), /call|guest-ping: unknown option 'tiemout' \(did you mean 'timeout'\?\)/],
   ['ping', (c) => c.ping({ tiemout: 5 } as never), /unknown option 'tiemout'/],
