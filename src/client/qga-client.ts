@@ -336,7 +336,8 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * Resolves to a Buffer, or a string with `encoding`. The guest handle is closed on every
    * path (success, agent error, timeout, abort) before the promise settles. A missing file,
    * a directory or a permission problem rejects with `QgaCommandError` carrying the agent's
-   * description.
+   * description. At most `maxBytes` (default 64 MiB) are read: a longer file (or one that
+   * never ends, like `/dev/zero`) rejects with `QgaProtocolError` naming the limit.
    *
    * @example
    * ```ts
