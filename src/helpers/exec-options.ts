@@ -17,6 +17,8 @@ export interface StartPlan {
   encoding: ExecEncoding;
   /** ms per single agent call; undefined = the client's default. */
   pollTimeout: number | undefined;
+  /** Told the pid of a process whose `guest-exec` reply came after the start was given up. */
+  onLateStart: ((pid: number) => void) | undefined;
 }
 
 /** {@link ExecWaitOptions} after defaults. */
@@ -35,7 +37,7 @@ export const DEFAULT_POLL_MAX = 100;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const CAPTURE_MODES: ReadonlySet<unknown> = new Set<ExecCapture>(['separated', 'merged', 'stdout', 'stderr', 'none']);
-const START_KEYS: readonly string[] = ['input', 'env', 'capture', 'encoding', 'pollTimeout'];
+const START_KEYS: readonly string[] = ['input', 'env', 'capture', 'encoding', 'pollTimeout', 'onLateStart'];
 const WAIT_KEYS: readonly string[] = ['timeout', 'signal', 'check', 'pollInterval', 'killOnAbandon'];
 const EXEC_KEYS: ReadonlySet<string> = new Set([...START_KEYS, ...WAIT_KEYS]);
 const SPAWN_KEYS: ReadonlySet<string> = new Set(START_KEYS);
@@ -107,11 +109,13 @@ function finishPlan(where: string, request: StartPlan['request'], capture: Captu
   if (o.encoding !== undefined && o.encoding !== 'utf8' && o.encoding !== 'buffer') {
     throw new TypeError(`${where}: encoding must be 'utf8' or 'buffer', got ${describe(o.encoding)}`);
   }
+  if (o.onLateStart !== undefined && typeof o.onLateStart !== 'function') throw new TypeError(`${where}: onLateStart must be a function`);
   return {
     request,
     capture: capture ?? o.capture ?? 'separated',
     encoding: o.encoding ?? 'utf8',
     pollTimeout: o.pollTimeout === undefined ? undefined : duration(where, 'pollTimeout', o.pollTimeout),
+    onLateStart: o.onLateStart,
   };
 }
 

@@ -59,6 +59,7 @@ export class Abandonment {
   #abandoned = false;
   #timedOut = false;
   #reason: unknown;
+  #controller: AbortController | undefined;
   /** Called once when the run is abandoned. */
   onAbandon: (() => void) | undefined;
 
@@ -93,6 +94,21 @@ export class Abandonment {
     return this.#abandoned;
   }
 
+  /** The run's timeout in ms, if it has one. */
+  get timeout(): number | undefined {
+    return this.#plan.timeout;
+  }
+
+  /**
+   * Aborts with {@link reason} when the run is abandoned: for the `guest-exec` call, whose
+   * late reply is still caught (see `startProcess`). Made on first use.
+   */
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    if (this.#abandoned && !this.#controller.signal.aborted) this.#controller.abort(this.reason);
+    return this.#controller.signal;
+  }
+
   /** What the wait rejects with once abandoned. */
   get reason(): unknown {
     if (this.#timedOut && this.#reason === undefined) {
@@ -123,6 +139,7 @@ export class Abandonment {
     this.#timer = undefined;
     this.#removeAbortListener?.();
     this.#removeAbortListener = undefined;
+    this.#controller?.abort(this.reason);
     this.onAbandon?.();
   }
 }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QgaCommandError, QgaExecError, QgaTimeoutError, type QgaClient } from '../../src/index.js';
 import { connectAgent, qgaSocket } from './connect-agent.js';
@@ -48,6 +49,15 @@ describe.skipIf(!qgaSocket)('exec against a real qemu-ga', () => {
     client = await connectAgent();
     await expect(client.exec(['cat'], { input: 'héllo ✓\n' })).resolves.toMatchObject({ stdout: 'héllo ✓\n' });
     await expect(client.exec(['cat'])).resolves.toMatchObject({ stdout: '', exitCode: 0 });
+  });
+
+  it("20 MiB of stdin: guest-exec may take as long as the run's timeout, not the client's per-call default", async () => {
+    // A per-call default far too short for the agent to take 27 MiB of base64, yet long
+    // enough for a status poll (it stands in for the 5 s default against a slow guest).
+    client = await connectAgent({ timeout: 300 });
+    const input = randomBytes(20 * 1024 * 1024);
+    const result = await client.exec(['sha256sum'], { input, timeout: 120_000 });
+    expect(result.stdout.split(' ')[0]).toBe(createHash('sha256').update(input).digest('hex'));
   });
 
   it('keeps stderr apart from stdout', async () => {

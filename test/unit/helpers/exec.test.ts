@@ -14,9 +14,9 @@ afterEach(async () => {
   guest = undefined;
 });
 
-async function setup(): Promise<{ guest: ExecGuest; client: QgaClient }> {
+async function setup(timeout?: number): Promise<{ guest: ExecGuest; client: QgaClient }> {
   guest = await startExecGuest();
-  client = await QgaClient.connect({ path: guest.agent.path });
+  client = await QgaClient.connect({ path: guest.agent.path, ...(timeout === undefined ? {} : { timeout }) });
   return { guest, client };
 }
 
@@ -112,14 +112,61 @@ describe('the final status is never lost', () => {
     expect(guest.statusCalls.length).toBe(1);
   });
 
-  it('an abort while guest-exec is on the wire waits for the pid, sends no status, and rejects with signal.reason', async () => {
+  it('an abort while guest-exec is on the wire rejects with signal.reason and sends no status', async () => {
     const { guest, client } = await setup();
     guest.execDelay = 80;
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('stop')), 20);
     const error = await client.exec(['x'], { signal: controller.signal }).catch((e: unknown) => e);
     expect(error).toBe(controller.signal.reason);
+    await sleep(120);
     expect(guest.commands()).toEqual(['guest-exec']);
+  });
+});
+
+describe('starting a process that takes long to start', () => {
+  it("guest-exec is bounded by the run's timeout, not the client's per-call default", async () => {
+    const { guest, client } = await setup(50);
+    guest.execDelay = 200; // a large stdin on a slow guest
+    await expect(client.exec(['x'], { timeout: 10_000 })).resolves.toMatchObject({ pid: 100, exitCode: 0 });
+  });
+
+  it('without a run timeout, the per-call default grows with the stdin the request carries', async () => {
+    const { guest, client } = await setup(50);
+    guest.execDelay = 200;
+    await expect(client.exec(['x'], { input: Buffer.alloc(1024 * 1024) })).resolves.toMatchObject({ pid: 100, exitCode: 0 });
+    guest.execDelay = 0;
+    await expect(client.exec(['x'], { pollTimeout: 30 })).resolves.toMatchObject({ pid: 101 });
+  });
+
+  it('a pid that arrives after guest-exec timed out is killed with killOnAbandon', async () => {
+    const { guest, client } = await setup(50);
+    guest.execDelay = 200;
+    const error = await client.exec(['sleep', '9'], { killOnAbandon: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QgaTimeoutError);
+    expect((error as QgaTimeoutError).command).toBe('guest-exec');
+    for (let i = 0; i < 100 && guest.execs.length < 2; i++) await sleep(10);
+    expect(guest.execs[1]).toEqual({ path: '/bin/sh', arg: ['-c', 'kill -s "$1" "$2"', 'kill', 'KILL', '100'], 'capture-output': false });
+  });
+
+  it('a pid that arrives after the run was abandoned during the start is killed with killOnAbandon', async () => {
+    const { guest, client } = await setup();
+    guest.execDelay = 200;
+    const error = await client.exec(['sleep', '9'], { timeout: 30, killOnAbandon: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QgaTimeoutError);
+    expect((error as QgaTimeoutError).message).toMatch(/sleep did not start within 30 ms/);
+    for (let i = 0; i < 100 && guest.execs.length < 2; i++) await sleep(10);
+    expect(guest.execs[1]).toMatchObject({ path: '/bin/sh', arg: ['-c', 'kill -s "$1" "$2"', 'kill', 'KILL', '100'] });
+  });
+
+  it('without killOnAbandon, a late pid is reported to onLateStart and the process left alone', async () => {
+    const { guest, client } = await setup(50);
+    guest.execDelay = 200;
+    const late: number[] = [];
+    await expect(client.spawn(['sleep', '9'], { onLateStart: (pid) => late.push(pid) })).rejects.toBeInstanceOf(QgaTimeoutError);
+    for (let i = 0; i < 100 && late.length === 0; i++) await sleep(10);
+    expect(late).toEqual([100]);
+    expect(guest.execs).toHaveLength(1);
   });
 
   it('killOnAbandon after a timeout sends SIGKILL to that pid through /bin/sh and reaps the process', async () => {
