@@ -17,6 +17,7 @@ export type { WriteFileData, WriteFileOptions } from './helpers/files-write.js';
 export type { ReadStreamOptions, WriteStreamOptions, GuestFileReadStream, GuestFileWriteStream } from './helpers/file-streams.js';
 export type { DownloadOptions, UploadOptions, TransferResult } from './helpers/file-transfers.js';
 export type { FreezeOptions, FreezeResult, FrozenContext } from './helpers/freeze.js';
+export type { StillFrozenDetails } from './helpers/freeze-errors.js';
 export type { SetUserPasswordOptions } from './helpers/password.js';
 export type { ShutdownMode, ShutdownOptions, SuspendKind } from './helpers/power.js';
 export type { InfoOptions } from './helpers/capabilities.js';

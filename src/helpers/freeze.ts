@@ -11,6 +11,7 @@
 import { checkOptions } from '../client/check-options.js';
 import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError, QgaTimeoutError } from '../errors.js';
+import { stillFrozenError } from './freeze-errors.js';
 
 /**
  * Options of `withFrozenFilesystems`.
@@ -124,7 +125,12 @@ export async function withFrozenFilesystems<T>(
     // The agent answered with an error: it thawed whatever it had frozen itself, and a
     // "frozen state" refusal means someone else froze first. Anything else (timeout,
     // abort) leaves the outcome unknown: thaw to be safe.
-    if (!(error instanceof QgaCommandError)) await thaw(client).catch(() => undefined);
+    if (error instanceof QgaCommandError) throw error;
+    try {
+      await thaw(client);
+    } catch (thawError) {
+      throw stillFrozenError(thawError, { what: `the ${freezeCommand} call (its outcome is unknown)`, error });
+    }
     throw error;
   }
 
@@ -145,10 +151,7 @@ export async function withFrozenFilesystems<T>(
   try {
     thawed = await thaw(client);
   } catch (thawError) {
-    if (outcome.ok) throw thawError;
-    throw new AggregateError([outcome.error, thawError], `withFrozenFilesystems: fn failed and the thaw failed too; the guest may still be frozen`, {
-      cause: thawError,
-    });
+    throw outcome.ok ? stillFrozenError(thawError) : stillFrozenError(thawError, { what: 'fn', error: outcome.error });
   }
   if (!outcome.ok) throw outcome.error;
   return { result: outcome.value, frozen, thawed };
