@@ -51,8 +51,8 @@ export interface FileTransferOptions {
   timeout?: number | undefined;
   /**
    * ms each agent call of the transfer may take (open, every read or write, close).
-   * Default: the client's `timeout`. A 48 MiB chunk on a slow guest can need several
-   * seconds.
+   * Default: the client's `timeout`, and for each read or write that plus 1 s per MiB of
+   * its chunk, since a 48 MiB chunk on a slow guest can need several seconds.
    */
   callTimeout?: number | undefined;
   /** Abort the transfer; it rejects with `signal.reason` after the guest file was closed. */
