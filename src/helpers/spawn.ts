@@ -6,7 +6,7 @@
 import { debuglog } from 'node:util';
 import type { CallOptions } from '../client/call-options.js';
 import type { QgaClient } from '../client/qga-client.js';
-import { QgaExecError } from '../errors.js';
+import { QgaCommandError, QgaExecError } from '../errors.js';
 import type { GuestExecStatus, GuestExecStatusArgs } from '../generated/index.js';
 import { resolveCapture, type CapturePlan } from './exec-capture.js';
 import { decodeExited, failed } from './exec-decode.js';
@@ -104,8 +104,31 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
 
   readonly #onFail = (error: unknown): never => {
     this.#inflight = undefined;
-    throw error;
+    throw isUnknownPid(error) ? statusLost(this.path, this.pid, error) : error;
   };
+}
+
+/**
+ * The agent's answer for a pid it has no entry for: 7.2–8.1 `Invalid parameter 'pid'`,
+ * 8.2+ `PID ld does not exist` (its format string lacks the `%`), AGENT-BEHAVIOUR §5.
+ */
+function isUnknownPid(error: unknown): error is QgaCommandError {
+  return error instanceof QgaCommandError && error.command === 'guest-exec-status' && /Invalid parameter 'pid'|PID \S* ?does not exist/.test(error.desc);
+}
+
+/**
+ * The handle never asks twice after seeing the exit, so an unknown pid means the agent's
+ * process table was lost: the agent restarted (with the guest, or under a reconnect) or
+ * another client collected the status. Say that, rather than the agent's cryptic text.
+ */
+function statusLost(path: string, pid: number, error: QgaCommandError): QgaCommandError {
+  return new QgaCommandError(
+    'guest-exec-status',
+    error.errorClass,
+    `${path} (pid ${pid}): the agent no longer knows this process, so its exit status and output are lost ` +
+      `(the agent restarted, e.g. with the guest or behind a reconnect, or another client read its status); the agent said: ${error.desc}`,
+    { cause: error },
+  );
 }
 
 /**

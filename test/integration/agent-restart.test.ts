@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { QgaClient, QgaConnectionError, type ReconnectEvent } from '../../src/index.js';
+import { QgaClient, QgaCommandError, QgaConnectionError, type ReconnectEvent } from '../../src/index.js';
 import { qgaSocket } from './connect-agent.js';
 import { QGA_TOOLS } from './qga.global-setup.js';
 
@@ -81,5 +81,22 @@ describe.skipIf(!qgaSocket)('a real qemu-ga that dies and is restarted', () => {
     expect(outcomes.slice(1)).toEqual(ids.slice(1).map((id) => ({ status: 'fulfilled', value: id })));
     expect(reconnecting.length).toBeGreaterThanOrEqual(1);
     expect(client.closed).toBe(false);
+  });
+
+  it('an exec whose agent restarted under reconnect fails saying the process status was lost', async () => {
+    client = await QgaClient.connect({ path: agent.socket, waitForAgent: 5_000, reconnect: { retries: 50, delay: 50 } });
+    const reconnected = new Promise<void>((resolve) => client!.once('connect', () => resolve()));
+    // One poll at once, then one a second later: the agent dies in between.
+    const run = client.exec(['sleep', '3'], { pollInterval: { initial: 1_000, max: 1_000 }, timeout: 30_000 }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 300));
+    killAgentNow(agent);
+    await reconnected;
+    const error = await run;
+    expect(error).toBeInstanceOf(QgaCommandError);
+    expect((error as QgaCommandError).command).toBe('guest-exec-status');
+    expect((error as Error).message).toMatch(/sleep \(pid \d+\): the agent no longer knows this process, so its exit status and output are lost/);
+    expect((error as Error).message).toMatch(/restarted/);
+    expect((error as Error).cause).toBeInstanceOf(QgaCommandError);
+    await expect(client.ping()).resolves.toBeUndefined();
   });
 });

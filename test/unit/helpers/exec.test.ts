@@ -358,3 +358,20 @@ describe('result types follow the encoding', () => {
     expectTypeOf(await client.exec(['x'], options)).toEqualTypeOf<ExecResult<string> | ExecResult<Buffer>>();
   });
 });
+
+describe('a process the agent no longer knows', () => {
+  for (const version of ['7.2.22', '10.2.0']) {
+    it(`qemu-ga ${version}: the wait fails saying the status was lost, not with the agent's cryptic text`, async () => {
+      const { SimulatedAgent } = await import('../../../src/testing/index.js');
+      await using agent = await SimulatedAgent.start({ version, exec: { job: () => ({ stdout: 'done' }) } });
+      await using c = await QgaClient.connect({ path: agent.path });
+      const proc = await c.spawn(['job']);
+      // Someone else collects the exit status first: the agent forgets the pid.
+      while (!(await c.call('guest-exec-status', { pid: proc.pid })).exited) await sleep(5);
+      const error = await proc.wait().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QgaCommandError);
+      expect((error as Error).message).toMatch(new RegExp(`job \\(pid ${proc.pid}\\): the agent no longer knows this process, so its exit status and output are lost`));
+      expect(((error as Error).cause as QgaCommandError).desc).toMatch(/Invalid parameter 'pid'|PID ld does not exist/);
+    });
+  }
+});
