@@ -7,6 +7,7 @@
  * classes check the brand instead of the prototype chain.
  * @module
  */
+import { formatMs } from './format-ms.js';
 import type { ExecResult } from './helpers/exec-types.js';
 
 const BRANDS = Symbol.for('qga-client.error-brands');
@@ -138,7 +139,7 @@ export class QgaTimeoutError extends QgaError {
   readonly timeout: number;
 
   constructor(command: string, timeout: number, message?: string) {
-    super('QGA_TIMEOUT', message ?? `${command}: no reply within ${timeout} ms`);
+    super('QGA_TIMEOUT', message ?? `${command}: no reply within ${formatMs(timeout)} ms`);
     this.command = command;
     this.timeout = timeout;
     brand(this, 'QgaTimeoutError');
