@@ -5,6 +5,7 @@
  */
 import { checkOptions, describeValue as describe } from '../client/check-options.js';
 import type { GuestExecArgs, GuestExecCaptureOutput } from '../generated/index.js';
+import { checkWireString } from './wire-string.js';
 import type { ExecCapture, ExecEncoding, ExecWaitOptions, SpawnOptions } from './exec-types.js';
 
 /** What the agent is asked to capture, before the agent's version is taken into account. */
@@ -169,9 +170,7 @@ function inputBase64(where: string, input: unknown): string {
 }
 
 function checkString(where: string, name: string, value: unknown): void {
-  if (typeof value !== 'string') throw new TypeError(`${where}: ${name} must be a string, got ${describe(value)}`);
-  // C strings end at NUL: the agent would silently cut the value there.
-  if (value.includes('\0')) throw new TypeError(`${where}: ${name} contains a NUL character`);
+  checkWireString(where, name, value);
 }
 
 function duration(where: string, name: string, value: unknown): number {

@@ -6,6 +6,7 @@ import { DEFAULT_FILE_CHUNK } from '../channels/direct/capabilities.js';
 import type { QgaClient } from '../client/qga-client.js';
 import { checkOptions } from '../client/check-options.js';
 import { QgaTimeoutError } from '../errors.js';
+import { checkWireString } from './wire-string.js';
 
 /** Reported to `onProgress` after every chunk that crossed the channel. */
 export interface TransferProgress {
@@ -135,8 +136,8 @@ export function transferDeadline(what: string, options: FileTransferOptions): Tr
   return { signal: signal ? AbortSignal.any([signal, expired.signal]) : expired.signal, clear: () => clearTimeout(timer) };
 }
 
-/** Validates a guest path before anything is sent. */
+/** Validates a guest path before anything is sent (see wire-string.ts for NUL and lone surrogates). */
 export function checkPath(what: string, path: unknown): string {
   if (typeof path !== 'string' || path === '') throw new TypeError(`${what}: path must be a non-empty string`);
-  return path;
+  return checkWireString(what, 'path', path);
 }

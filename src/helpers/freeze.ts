@@ -12,6 +12,7 @@ import { checkOptions } from '../client/check-options.js';
 import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError, QgaTimeoutError } from '../errors.js';
 import { stillFrozenError } from './freeze-errors.js';
+import { checkWireString } from './wire-string.js';
 
 /**
  * Options of `withFrozenFilesystems`.
@@ -99,6 +100,7 @@ export async function withFrozenFilesystems<T>(
     if (!Array.isArray(list) || list.length === 0 || list.some((m) => typeof m !== 'string' || m === '')) {
       throw new TypeError('withFrozenFilesystems: mountpoints must be a non-empty array of paths (omit it to freeze all)');
     }
+    list.forEach((m, i) => checkWireString('withFrozenFilesystems', `mountpoints[${i}]`, m));
   }
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout))) {
     throw new TypeError(`withFrozenFilesystems: timeout must be a positive finite number of ms, got ${String(timeout)}`);

@@ -9,6 +9,7 @@
 import type { QgaClient } from '../client/qga-client.js';
 import { CALL_OPTION_KEYS, pickCallOptions, type CallOptions } from '../client/call-options.js';
 import { checkOptions } from '../client/check-options.js';
+import { checkWireString } from './wire-string.js';
 
 /**
  * Options of `setUserPassword`.
@@ -46,6 +47,9 @@ export async function setUserPassword(client: QgaClient, user: string, password:
   // crossed the channel.
   if (user.includes(':') || user.includes('\n')) throw new TypeError('setUserPassword: user must not contain ":" or a newline');
   if (typeof password !== 'string') throw new TypeError('setUserPassword: password must be a string');
+  checkWireString('setUserPassword', 'user', user);
+  // Never in the message: the password itself.
+  checkWireString('setUserPassword', 'the password', password, true);
   if (password.includes('\n')) throw new TypeError('setUserPassword: the password must not contain a newline');
   checkOptions('setUserPassword', options, PASSWORD_KEYS);
   const crypted = options.crypted ?? false;
