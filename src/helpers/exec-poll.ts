@@ -20,6 +20,7 @@
  * @module
  */
 import { QgaTimeoutError } from '../errors.js';
+import { formatMs } from '../format-ms.js';
 import type { WaitPlan } from './exec-options.js';
 import type { ExecResult } from './exec-types.js';
 
@@ -117,8 +118,8 @@ export class Abandonment {
       const fate = this.#plan.killOnAbandon ? 'killOnAbandon sends it SIGKILL' : 'it keeps running in the guest';
       this.#reason =
         pid === undefined
-          ? new QgaTimeoutError('exec', timeout, `exec: ${path} did not start within ${timeout} ms`)
-          : new QgaTimeoutError('exec', timeout, `exec: ${path} (pid ${pid}) did not exit within ${timeout} ms; ${fate}`);
+          ? new QgaTimeoutError('exec', timeout, `exec: ${path} did not start within ${formatMs(timeout)} ms`)
+          : new QgaTimeoutError('exec', timeout, `exec: ${path} (pid ${pid}) did not exit within ${formatMs(timeout)} ms; ${fate}`);
     }
     return this.#reason;
   }

@@ -6,6 +6,7 @@ import { DEFAULT_FILE_CHUNK } from '../channels/direct/capabilities.js';
 import type { QgaClient } from '../client/qga-client.js';
 import { checkOptions } from '../client/check-options.js';
 import { QgaTimeoutError } from '../errors.js';
+import { formatMs } from '../format-ms.js';
 import { checkWireString } from './wire-string.js';
 
 /** Reported to `onProgress` after every chunk that crossed the channel. */
@@ -130,7 +131,7 @@ export function transferDeadline(what: string, options: FileTransferOptions): Tr
   const { timeout, signal } = options;
   if (timeout === undefined) return { signal, clear: () => undefined };
   const expired = new AbortController();
-  const timer = setTimeout(() => expired.abort(new QgaTimeoutError(what, timeout, `${what}: the transfer did not finish within ${timeout} ms`)), timeout);
+  const timer = setTimeout(() => expired.abort(new QgaTimeoutError(what, timeout, `${what}: the transfer did not finish within ${formatMs(timeout)} ms`)), timeout);
   // A pending deadline must not keep the process alive on its own.
   timer.unref?.();
   return { signal: signal ? AbortSignal.any([signal, expired.signal]) : expired.signal, clear: () => clearTimeout(timer) };

@@ -11,6 +11,7 @@
 import { checkOptions } from '../client/check-options.js';
 import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError, QgaTimeoutError } from '../errors.js';
+import { formatMs } from '../format-ms.js';
 import { stillFrozenError } from './freeze-errors.js';
 import { checkWireString } from './wire-string.js';
 
@@ -182,7 +183,7 @@ function runBounded<T>(fn: () => T | Promise<T>, work: AbortController, command:
       signal?.removeEventListener('abort', onAbort);
     };
     if (timeout !== undefined) {
-      timer = setTimeout(() => stop(new QgaTimeoutError(command, timeout, `withFrozenFilesystems: fn kept the filesystems frozen longer than ${timeout} ms; thawed`)), timeout);
+      timer = setTimeout(() => stop(new QgaTimeoutError(command, timeout, `withFrozenFilesystems: fn kept the filesystems frozen longer than ${formatMs(timeout)} ms; thawed`)), timeout);
     }
     signal?.addEventListener('abort', onAbort, { once: true });
     Promise.resolve()
