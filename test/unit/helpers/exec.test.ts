@@ -375,3 +375,24 @@ describe('a process the agent no longer knows', () => {
     });
   }
 });
+
+describe('QgaExecError', () => {
+  it("its message carries the first line of stderr, bounded, so a log line says why", async () => {
+    const { SimulatedAgent } = await import('../../../src/testing/index.js');
+    await using agent = await SimulatedAgent.start({
+      exec: {
+        tar: () => ({ exitCode: 2, stderr: '\ntar: /backup: Cannot open: No space left on device\ntar: Error is not recoverable\n' }),
+        noisy: () => ({ exitCode: 1, stderr: `${'x'.repeat(10_000)}\nsecond line\n` }),
+        quiet: () => ({ signal: 9 }),
+      },
+    });
+    await using c = await QgaClient.connect({ path: agent.path });
+    const tar = await c.exec(['tar', 'cf', '/backup/x.tar', '/etc'], { check: true }).catch((e: unknown) => e);
+    expect(tar).toBeInstanceOf(QgaExecError);
+    expect((tar as Error).message).toMatch(/^tar \(pid \d+\) exited with code 2: tar: \/backup: Cannot open: No space left on device$/);
+    const noisy = await c.exec(['noisy'], { check: true, encoding: 'buffer' }).catch((e: unknown) => e);
+    expect((noisy as Error).message).toMatch(/^noisy \(pid \d+\) exited with code 1: x{200}…$/);
+    const quiet = await c.exec(['quiet'], { check: true }).catch((e: unknown) => e);
+    expect((quiet as Error).message).toMatch(/^quiet \(pid \d+\) was killed by signal 9$/);
+  });
+});
