@@ -10,6 +10,8 @@ import { QgaCommandError, QgaExecError } from '../errors.js';
 import type { GuestExecStatus, GuestExecStatusArgs } from '../generated/index.js';
 import { resolveCapture, type CapturePlan } from './exec-capture.js';
 import { decodeExited, failed } from './exec-decode.js';
+import { truncationNeedsVersion } from './exec-truncation.js';
+import { truncationFlagsReliable } from '../protocol/exec-truncation-flags.js';
 import { killRequest, killSignal } from './exec-kill.js';
 import { planFromArgv, planWaitOnly, DEFAULT_POLL_INITIAL, DEFAULT_POLL_MAX, type StartPlan, type WaitPlan } from './exec-options.js';
 import { Abandonment, pollUntilExit, systemExecTimers, type ExecTimers, type Pollable } from './exec-poll.js';
@@ -95,12 +97,27 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
     if (sent) this.wait({ timeout: REAP_TIMEOUT }).catch(() => undefined);
   }
 
-  readonly #onReply = (status: GuestExecStatus): ExecResult<Output> | undefined => {
-    this.#inflight = undefined;
-    if (!status.exited) return undefined;
-    this.#result ??= decodeExited<Output>(this.pid, status, this.#init.encoding, this.#init.capture);
-    return this.#result;
+  readonly #onReply = (status: GuestExecStatus): ExecResult<Output> | undefined | Promise<ExecResult<Output>> => {
+    if (!status.exited) {
+      this.#inflight = undefined;
+      return undefined;
+    }
+    const { keepStdout, keepStderr } = this.#init.capture;
+    if (!truncationNeedsVersion(status, keepStdout, keepStderr)) return this.#keep(status, undefined);
+    // A stream of exactly 16 MiB flagged `false`: what that means depends on the agent's
+    // release (guest-info, cached per connection). This reply is the only copy of the
+    // result, so a failure to ask keeps it, with the safe reading (truncated).
+    return this.#client.info(this.#init.callOptions).then(
+      (info) => this.#keep(status, truncationFlagsReliable(info.version)),
+      () => this.#keep(status, undefined),
+    );
   };
+
+  #keep(status: GuestExecStatus, flagsReliable: boolean | undefined): ExecResult<Output> {
+    this.#inflight = undefined;
+    this.#result ??= decodeExited<Output>(this.pid, status, this.#init.encoding, this.#init.capture, flagsReliable);
+    return this.#result;
+  }
 
   readonly #onFail = (error: unknown): never => {
     this.#inflight = undefined;

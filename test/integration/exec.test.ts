@@ -76,6 +76,13 @@ describe.skipIf(!qgaSocket)('exec against a real qemu-ga', () => {
     expect(result.exitCode).toBe(0);
   });
 
+  it('exactly 16 MiB of output is not flagged truncated: the agent says it was not', async () => {
+    client = await connectAgent();
+    const result = await client.exec(['head', '-c', String(16 * 1024 * 1024), '/dev/zero'], { encoding: 'buffer', timeout: 30_000 });
+    expect(result.stdout.length).toBe(16 * 1024 * 1024);
+    expect(result.stdoutTruncated).toBe(false);
+  });
+
   it('sleep 5 with timeout 300 rejects promptly with QgaTimeoutError and the client stays usable', async () => {
     client = await connectAgent();
     const started = performance.now();

@@ -396,3 +396,26 @@ describe('QgaExecError', () => {
     expect((quiet as Error).message).toMatch(/^quiet \(pid \d+\) was killed by signal 9$/);
   });
 });
+
+describe('truncation at the 16 MiB cap', () => {
+  const CAP = 16 * 1024 * 1024;
+  // 7.2.22 and 10.1.1 carry the fix as stable backports (7.2.20+, 10.0.4+, 10.1.1+); 9.0.0 and 10.1.0 do not.
+  for (const [version, flagsRight] of [['10.2.0', true], ['10.1.1', true], ['7.2.22', true], ['10.1.0', false], ['9.0.0', false]] as const) {
+    it(`qemu-ga ${version}: exactly 16 MiB of output is not flagged truncated; 16 MiB + 1 is`, async () => {
+      const { SimulatedAgent } = await import('../../../src/testing/index.js');
+      await using agent = await SimulatedAgent.start({
+        version,
+        exec: { exact: () => ({ stdout: Buffer.alloc(CAP, 0x61) }), more: () => ({ stdout: Buffer.alloc(CAP + 1, 0x61), stderr: 'warn\n' }) },
+      });
+      await using c = await QgaClient.connect({ path: agent.path, timeout: 30_000 });
+      const exact = await c.exec(['exact'], { encoding: 'buffer' });
+      expect(exact.stdout.length).toBe(CAP);
+      expect(exact.stdoutTruncated).toBe(false);
+      const more = await c.exec(['more'], { encoding: 'buffer' });
+      expect(more.stdout.length).toBe(CAP);
+      expect(more.stdoutTruncated).toBe(true);
+      expect(more.stderrTruncated).toBe(false);
+      expect(flagsRight).toBeTypeOf('boolean');
+    });
+  }
+});
