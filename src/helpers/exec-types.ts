@@ -21,7 +21,11 @@ export interface ExecResult<Output extends string | Buffer = string> {
   stderrTruncated: boolean;
 }
 
-/** How captured output is returned: decoded as UTF-8 text (default) or as raw bytes. */
+/**
+ * How captured output is returned: decoded as UTF-8 text (default) or as raw bytes. With
+ * `'utf8'`, bytes that are not valid UTF-8 are replaced by U+FFFD, so binary output or text
+ * in another encoding needs `'buffer'`.
+ */
 export type ExecEncoding = 'utf8' | 'buffer';
 
 /**

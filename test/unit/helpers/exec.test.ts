@@ -419,3 +419,13 @@ describe('truncation at the 16 MiB cap', () => {
     });
   }
 });
+
+describe('utf8 decoding', () => {
+  it('replaces bytes that are not valid UTF-8 with U+FFFD, as docs/exec.md says; buffer keeps them', async () => {
+    const { SimulatedAgent } = await import('../../../src/testing/index.js');
+    await using agent = await SimulatedAgent.start({ exec: { latin1: () => ({ stdout: Buffer.from('caf\xe9\n', 'latin1') }) } });
+    await using c = await QgaClient.connect({ path: agent.path });
+    await expect(c.exec(['latin1'])).resolves.toMatchObject({ stdout: 'caf\uFFFD\n' });
+    expect((await c.exec(['latin1'], { encoding: 'buffer' })).stdout.equals(Buffer.from('caf\xe9\n', 'latin1'))).toBe(true);
+  });
+});
