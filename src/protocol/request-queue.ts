@@ -60,6 +60,12 @@ export interface QueueCallOptions {
 
 export interface RequestQueueOptions {
   write(bytes: Uint8Array): Promise<void>;
+  /**
+   * A write failed: the channel is gone, though its close may be reported only later. Called
+   * after the call being written was failed, so the owner can mark the channel lost (and
+   * {@link RequestQueue.suspend} or close the queue) before the next call is written.
+   */
+  onWriteFailed?: ((error: unknown) => void) | undefined;
   maxReplyBytes: number;
   onResync?: ((info: ResyncInfo) => void) | undefined;
   timers?: Timers | undefined;
@@ -67,6 +73,7 @@ export interface RequestQueueOptions {
 
 export class RequestQueue {
   readonly #write: (bytes: Uint8Array) => Promise<void>;
+  readonly #onWriteFailed: ((error: unknown) => void) | undefined;
   readonly #onResync: ((info: ResyncInfo) => void) | undefined;
   readonly #timers: Timers;
   readonly #deadlines: DeadlineTimer<Job>;
@@ -87,6 +94,7 @@ export class RequestQueue {
 
   constructor(options: RequestQueueOptions) {
     this.#write = (bytes) => options.write(bytes);
+    this.#onWriteFailed = options.onWriteFailed;
     this.#onResync = options.onResync;
     this.#timers = options.timers ?? systemTimers;
     this.#deadlines = new DeadlineTimer<Job>(this.#timers, () => this.#jobs(), (job) => this.#expire(job));
@@ -265,7 +273,7 @@ export class RequestQueue {
       job.sent = true;
       const written = this.#write(bytes);
       if (this.#encoder.isScratch(bytes)) written.then(this.#encoder.release, this.#encoder.release);
-      written.catch((error: unknown) => this.#settle(job, writeFailure(error), true));
+      written.catch((error: unknown) => this.#writeFailed(job, error));
     });
   }
 
@@ -311,6 +319,16 @@ export class RequestQueue {
     }
   };
 
+  /**
+   * The call being written fails with the write's error (a command that answers only on
+   * failure was not taken either); then the owner learns the channel is gone, before the
+   * drain loop writes the next call into it.
+   */
+  #writeFailed(job: Job, error: unknown): void {
+    this.#settle(job, writeFailure(error), true);
+    this.#onWriteFailed?.(error);
+  }
+
   /** The channel went away while a command was on the wire. */
   readonly #commandLost = (job: Job, error: QgaConnectionError): void => {
     // A command that answers only on failure was taken if nothing failed before the loss.
@@ -336,7 +354,7 @@ export class RequestQueue {
       }
     };
     job.onChannelLost = (_job, error) => this.#settle(job, error, true);
-    this.#write(resyncRequest(syncId)).catch((error: unknown) => this.#settle(job, writeFailure(error), true));
+    this.#write(resyncRequest(syncId)).catch((error: unknown) => this.#writeFailed(job, error));
     const synced = await outcome;
     job.wake = undefined;
     job.onEvent = undefined;

@@ -37,7 +37,14 @@ export class DirectChannel implements QgaChannel {
     this.#options = options;
     this.#hooks = hooks;
     this.queue = new RequestQueue({
-      write: (bytes) => this.#write(bytes),
+      write: (bytes) => this.#transport.write(bytes),
+      // A failed write means the channel is gone, even though the transport may report the
+      // close only a loop iteration later. Treat it as lost at once: otherwise the queue goes
+      // on writing the calls behind it into the dead channel, and they all fail ("channel is
+      // not open") instead of waiting for the reconnect.
+      onWriteFailed: (error) => {
+        if (this.#attachment) this.#detach(this.#attachment, error instanceof Error ? error : new Error(String(error)));
+      },
       maxReplyBytes: options.maxReplyBytes,
       onResync: (info) => {
         if (info.reason === 'connect' || info.reason === 'reconnect') this.#connectResync = info;
@@ -121,20 +128,6 @@ export class DirectChannel implements QgaChannel {
       onClose: (error) => this.#detach(attachment, error),
       isOpen: () => attachment.open,
     };
-  }
-
-  /**
-   * A write that fails means the channel is gone, even though the transport may report the
-   * close only a loop iteration later. Treat it as lost at once: otherwise the queue goes on
-   * writing the calls behind it into the dead channel, and they all fail ("channel is not
-   * open") instead of waiting for the reconnect.
-   */
-  #write(bytes: Uint8Array): Promise<void> {
-    const attachment = this.#attachment;
-    return this.#transport.write(bytes).catch((error: unknown) => {
-      if (attachment) this.#detach(attachment, error instanceof Error ? error : new Error(String(error)));
-      throw error;
-    });
   }
 
   /** One opening of the channel ended (closed by the peer, an error, or a failed write). */

@@ -92,4 +92,23 @@ describe('a write that fails', () => {
     expect(reconnecting).toHaveLength(1);
     expect(opened.agent.connections).toBe(2);
   });
+
+  it('a command answered only on failure (shutdown) whose write failed rejects: it was not taken', async () => {
+    opened.agent = await startFakeAgent();
+    const socket = new SocketTransport({ path: opened.agent.path });
+    let failNextWrite = false;
+    const transport: Transport = {
+      description: socket.description,
+      open: (handlers, signal) => socket.open(handlers, signal),
+      close: () => socket.close(),
+      write: (bytes) => {
+        if (!failNextWrite) return socket.write(bytes);
+        failNextWrite = false;
+        return Promise.reject(new QgaConnectionError(`${socket.description}: write failed: write EPIPE`));
+      },
+    };
+    opened.client = await QgaClient.connect({ transport, reconnect: { retries: 5, delay: 20 } });
+    failNextWrite = true;
+    await expect(opened.client.shutdown()).rejects.toThrow(/EPIPE/);
+  });
 });
