@@ -21,7 +21,11 @@ export interface ExecResult<Output extends string | Buffer = string> {
   stderrTruncated: boolean;
 }
 
-/** How captured output is returned: decoded as UTF-8 text (default) or as raw bytes. */
+/**
+ * How captured output is returned: decoded as UTF-8 text (default) or as raw bytes. With
+ * `'utf8'`, bytes that are not valid UTF-8 are replaced by U+FFFD, so binary output or text
+ * in another encoding needs `'buffer'`.
+ */
 export type ExecEncoding = 'utf8' | 'buffer';
 
 /**
@@ -70,9 +74,18 @@ export interface SpawnOptions<Encoding extends ExecEncoding = ExecEncoding> {
   encoding?: Encoding | undefined;
   /**
    * ms each single `guest-exec` / `guest-exec-status` call may take. Defaults to the
-   * client's `timeout`. Not the run's timeout: see `timeout`.
+   * client's `timeout` (for `guest-exec`, plus 1 s per MiB of `input` it carries). Not the
+   * run's timeout: see `timeout`. With a run `timeout`, `guest-exec` may take up to that.
    */
   pollTimeout?: number | undefined;
+  /**
+   * Called with the pid when the agent started the process but its `guest-exec` reply came
+   * only after the start was given up (the call timed out, the run's `timeout` passed or
+   * it was aborted; the call has already rejected). The process runs in the guest: with
+   * `killOnAbandon` it is killed, otherwise this is how you learn its pid. Exceptions it
+   * throws are ignored.
+   */
+  onLateStart?: ((pid: number) => void) | undefined;
 }
 
 /**

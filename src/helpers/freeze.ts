@@ -8,8 +8,12 @@
  * aborted, since the agent may have completed it anyway (the thaw is queued behind it).
  * @module
  */
+import { checkOptions } from '../client/check-options.js';
 import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError, QgaTimeoutError } from '../errors.js';
+import { formatMs } from '../format-ms.js';
+import { stillFrozenError } from './freeze-errors.js';
+import { checkWireString } from './wire-string.js';
 
 /**
  * Options of `withFrozenFilesystems`.
@@ -41,6 +45,8 @@ export interface FreezeOptions {
    */
   signal?: AbortSignal | undefined;
 }
+
+const FREEZE_KEYS: ReadonlySet<string> = new Set(['mountpoints', 'timeout', 'signal']);
 
 /** What `fn` receives while the filesystems are frozen. */
 export interface FrozenContext {
@@ -89,13 +95,13 @@ export async function withFrozenFilesystems<T>(
   options: FreezeOptions = {},
 ): Promise<FreezeResult<T>> {
   if (typeof fn !== 'function') throw new TypeError('withFrozenFilesystems: fn must be a function');
-  if (typeof options !== 'object' || options === null) throw new TypeError('withFrozenFilesystems: options must be an object');
-  const { mountpoints, timeout, signal } = options;
+  const { mountpoints, timeout, signal } = checkOptions('withFrozenFilesystems', options, FREEZE_KEYS);
   const list: readonly unknown[] | undefined = mountpoints;
   if (list !== undefined) {
     if (!Array.isArray(list) || list.length === 0 || list.some((m) => typeof m !== 'string' || m === '')) {
       throw new TypeError('withFrozenFilesystems: mountpoints must be a non-empty array of paths (omit it to freeze all)');
     }
+    list.forEach((m, i) => checkWireString('withFrozenFilesystems', `mountpoints[${i}]`, m));
   }
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout))) {
     throw new TypeError(`withFrozenFilesystems: timeout must be a positive finite number of ms, got ${String(timeout)}`);
@@ -122,7 +128,12 @@ export async function withFrozenFilesystems<T>(
     // The agent answered with an error: it thawed whatever it had frozen itself, and a
     // "frozen state" refusal means someone else froze first. Anything else (timeout,
     // abort) leaves the outcome unknown: thaw to be safe.
-    if (!(error instanceof QgaCommandError)) await thaw(client).catch(() => undefined);
+    if (error instanceof QgaCommandError) throw error;
+    try {
+      await thaw(client);
+    } catch (thawError) {
+      throw stillFrozenError(thawError, { what: `the ${freezeCommand} call (its outcome is unknown)`, error });
+    }
     throw error;
   }
 
@@ -143,10 +154,7 @@ export async function withFrozenFilesystems<T>(
   try {
     thawed = await thaw(client);
   } catch (thawError) {
-    if (outcome.ok) throw thawError;
-    throw new AggregateError([outcome.error, thawError], `withFrozenFilesystems: fn failed and the thaw failed too; the guest may still be frozen`, {
-      cause: thawError,
-    });
+    throw outcome.ok ? stillFrozenError(thawError) : stillFrozenError(thawError, { what: 'fn', error: outcome.error });
   }
   if (!outcome.ok) throw outcome.error;
   return { result: outcome.value, frozen, thawed };
@@ -175,7 +183,7 @@ function runBounded<T>(fn: () => T | Promise<T>, work: AbortController, command:
       signal?.removeEventListener('abort', onAbort);
     };
     if (timeout !== undefined) {
-      timer = setTimeout(() => stop(new QgaTimeoutError(command, timeout, `withFrozenFilesystems: fn kept the filesystems frozen longer than ${timeout} ms; thawed`)), timeout);
+      timer = setTimeout(() => stop(new QgaTimeoutError(command, timeout, `withFrozenFilesystems: fn kept the filesystems frozen longer than ${formatMs(timeout)} ms; thawed`)), timeout);
     }
     signal?.addEventListener('abort', onAbort, { once: true });
     Promise.resolve()

@@ -7,7 +7,9 @@
  * @module
  */
 import type { QgaClient } from '../client/qga-client.js';
-import type { CallOptions } from '../client/call-options.js';
+import { CALL_OPTION_KEYS, pickCallOptions, type CallOptions } from '../client/call-options.js';
+import { checkOptions } from '../client/check-options.js';
+import { checkWireString } from './wire-string.js';
 
 /**
  * Options of `setUserPassword`.
@@ -26,6 +28,7 @@ export interface SetUserPasswordOptions extends CallOptions {
 }
 
 const REDACTED = '[password redacted]';
+const PASSWORD_KEYS: ReadonlySet<string> = new Set([...CALL_OPTION_KEYS, 'crypted']);
 
 /**
  * Set the password of a guest user account (`chpasswd` on Linux, `NetUserSetInfo` on
@@ -44,12 +47,15 @@ export async function setUserPassword(client: QgaClient, user: string, password:
   // crossed the channel.
   if (user.includes(':') || user.includes('\n')) throw new TypeError('setUserPassword: user must not contain ":" or a newline');
   if (typeof password !== 'string') throw new TypeError('setUserPassword: password must be a string');
+  checkWireString('setUserPassword', 'user', user);
+  // Never in the message: the password itself.
+  checkWireString('setUserPassword', 'the password', password, true);
   if (password.includes('\n')) throw new TypeError('setUserPassword: the password must not contain a newline');
-  if (typeof options !== 'object' || options === null) throw new TypeError('setUserPassword: options must be an object');
+  checkOptions('setUserPassword', options, PASSWORD_KEYS);
   const crypted = options.crypted ?? false;
   if (typeof crypted !== 'boolean') throw new TypeError('setUserPassword: crypted must be a boolean');
   const encoded = Buffer.from(password, 'utf8').toString('base64');
-  const callOptions = { ...(options.timeout === undefined ? {} : { timeout: options.timeout }), ...(options.signal === undefined ? {} : { signal: options.signal }) };
+  const callOptions = pickCallOptions(options);
   try {
     await client.call('guest-set-user-password', { username: user, password: encoded, crypted }, callOptions);
   } catch (error) {

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { truncationFlagsReliable } from '../protocol/exec-truncation-flags.js';
+
 /** True when `version` (e.g. `10.2.0`, `7.2.22`) is at least `major.minor`. */
 export function versionAtLeast(version: string, major: number, minor: number): boolean {
   const [maj = 0, min = 0] = version.split('.').map((p) => Number.parseInt(p, 10) || 0);
@@ -23,7 +25,7 @@ export interface VersionTraits {
   readonly wrapSpawnError: boolean;
   /** `capture-output` accepts mode strings (8.1+). */
   readonly captureModes: boolean;
-  /** `out-truncated`/`err-truncated` carry their real value (10.2+). */
+  /** `out-truncated`/`err-truncated` carry their real value (10.2+, and the stable backports 10.1.1, 10.0.4, 7.2.20). */
   readonly truncatedFlagsFixed: boolean;
 }
 
@@ -37,6 +39,6 @@ export function versionTraits(version: string): VersionTraits {
     unknownPid: versionAtLeast(version, 8, 2) ? 'PID ld does not exist' : "Invalid parameter 'pid'",
     wrapSpawnError: !newFilters,
     captureModes: versionAtLeast(version, 8, 1),
-    truncatedFlagsFixed: versionAtLeast(version, 10, 2),
+    truncatedFlagsFixed: truncationFlagsReliable(version),
   };
 }
