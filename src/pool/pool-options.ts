@@ -3,7 +3,7 @@
  * @module
  */
 import type { ConnectOptions } from '../client/connect-options.js';
-import { checkKnownKeys } from './known-keys.js';
+import { checkOptions } from '../client/check-options.js';
 
 /**
  * Options of `new QgaPool(options)`.
@@ -96,12 +96,12 @@ export interface EachOptions extends UseOptions {
   onProgress?: ((progress: EachProgress) => void) | undefined;
 }
 
-const POOL_KEYS = ['maxConnections', 'idleTimeout', 'timeout', 'downAfter', 'retryDownAfter', 'defaults'] as const;
-const USE_KEYS = ['timeout', 'signal'] as const;
-const EACH_KEYS = [...USE_KEYS, 'concurrency', 'onProgress'] as const;
+const POOL_KEYS: ReadonlySet<string> = new Set(['maxConnections', 'idleTimeout', 'timeout', 'downAfter', 'retryDownAfter', 'defaults']);
+const USE_KEYS: ReadonlySet<string> = new Set(['timeout', 'signal']);
+const EACH_KEYS: ReadonlySet<string> = new Set([...USE_KEYS, 'concurrency', 'onProgress']);
 
 export function resolvePoolOptions(options: QgaPoolOptions | undefined): ResolvedPoolOptions {
-  const o = checkKnownKeys('QgaPool', options ?? {}, POOL_KEYS) as QgaPoolOptions;
+  const o = checkOptions('QgaPool', options, POOL_KEYS);
   if (o.defaults !== undefined && (typeof o.defaults !== 'object' || o.defaults === null)) throw new TypeError('QgaPool: defaults must be an object of connect options');
   return {
     maxConnections: positiveInteger('QgaPool: maxConnections', o.maxConnections, 64),
@@ -114,14 +114,14 @@ export function resolvePoolOptions(options: QgaPoolOptions | undefined): Resolve
 }
 
 export function checkUseOptions(what: string, options: UseOptions | undefined): UseOptions {
-  const o = checkKnownKeys(what, options ?? {}, USE_KEYS) as UseOptions;
+  const o = checkOptions(what, options, USE_KEYS);
   positiveMs(`${what}: timeout`, o.timeout);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError(`${what}: signal must be an AbortSignal`);
   return o;
 }
 
 export function checkEachOptions(options: EachOptions | undefined): EachOptions & { concurrency: number } {
-  const o = checkKnownKeys('QgaPool.each', options ?? {}, EACH_KEYS) as EachOptions;
+  const o = checkOptions('QgaPool.each', options, EACH_KEYS);
   checkUseOptions('QgaPool.each', { timeout: o.timeout, signal: o.signal });
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new TypeError('QgaPool.each: onProgress must be a function');
   return { ...o, concurrency: positiveInteger('QgaPool.each: concurrency', o.concurrency, 16) };

@@ -35,7 +35,7 @@ export function agentPid(agent: FleetAgent): number {
 export async function startFleet(count: number, options: { parallel?: number; verbose?: boolean } = {}): Promise<FleetAgent[]> {
   const agents: FleetAgent[] = [];
   let next = 0;
-  let failure: unknown;
+  let failure: Error | undefined;
   const worker = async (): Promise<void> => {
     while (next < count && failure === undefined) {
       next += 1;
