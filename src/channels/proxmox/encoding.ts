@@ -14,7 +14,8 @@
 import { QgaProtocolError } from '../../errors.js';
 
 /** Any character outside the byte range (a hostile or broken server, or a caller's mistake). */
-const WIDE = /[^\u0000-\u00ff]/;
+// Code units, not code points: a character beyond the BMP shows as a surrogate (≥ U+D800).
+const WIDE = /[\u0100-\uffff]/;
 
 /**
  * Bytes as the Proxmox byte string that carries them.

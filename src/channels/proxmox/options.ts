@@ -100,7 +100,7 @@ export function resolveProxmoxOptions(value: unknown): ResolvedProxmoxOptions {
     host: host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host,
     port: (port as number | undefined) ?? DEFAULT_PROXMOX_PORT,
     vmid,
-    node: node as string | undefined,
+    node: node,
     credentials: resolveCredentials(o),
     trust: resolveTrust(o),
   };
@@ -132,7 +132,7 @@ function resolveTrust(o: Record<string, unknown>): TlsTrust {
   if (ca !== undefined) {
     const list = Array.isArray(ca) ? (ca as unknown[]) : [ca];
     if (list.length === 0 || !list.every((c) => typeof c === 'string' || Buffer.isBuffer(c))) throw new TypeError('proxmox.ca must be PEM text, a Buffer, or a list of them');
-    return { kind: 'ca', ca: list as (string | Buffer)[] };
+    return { kind: 'ca', ca: list };
   }
   return { kind: 'system' };
 }

@@ -146,18 +146,20 @@ export class ProxmoxChannel implements QgaChannel {
   }
 
   /** Nothing to do: qemu-server synchronises the agent socket before every command. */
-  async sync(options: { timeout: number; signal?: AbortSignal | undefined }): Promise<void> {
-    options.signal?.throwIfAborted();
-    if (this.#state === 'closed') throw new QgaConnectionError(`${this.description}: the client is closed`);
+  sync(options: { timeout: number; signal?: AbortSignal | undefined }): Promise<void> {
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    if (this.#state === 'closed') return Promise.reject(new QgaConnectionError(`${this.description}: the client is closed`));
+    return Promise.resolve();
   }
 
-  async close(): Promise<void> {
-    if (this.#state === 'closed') return;
+  close(): Promise<void> {
+    if (this.#state === 'closed') return Promise.resolve();
     const wasOpen = this.#state === 'open';
     this.#state = 'closed';
     this.#closing.abort(new QgaConnectionError(`${this.description}: the client was closed`));
     this.#http.close();
     if (wasOpen) this.#hooks.close();
+    return Promise.resolve();
   }
 
   async #ping(ctx: CallContext): Promise<void> {

@@ -84,7 +84,7 @@ export class ProxmoxRequester {
       throw new QgaProtocolError(`${ctx.where}: the reply to ${ctx.command} is not JSON`, { cause: error });
     }
     if (typeof parsed !== 'object' || parsed === null || !('data' in parsed)) throw new QgaProtocolError(`${ctx.where}: the reply to ${ctx.command} has no data`);
-    return (parsed as { data: unknown }).data;
+    return (parsed).data;
   }
 
   /**

@@ -65,7 +65,7 @@ function execParams(command: string, a: Record<string, unknown>): ProxmoxParams 
   // Proxmox always captures both streams apart; keeping one of them is the helpers' job,
   // but merging them is not something the output can be turned into afterwards.
   if (a['capture-output'] === 'merged') throw refused(command, "Proxmox's exec endpoint captures stdout and stderr apart; capture mode 'merged' cannot be had (run the program under sh -c '… 2>&1')");
-  const params: ProxmoxParams = { command: [path, ...((arg as string[] | undefined) ?? [])] };
+  const params: ProxmoxParams = { command: [path, ...((arg) ?? [])] };
   if (a['input-data'] !== undefined) {
     const input = decodeBase64Argument(a['input-data'], `${command}: input-data`);
     if (input.length > PROXMOX_LIMITS.execInput) {
