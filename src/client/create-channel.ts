@@ -5,12 +5,21 @@
  */
 import type { ChannelHooks, QgaChannel } from '../channels/channel.js';
 import { DirectChannel } from '../channels/direct/direct-channel.js';
+import { resolveProxmoxOptions } from '../channels/proxmox/options.js';
+import { ProxmoxChannel } from '../channels/proxmox/proxmox-channel.js';
 import { SocketTransport } from '../transport/socket-transport.js';
 import type { Transport } from '../transport/transport.js';
 import type { ConnectOptions, ResolvedConnectOptions } from './connect-options.js';
 
 /** The channel for `options`; throws `TypeError` when they name none or a bad one. */
 export function createChannel(options: ConnectOptions, resolved: ResolvedConnectOptions, hooks: ChannelHooks): QgaChannel {
+  const target = options as { proxmox?: unknown; path?: unknown; host?: unknown; port?: unknown; transport?: unknown };
+  if (target.proxmox !== undefined) {
+    if (target.path !== undefined || target.host !== undefined || target.port !== undefined || target.transport !== undefined) {
+      throw new TypeError('QgaClient.connect: proxmox cannot be combined with path, host, port or transport');
+    }
+    return new ProxmoxChannel({ proxmox: resolveProxmoxOptions(target.proxmox), options: resolved, hooks });
+  }
   return new DirectChannel(transportFor(options), resolved, hooks);
 }
 

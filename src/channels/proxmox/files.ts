@@ -139,7 +139,15 @@ class ProxmoxFileWriter implements ChannelFileWriter {
   }
 
   commit(options: ChannelFileCallOptions): Promise<void> {
-    return this.#inTurn('file-write', options, async (ctx) => {
+    return this.#inTurn('file-write', options, (ctx) => this.#commit(ctx)).catch(async (error: unknown) => {
+      // Whatever was staged goes; the target is as it was.
+      await this.abort();
+      throw error;
+    });
+  }
+
+  async #commit(ctx: CallContext): Promise<void> {
+    {
       if (this.#staging === undefined && this.#total <= this.#direct) {
         try {
           await this.#writeDirect(ctx, this.#take());
@@ -154,7 +162,7 @@ class ProxmoxFileWriter implements ChannelFileWriter {
       const script = this.#append ? 'cat -- "$1" >> "$2" && rm -f -- "$1"' : 'mv -f -- "$1" "$2"';
       await this.#shell(ctx, ['/bin/sh', '-c', script, 'sh', staging, this.#path], undefined);
       this.#staging = undefined;
-    });
+    }
   }
 
   abort(): Promise<void> {
