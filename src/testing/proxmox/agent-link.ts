@@ -26,6 +26,13 @@ export class AgentLinkError extends Error {
 
 /** Commands the agent answers only when they fail. */
 const NO_SUCCESS_REPLY = new Set(['guest-shutdown', 'guest-suspend-disk', 'guest-suspend-ram', 'guest-suspend-hybrid']);
+/**
+ * qemu-server waits for the EOF of a guest going down; a simulated guest stays up, so a
+ * command the agent answers only on failure counts as taken when no error followed the
+ * sync reply this soon (an agent refuses at once). What a real PVE returns here is one of
+ * the things only a real PVE can tell (PROXMOX-AGENT-API §9).
+ */
+const NO_REPLY_GRACE_MS = 50;
 const CONNECT_RETRY_MS = 100;
 
 /** One command on a fresh connection. `syncId` must grow with every call (qemu-server: "<pid>0<counter>"). */
@@ -62,10 +69,12 @@ function exchange(socket: net.Socket, execute: string, args: Record<string, unkn
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
+    let grace: ReturnType<typeof setTimeout> | undefined;
     const finish = (error: Error | undefined, answer?: AgentAnswer): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(grace);
       if (answer) resolve(answer);
       else reject(error);
     };
@@ -88,6 +97,10 @@ function exchange(socket: net.Socket, execute: string, args: Record<string, unkn
       const settledAnswer = answerFrom(found, execute, syncId);
       if (settledAnswer instanceof Error) finish(settledAnswer);
       else if (settledAnswer) finish(undefined, settledAnswer);
+      else if (NO_SUCCESS_REPLY.has(execute) && found.some((l) => syncReplyId(l) === syncId)) {
+        clearTimeout(grace);
+        grace = setTimeout(() => finish(undefined, { ok: true, value: undefined }), NO_REPLY_GRACE_MS);
+      }
     };
     socket.on('data', onData);
     socket.once('error', (error) => finish(new AgentLinkError('closed', `client closed connection (${error.message})`)));

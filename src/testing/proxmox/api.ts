@@ -24,8 +24,8 @@ export interface ApiState {
   readonly model: PrivilegeModel;
   readonly versions: { fileReadRange: boolean; execArray: boolean; errorMessages: boolean; single401: boolean; bodyLimit: number };
   readonly timing: { proxyTimeout: number; authFailureDelay: number };
-  /** ms of silence to add before running `endpoint` (an injected delay), 0 for none. */
-  delayFor(endpoint: string): number;
+  /** An injected fault of the hop to pvedaemon for `endpoint`: silence first, or a 595. */
+  hopFault(endpoint: string): { delay: number; fail: boolean } | undefined;
   log(entry: SimulatedRequest): void;
 }
 
@@ -54,11 +54,17 @@ export async function handle(req: IncomingMessage, res: ServerResponse, state: A
   const url = new URL(req.url ?? '/', 'https://localhost');
   const method = req.method ?? 'GET';
   const path = url.pathname.startsWith('/api2/json/') ? url.pathname.slice('/api2/json'.length) : url.pathname;
-  res.once('finish', () => state.log({ method, path, status: res.statusCode }));
+  // Logged as the status goes out, so a test sees it by the time its client has the reply.
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((status: number, ...rest: unknown[]) => {
+    state.log({ method, path, status });
+    return writeHead(status, ...rest);
+  }) as typeof res.writeHead;
   const withMessage = state.versions.errorMessages;
   const fail = (error: unknown): void => {
     if (res.headersSent) return;
-    if (error instanceof PveError) sendError(res, error.status, error.message, { withMessage, errors: error.errors });
+    if (error instanceof PveError && error.status === 595) sendEmpty(res, 595, error.message);
+    else if (error instanceof PveError) sendError(res, error.status, error.message, { withMessage, errors: error.errors });
     else sendError(res, 500, error instanceof Error ? error.message : String(error), { withMessage });
   };
   try {
@@ -108,8 +114,9 @@ async function agentCall(state: ApiState, target: Extract<Route, { kind: 'agent'
   const { values, errors } = validate(params, endpointSchema(target.endpoint, state.versions));
   Object.assign(errors, checkPath(target.node, target.vmid));
   if (Object.keys(errors).length > 0) throw new PveError(400, 'Parameter verification failed.', errors);
-  const delay = state.delayFor(target.endpoint);
-  if (delay > 0) await sleep(delay);
+  const fault = state.hopFault(target.endpoint);
+  if (fault && fault.delay > 0) await sleep(fault.delay);
+  if (fault?.fail) throw new PveError(595, 'Errors during connection establishment, proxy handshake');
   const vm = state.vms.get(Number(target.vmid));
   if (vm === undefined) throw new PveError(500, `Configuration file 'nodes/${node}/qemu-server/${target.vmid}.conf' does not exist`);
   await vm.precheck(node);

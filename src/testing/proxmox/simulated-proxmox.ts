@@ -19,8 +19,9 @@ import { SimulatedVm } from './vm.js';
 
 const log = debuglog('qga-simulated-proxmox');
 
-interface Delay {
+interface HopFault {
   ms: number;
+  fail: boolean;
   endpoint: string | undefined;
   times: number;
 }
@@ -54,7 +55,7 @@ export class SimulatedProxmox implements AsyncDisposable {
   readonly #acl = new Acl();
   readonly #vms = new Map<number, SimulatedVm>();
   readonly #requests: SimulatedRequest[] = [];
-  readonly #delays: Delay[] = [];
+  readonly #hopFaults: HopFault[] = [];
   readonly #options: SimulatedProxmoxOptions;
   #syncCounter = 0;
   #stopping: Promise<void> | undefined;
@@ -84,7 +85,7 @@ export class SimulatedProxmox implements AsyncDisposable {
         bodyLimit: v.bodyLimit ?? 512 * 1024,
       },
       timing: { proxyTimeout: t.proxyTimeout ?? 30_000, authFailureDelay: t.authFailureDelay ?? 3_000 },
-      delayFor: (endpoint) => this.#takeDelay(endpoint),
+      hopFault: (endpoint) => this.#takeHopFault(endpoint),
       log: (entry) => this.#requests.push(entry),
     };
     this.#server = https.createServer({ key: certificates.node.key, cert: certificates.node.cert + certificates.ca.cert }, (req, res) => {
@@ -297,7 +298,22 @@ export class SimulatedProxmox implements AsyncDisposable {
    * ```
    */
   delay(ms: number, options: { endpoint?: string; times?: number } = {}): this {
-    this.#delays.push({ ms, endpoint: options.endpoint, times: options.times ?? 1 });
+    this.#hopFaults.push({ ms, fail: false, endpoint: options.endpoint, times: options.times ?? 1 });
+    return this;
+  }
+
+  /**
+   * Make the proxy hop fail for the next `times` calls (of `endpoint`, or of any agent
+   * endpoint): 595 with an empty body, as when pveproxy cannot reach pvedaemon or the
+   * VM's node. The call does not run.
+   *
+   * @example
+   * ```ts
+   * pve.failHop({ endpoint: 'exec' });
+   * ```
+   */
+  failHop(options: { endpoint?: string; times?: number } = {}): this {
+    this.#hopFaults.push({ ms: 0, fail: true, endpoint: options.endpoint, times: options.times ?? 1 });
     return this;
   }
 
@@ -348,12 +364,12 @@ export class SimulatedProxmox implements AsyncDisposable {
     return vm;
   }
 
-  #takeDelay(endpoint: string): number {
-    const index = this.#delays.findIndex((d) => d.endpoint === undefined || d.endpoint === endpoint);
-    if (index === -1) return 0;
-    const delay = this.#delays[index] as Delay;
-    if (--delay.times <= 0) this.#delays.splice(index, 1);
-    return delay.ms;
+  #takeHopFault(endpoint: string): { delay: number; fail: boolean } | undefined {
+    const index = this.#hopFaults.findIndex((d) => d.endpoint === undefined || d.endpoint === endpoint);
+    if (index === -1) return undefined;
+    const fault = this.#hopFaults[index] as HopFault;
+    if (--fault.times <= 0) this.#hopFaults.splice(index, 1);
+    return { delay: fault.ms, fail: fault.fail };
   }
 }
 
