@@ -16,8 +16,8 @@ export interface PveSetup {
   agent: SimulatedAgent | undefined;
   token: string;
   /** `proxmox` options for VM 100 with the token and the pinned fingerprint. */
-  proxmox(extra?: Partial<ProxmoxOptions>): ProxmoxOptions;
-  connect(extra?: Partial<ProxmoxOptions>, options?: Omit<ConnectOptions, 'proxmox' | 'path' | 'host' | 'port' | 'transport'>): Promise<QgaClient>;
+  proxmox: (extra?: Partial<ProxmoxOptions>) => ProxmoxOptions;
+  connect: (extra?: Partial<ProxmoxOptions>, options?: Omit<ConnectOptions, 'proxmox' | 'path' | 'host' | 'port' | 'transport'>) => Promise<QgaClient>;
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -42,13 +42,13 @@ export async function startPve(
   cleanups.push(async () => {
     for (const c of clients) await c.close();
   });
-  const proxmox = (extra: Partial<ProxmoxOptions> = {}): ProxmoxOptions => ({ host: pve.host, port: pve.port, vmid: 100, token, fingerprint: pve.fingerprint, ...extra }) as ProxmoxOptions;
+  const proxmox = (extra: Partial<ProxmoxOptions> = {}): ProxmoxOptions => ({ host: pve.host, port: pve.port, vmid: 100, token, fingerprint: pve.fingerprint, ...extra });
   return {
     pve,
     agent,
     token,
     proxmox,
-    async connect(extra = {}, connectOptions = {}) {
+    connect: async (extra = {}, connectOptions = {}) => {
       const client = await QgaClient.connect({ ...connectOptions, proxmox: proxmox(extra) });
       clients.push(client);
       return client;

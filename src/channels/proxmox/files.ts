@@ -30,6 +30,9 @@ export type InTurn = <T>(command: string, options: ChannelFileCallOptions, fn: (
 
 const MiB = 1024 * 1024;
 
+/** A whole-file read (before qemu-server 9.1.5) may take up to pveproxy's 30 s. */
+const WHOLE_READ_TIMEOUT = 30_000;
+
 /** Room for everything in an exec body besides the input data (command, paths, keys). */
 const EXEC_BODY_OVERHEAD = 512;
 
@@ -67,7 +70,9 @@ export class ProxmoxFiles implements ChannelFileAccess {
         this.#ranges = false;
       }
       if (position.offset !== 0) throw new QgaProtocolError(`${ctx.command}: this Proxmox reads files only from the start`);
-      const reply = readReply(ctx, await this.#requester.agent(ctx, { method: 'GET', path: 'file-read', params: { file: path }, idempotent: true }));
+      // One request for up to 16 MiB that cannot be split: it gets what Proxmox's proxy allows.
+      const whole = { ...ctx, timeout: Math.max(ctx.timeout, WHOLE_READ_TIMEOUT), deadline: Math.max(ctx.deadline, performance.now() + WHOLE_READ_TIMEOUT) };
+      const reply = readReply(whole, await this.#requester.agent(whole, { method: 'GET', path: 'file-read', params: { file: path }, idempotent: true }));
       if (reply.truncated) {
         throw new QgaCommandError(
           ctx.command,

@@ -59,7 +59,7 @@ export async function handle(req: IncomingMessage, res: ServerResponse, state: A
   res.writeHead = ((status: number, ...rest: unknown[]) => {
     state.log({ method, path, status });
     return writeHead(status, ...rest);
-  }) as typeof res.writeHead;
+  });
   const withMessage = state.versions.errorMessages;
   const fail = (error: unknown): void => {
     if (res.headersSent) return;
