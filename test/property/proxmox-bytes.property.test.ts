@@ -72,4 +72,9 @@ describe('Proxmox byte strings', () => {
       }),
     );
   });
+
+  it('content that is not base64 is refused rather than decoded short', () => {
+    for (const bad of ['AQ*=', 'AQI', 'AQ==AgM', 'A===', 'AQ==AQ*=']) expect(() => decodeConcatenatedBase64(bad, 'test')).toThrow(/not base64/);
+    expect(decodeConcatenatedBase64('AQ==AgM=', 'test')).toEqual(Buffer.from([1, 2, 3]));
+  });
 });
