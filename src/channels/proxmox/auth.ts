@@ -1,5 +1,5 @@
 /**
- * Who the channel is to Proxmox (PROXMOX-AGENT-API §3.1, §3.2).
+ * Who the channel is to Proxmox (pve-access-control `PVE/AccessControl.pm`, pve-http-server).
  *
  * - API token: `Authorization: PVEAPIToken=USER@REALM!TOKENID=SECRET` on every request;
  *   stateless, and no CSRF token is needed.

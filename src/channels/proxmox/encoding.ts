@@ -1,5 +1,5 @@
 /**
- * Proxmox byte strings ↔ bytes (PROXMOX-AGENT-API §1.7).
+ * Proxmox byte strings ↔ bytes (qemu-server `PVE/API2/Qemu/Agent.pm`, pve-http-server's UTF-8 JSON).
  *
  * pvedaemon decodes every request parameter from UTF-8 into Perl characters and encodes its
  * JSON replies as UTF-8. Where Proxmox moves guest bytes as a string (file-read with

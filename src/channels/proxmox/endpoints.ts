@@ -1,7 +1,7 @@
 /**
  * The agent commands Proxmox VE's API can carry, as data: QGA wire name → method and path
  * under `/nodes/{node}/qemu/{vmid}/agent/`, how the arguments map and how the reply is
- * unwrapped (PROXMOX-AGENT-API §1, qemu-server 9.2 `PVE/API2/Qemu/Agent.pm`).
+ * unwrapped (qemu-server 9.2 `PVE/API2/Qemu/Agent.pm`).
  *
  * Nothing else is reachable: the file commands run only inside Proxmox's file-read and
  * file-write composites (see `files.ts`), and guest-sync, set-time, ssh keys, get-disks,

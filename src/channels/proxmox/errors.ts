@@ -1,5 +1,6 @@
 /**
- * Proxmox's answers, turned into the client's errors (PROXMOX-AGENT-API §2, §3.5, §7).
+ * Proxmox's answers, turned into the client's errors (pve-http-server `PVE/APIServer/AnyEvent.pm`,
+ * qemu-server `PVE/QemuServer/Agent.pm`).
  *
  * pveproxy sends errors as `{"data":null,"message":"…\n"}` (the `message` key since
  * pve-http-server 5.2.0; before it, only the reason phrase carries the text, and it is the
@@ -93,7 +94,7 @@ export function failureKind(error: unknown): ServerFailure['kind'] | undefined {
   return cause instanceof ProxmoxReplyError ? cause.kind : undefined;
 }
 
-/** What a 403 needs on PVE 9, and what stood for it before (PROXMOX-AGENT-API §3.3). */
+/** What a 403 needs on PVE 9, and what stood for it before (qemu-server 9.0.3 added VM.GuestAgent.*). */
 function privilegeHint(message: string): string {
   return /VM\.GuestAgent\./.test(message)
     ? ' (PVE 9 privileges; on PVE 8 and earlier every agent call needs VM.Monitor; VM.GuestAgent.Unrestricted covers them all)'

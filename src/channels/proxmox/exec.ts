@@ -1,5 +1,5 @@
 /**
- * Proxmox's exec and exec-status endpoints (PROXMOX-AGENT-API §1.2, §1.3), for the channel's
+ * Proxmox's exec and exec-status endpoints (qemu-server `PVE/API2/Qemu/Agent.pm`), for the channel's
  * `guest-exec` / `guest-exec-status` and for the shell steps of large file writes.
  *
  * `command` is a JSON array since qemu-server 8.0.1 (PVE 8.0). Before, it was a

@@ -1,5 +1,5 @@
 /**
- * Guest files through Proxmox's file-read and file-write (PROXMOX-AGENT-API §1.4, §1.5):
+ * Guest files through Proxmox's file-read and file-write (qemu-server 9.2 `PVE/API2/Qemu/Agent.pm`):
  * no handles, each with a limit that must never truncate silently.
  *
  * Reading: qemu-server 9.1.5 added `count`, `offset` and `decode`; with them a file is read

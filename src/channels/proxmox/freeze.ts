@@ -1,5 +1,5 @@
 /**
- * `guest-fsfreeze-freeze` past pveproxy's 30 s limit (PROXMOX-AGENT-API §2 "The 30 s hop").
+ * `guest-fsfreeze-freeze` past pveproxy's 30 s limit (pve-manager `PVE/HTTPServer.pm`: AnyEvent::HTTP with `timeout => 30`).
  *
  * pveproxy forwards the call to pvedaemon with a 30 s inactivity timeout and answers 596
  * when it passes, while pvedaemon goes on freezing (qemu-server allows the freeze an hour).

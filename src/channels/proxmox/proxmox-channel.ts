@@ -1,5 +1,6 @@
 /**
- * The Proxmox VE channel: QGA commands carried by Proxmox's REST API (PROXMOX-AGENT-API).
+ * The Proxmox VE channel: QGA commands carried by Proxmox's REST API
+ * (qemu-server 9.2 `PVE/API2/Qemu/Agent.pm`, `PVE/QemuServer/Agent.pm`).
  *
  * qemu-server opens the agent socket for each command (synchronising it with
  * guest-sync-delimited itself), so the channel has no byte stream to resynchronise: `sync`
@@ -74,7 +75,7 @@ export class ProxmoxChannel implements QgaChannel {
         maxRequestBytes: PROXMOX_LIMITS.body,
         maxReplyBytes: options.maxReplyBytes,
         // 1 MiB a request: well inside the 5 s call timeout and pveproxy's 30 s (a 4 MiB
-        // read took 3.3 s with decode=0 on a real PVE, PROXMOX-AGENT-API §1.4).
+        // read took 3.3 s with decode=0 on a real PVE, qemu-server commit a1397a11).
         fileReadChunk: 1024 * 1024,
         maxFileReadChunk: PROXMOX_LIMITS.fileRead,
         fileWriteChunk: PROXMOX_LIMITS.fileWrite,

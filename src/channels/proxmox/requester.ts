@@ -116,7 +116,8 @@ export class ProxmoxRequester {
       if (response.status !== 500) return response;
       const failure = classifyServerError(errorBody(response).message);
       if (failure.kind === 'config-missing') {
-        // The node no longer has the VM's config: it migrated (PROXMOX-AGENT-API §4).
+        // The node no longer has the VM's config: it migrated (pve-manager's proxy loads the
+        // config on the node in the URL, `PVE/HTTPServer.pm`).
         const previous = node;
         const next = await this.lookupNode(ctx).catch(() => undefined);
         if (next === undefined || next === previous) return response;

@@ -1,5 +1,5 @@
 /**
- * TLS to the Proxmox API, always verified (PROXMOX-AGENT-API §3.4): by the given `ca`, by a
+ * TLS to the Proxmox API, always verified (pveproxy serves HTTPS only, on 8006; pve-cluster signs `pve-ssl.pem` with the cluster's own CA): by the given `ca`, by a
  * pinned SHA-256 fingerprint of the server's certificate, or by the system's trust store.
  *
  * A socket is handed to the HTTP request only once it is verified, through the callback

@@ -1,5 +1,5 @@
 /**
- * How qemu-server talks to the agent (PVE::QMPClient, PROXMOX-AGENT-API §2): a new
+ * How qemu-server talks to the agent (qemu-server `PVE/QMPClient.pm`): a new
  * connection to the VM's agent socket for every command (the connect retried every 100 ms),
  * `guest-sync-delimited` and the command written together without a leading 0xFF, the
  * reply read from the last 0xFF on, two lines, a lower sync id skipped as stale, and the
@@ -30,7 +30,7 @@ const NO_SUCCESS_REPLY = new Set(['guest-shutdown', 'guest-suspend-disk', 'guest
  * qemu-server waits for the EOF of a guest going down; a simulated guest stays up, so a
  * command the agent answers only on failure counts as taken when no error followed the
  * sync reply this soon (an agent refuses at once). What a real PVE returns here is one of
- * the things only a real PVE can tell (PROXMOX-AGENT-API §9).
+ * the things only a real PVE can tell.
  */
 const NO_REPLY_GRACE_MS = 50;
 const CONNECT_RETRY_MS = 100;

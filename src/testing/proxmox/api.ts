@@ -1,5 +1,5 @@
 /**
- * The simulated API's request pipeline, in pveproxy's order (PROXMOX-AGENT-API §3.5): body
+ * The simulated API's request pipeline, in pveproxy's order (pve-http-server `PVE/APIServer/AnyEvent.pm`): body
  * limit → auth (401) → handler (501) → permission (403) → the proxy hop to the VM's node
  * and pvedaemon (596 after its inactivity timeout, while the work goes on) → validation
  * (400) → qemu-server's pre-checks and the endpoint itself.

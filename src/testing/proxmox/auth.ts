@@ -1,5 +1,5 @@
 /**
- * Authentication as pve-http-server and pve-access-control do it (PROXMOX-AGENT-API §3):
+ * Authentication as pve-http-server and pve-access-control do it:
  * API tokens in `Authorization`, tickets in the `PVEAuthCookie` cookie (or the same value in
  * `Authorization`), 2 h ticket lifetime on the injected clock, renewal by posting a ticket
  * as the password, and the CSRF token on every non-GET made with a ticket.

@@ -1,6 +1,6 @@
 /**
  * What each agent endpoint does once a request passed auth, permissions and validation,
- * after qemu-server 9.2's `PVE/API2/Qemu/Agent.pm` (PROXMOX-AGENT-API §1): the 20 simple
+ * after qemu-server 9.2's `PVE/API2/Qemu/Agent.pm`: the 20 simple
  * commands with their result (or the agent's error) inside a 200, exec and exec-status with
  * Proxmox's conversions, the file-read and file-write composites, set-user-password.
  * @module

@@ -1,5 +1,5 @@
 /**
- * The wire side of the simulated pveproxy (pve-http-server, PROXMOX-AGENT-API §3.4, §3.5):
+ * The wire side of the simulated pveproxy (pve-http-server `PVE/APIServer/AnyEvent.pm`):
  * reading a request within the body limit, merging query and body parameters, and the
  * reply formats: `{"data": …}` as `application/json;charset=UTF-8`, errors with the
  * message's first line as the reason phrase, 401s and proxy errors with an empty body.

@@ -1,6 +1,6 @@
 /**
  * Privileges on `/vms/{vmid}` as pve-access-control checks them for the agent endpoints
- * (PROXMOX-AGENT-API §3.3): VM.Monitor for everything up to PVE 8, the VM.GuestAgent.*
+ * (qemu-server 9.0.3 `PVE/API2/Qemu/Agent.pm`): VM.Monitor for everything up to PVE 8, the VM.GuestAgent.*
  * privileges from PVE 9 (qemu-server 9.0.3), Unrestricted accepted wherever another one is
  * listed, and `root@pam` bypassing the check. API tokens are privilege-separated by default:
  * they get the intersection of their own and their user's grants.

@@ -1,8 +1,8 @@
 /**
- * Parameter validation with pve-common's texts (PVE::JSONSchema; PROXMOX-AGENT-API §1,
- * §3.5): unknown parameters refused, booleans only as 0/1 or JSON true/false, arrays as
- * repeated keys or JSON arrays (a lone scalar wrapped), repeated keys of a plain string
- * joined with NUL, and the limits of each agent endpoint.
+ * Parameter validation with pve-common's texts (PVE::JSONSchema): unknown parameters
+ * refused, booleans only as 0/1 or JSON true/false, arrays as repeated keys or JSON arrays
+ * (a lone scalar wrapped), repeated keys of a plain string joined with NUL, and the limits
+ * of each agent endpoint.
  * @module
  */
 

@@ -3,7 +3,7 @@
  * @module
  */
 
-/** Which privilege model the simulated Proxmox checks (PROXMOX-AGENT-API §3.3). */
+/** Which privilege model the simulated Proxmox checks. */
 export type PrivilegeModel = 'pve8' | 'pve9';
 
 /**
@@ -50,7 +50,7 @@ export interface SimulatedVmOptions {
 }
 
 /**
- * The version differences the simulated Proxmox can have (PROXMOX-AGENT-API §1.9); every
+ * The version differences the simulated Proxmox can have; every
  * one defaults to the current behaviour.
  *
  * @example

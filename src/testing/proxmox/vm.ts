@@ -2,7 +2,7 @@
  * One simulated VM as qemu-server sees it: its node, whether it runs, whether the `agent`
  * key is in its config, and its agent socket, used for one command at a time (the chardev
  * takes one client; a second waits, and gives up when its own timeout passes). The
- * pre-checks before every agent command come in qemu-server's order (PROXMOX-AGENT-API §2).
+ * pre-checks before every agent command come in qemu-server's order (`PVE/QemuServer/Agent.pm`).
  * @module
  */
 import { AgentLinkError, agentCommand, type AgentAnswer } from './agent-link.js';
