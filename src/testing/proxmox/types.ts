@@ -3,13 +3,25 @@
  * @module
  */
 
-/** Which privilege model the simulated Proxmox checks. */
+/**
+ * Which privilege model the simulated Proxmox checks.
+ *
+ * @example
+ * ```ts
+ * const pve8 = await SimulatedProxmox.start({ privileges: 'pve8' }); // VM.Monitor for every agent call
+ * ```
+ */
 export type PrivilegeModel = 'pve8' | 'pve9';
 
 /**
  * Built-in roles, expanded for the privilege model: on PVE 9 PVEVMUser has the agent's
  * Audit, FileRead, FileWrite and FileSystemMgmt (not exec), PVEVMAdmin has Unrestricted;
  * on PVE 8 only VM.Monitor (PVEVMAdmin) reaches the agent.
+ *
+ * @example
+ * ```ts
+ * const token = pve.addToken('viewer@pve!ro', { role: 'PVEAuditor', vmid: 100 });
+ * ```
  */
 export type SimulatedRole = 'PVEAuditor' | 'PVEVMUser' | 'PVEVMAdmin' | 'Administrator';
 
@@ -24,7 +36,12 @@ export type SimulatedRole = 'PVEAuditor' | 'PVEVMUser' | 'PVEVMAdmin' | 'Adminis
  * const real: SimulatedGuest = '/run/qga-test/qga.sock'; // a real qemu-ga
  * ```
  */
-export type SimulatedGuest = string | { readonly path: string };
+export type SimulatedGuest =
+  | string
+  | {
+      /** The unix socket the agent listens on. */
+      readonly path: string;
+    };
 
 /**
  * One VM of the simulated cluster.
@@ -106,12 +123,15 @@ export interface SimulatedTiming {
 export interface SimulatedProxmoxOptions {
   /** Cluster nodes; the API answers as the first. Default `['pve1']`. */
   nodes?: string[] | undefined;
+  /** The VMs of the cluster (more with `addVm()`). */
   vms?: SimulatedVmOptions[] | undefined;
   /** Users who can log in for a ticket: `USER@REALM` → password. `root@pam` bypasses permission checks. */
   users?: Record<string, string> | undefined;
   /** Privilege model. Default `pve9`. */
   privileges?: PrivilegeModel | undefined;
+  /** Older behaviours to simulate; all current by default. */
   versions?: SimulatedVersions | undefined;
+  /** Time limits, in ms; Proxmox's by default. */
   timing?: SimulatedTiming | undefined;
   /** ms clock for ticket lifetimes (2 h). Default `Date.now`. */
   clock?: (() => number) | undefined;
@@ -126,6 +146,7 @@ export interface SimulatedProxmoxOptions {
  * ```
  */
 export interface SimulatedRequest {
+  /** `GET` or `POST` (or whatever the client sent). */
   readonly method: string;
   /** Path under `/api2/json`, without the query. */
   readonly path: string;
