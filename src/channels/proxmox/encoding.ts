@@ -8,7 +8,8 @@
  * U+0000–U+00FF. So bytes go out as `latin1` strings (each character ≤ U+00FF becomes one
  * byte again in `encode_base64`) and come back through `latin1`. A character above U+00FF
  * would make `encode_base64` die ("Wide character in subroutine entry", qemu-server
- * `PVE/API2/Qemu/Agent.pm`), and the `maxLength` limits then count bytes.
+ * `PVE/API2/Qemu/Agent.pm`); the channel only ever sends bytes this way (QGA's base64
+ * arguments, decoded), so none can, and the `maxLength` limits count bytes.
  * @module
  */
 import { QgaProtocolError } from '../../errors.js';
@@ -41,25 +42,6 @@ export function toByteString(bytes: Uint8Array): string {
 export function fromByteString(text: string, what: string): Buffer {
   if (WIDE.test(text)) throw new QgaProtocolError(`${what}: Proxmox sent a character above U+00FF in a byte string`);
   return Buffer.from(text, 'latin1');
-}
-
-/**
- * Checks a string a caller means as bytes, one character each, before it is sent: a
- * character above U+00FF would reach pvedaemon and die there (a 500 after the request).
- *
- * @example
- * ```ts
- * checkByteString('café', 'password');  // ok: é is U+00E9, one byte
- * checkByteString('✓', 'password');     // TypeError
- * ```
- */
-export function checkByteString(text: string, what: string): string {
-  const match = WIDE.exec(text);
-  if (match) {
-    const code = match[0].codePointAt(0) ?? 0;
-    throw new TypeError(`${what}: U+${code.toString(16).toUpperCase().padStart(4, '0')} cannot be sent through Proxmox, which takes one byte per character (U+0000–U+00FF)`);
-  }
-  return text;
 }
 
 /**

@@ -14,7 +14,7 @@ import { handle, type ApiState } from './api.js';
 import { AuthRealm } from './auth.js';
 import { makeCertificates } from './certificate.js';
 import { Acl, rolePrivileges } from './permissions.js';
-import type { PrivilegeModel, SimulatedGuest, SimulatedProxmoxOptions, SimulatedRequest, SimulatedRole, SimulatedVmOptions } from './types.js';
+import type { PrivilegeModel, SimulatedGuest, SimulatedProxmoxOptions, SimulatedRequest, SimulatedRole, SimulatedTiming, SimulatedVmOptions } from './types.js';
 import { SimulatedVm } from './vm.js';
 
 const log = debuglog('qga-simulated-proxmox');
@@ -56,12 +56,14 @@ export class SimulatedProxmox implements AsyncDisposable {
   readonly #vms = new Map<number, SimulatedVm>();
   readonly #requests: SimulatedRequest[] = [];
   readonly #hopFaults: HopFault[] = [];
-  readonly #options: SimulatedProxmoxOptions;
+  /** Shared by reference with the pipeline and every VM, so setTiming() reaches them all. */
+  readonly #timing: Required<{ [K in keyof SimulatedTiming]: number }>;
   #syncCounter = 0;
   #stopping: Promise<void> | undefined;
 
   private constructor(options: SimulatedProxmoxOptions) {
-    this.#options = options;
+    const t = options.timing ?? {};
+    this.#timing = { proxyTimeout: t.proxyTimeout ?? 30_000, authFailureDelay: t.authFailureDelay ?? 3_000, agentPing: t.agentPing ?? 3_000, agentCommand: t.agentCommand ?? 5_000 };
     this.nodes = options.nodes && options.nodes.length > 0 ? [...options.nodes] : ['pve1'];
     this.privileges = options.privileges ?? 'pve9';
     this.#realm = new AuthRealm(options.clock ?? Date.now);
@@ -70,7 +72,6 @@ export class SimulatedProxmox implements AsyncDisposable {
     this.fingerprint = certificates.node.fingerprint;
     this.ca = certificates.ca.cert;
     const v = options.versions ?? {};
-    const t = options.timing ?? {};
     const state: ApiState = {
       nodes: this.nodes,
       vms: this.#vms,
@@ -84,7 +85,7 @@ export class SimulatedProxmox implements AsyncDisposable {
         single401: v.single401 ?? true,
         bodyLimit: v.bodyLimit ?? 512 * 1024,
       },
-      timing: { proxyTimeout: t.proxyTimeout ?? 30_000, authFailureDelay: t.authFailureDelay ?? 3_000 },
+      timing: this.#timing,
       hopFault: (endpoint) => this.#takeHopFault(endpoint),
       log: (entry) => this.#requests.push(entry),
     };
@@ -138,12 +139,11 @@ export class SimulatedProxmox implements AsyncDisposable {
     const node = options.node ?? this.nodes[0] ?? 'pve1';
     if (!this.nodes.includes(node)) throw new TypeError(`addVm: ${node} is not a node of this cluster (${this.nodes.join(', ')})`);
     if (!/^[1-9][0-9]{2,8}$/.test(String(options.vmid))) throw new TypeError(`addVm: vmid must be an integer from 100 to 999999999, got ${String(options.vmid)}`);
-    const t = this.#options.timing ?? {};
     this.#vms.set(
       options.vmid,
       new SimulatedVm(
         { vmid: options.vmid, name: options.name ?? `vm${options.vmid}`, node, guestPath: guestPath(options.guest), running: options.running ?? true, agentConfigured: options.agent ?? true },
-        { agentPing: t.agentPing ?? 3_000, agentCommand: t.agentCommand ?? 5_000 },
+        this.#timing,
         // qemu-server's sync ids: "<pid>0<counter>", always growing.
         () => Number(`${process.pid}0${++this.#syncCounter}`),
       ),
@@ -285,6 +285,19 @@ export class SimulatedProxmox implements AsyncDisposable {
     vm.running = false;
     await new Promise((resolve) => setTimeout(resolve, options.downtime ?? 200));
     vm.running = true;
+  }
+
+  /**
+   * Change time limits while running, e.g. to make a later agent command time out.
+   *
+   * @example
+   * ```ts
+   * pve.setTiming({ agentCommand: 1 }); // qemu-server gives up on every command: "got timeout"
+   * ```
+   */
+  setTiming(timing: SimulatedTiming): this {
+    for (const [key, value] of Object.entries(timing) as [keyof SimulatedTiming, number | undefined][]) if (value !== undefined) this.#timing[key] = value;
+    return this;
   }
 
   /**
