@@ -49,7 +49,12 @@ export function errorBody(response: ProxmoxResponse): ProxmoxErrorBody {
       }
     } else message = text;
   }
-  return { message: (message ?? response.reason).trimEnd(), errors };
+  return { message: (message ?? utf8Reason(response.reason)).trimEnd(), errors };
+}
+
+/** pveproxy writes the reason phrase as UTF-8 bytes; Node hands them over one character each. */
+function utf8Reason(reason: string): string {
+  return /[\u0080-\u00ff]/.test(reason) ? Buffer.from(reason, 'latin1').toString('utf8') : reason;
 }
 
 /** The kinds of 500 the channel acts on, from qemu-server's pre-checks and QMPClient. */
@@ -120,6 +125,7 @@ export function responseError(ctx: ErrorContext, response: ProxmoxResponse): Err
     return new QgaCommandError(command, 'GenericError', `Proxmox refused the parameters of ${command}: ${message}${details ? ` (${details})` : ''}`, options);
   }
   if (status === 501) return new QgaCommandError(command, 'CommandNotFound', `Proxmox cannot carry ${command}: ${message}`, options);
+  if (status === 502 || status === 503 || status === 504) return new QgaConnectionError(`${where}: the API did not answer (${status} ${message}); whether ${command} ran is unknown`, options);
   if (status === 595) return new QgaConnectionError(`${where}: Proxmox's proxy could not reach the VM's node (595 ${message}); whether ${command} ran is unknown`, options);
   if (status === 596) {
     const error = new QgaTimeoutError(

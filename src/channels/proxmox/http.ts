@@ -135,7 +135,7 @@ export class ProxmoxHttp {
       const timer = setTimeout(() => finish(new HttpTimeoutError(limits.timeout)), timeout);
       const onAbort = (): void => finish(signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
-      req.once('error', (error: NodeJS.ErrnoException) => {
+      req.on('error', (error: NodeJS.ErrnoException) => {
         const stale = req.reusedSocket && !replied && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
         finish(stale ? new StaleSocketError(error) : error);
       });
@@ -179,7 +179,7 @@ function readBody(res: IncomingMessage, maxBytes: number): Promise<Buffer> {
       chunks.push(chunk);
     });
     res.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    res.once('error', reject);
+    res.on('error', reject);
     res.once('aborted', () => reject(Object.assign(new Error('the server closed the connection mid-reply'), { code: 'ECONNRESET' })));
   });
 }

@@ -22,7 +22,7 @@ import { ProxmoxFiles } from './files.js';
 import { freeze } from './freeze.js';
 import { ProxmoxHttp } from './http.js';
 import type { ResolvedProxmoxOptions } from './options.js';
-import { ProxmoxRequester, type CallContext } from './requester.js';
+import { BodyTooLargeError, ProxmoxRequester, type CallContext } from './requester.js';
 import { SerialTurns } from './serial.js';
 import { mapArguments, mapReply } from './translate.js';
 
@@ -140,11 +140,17 @@ export class ProxmoxChannel implements QgaChannel {
     }
     const params = mapArguments(command, endpoint.args, request.arguments);
     return this.#inTurn(command, options, async (ctx) => {
-      if (command === 'guest-fsfreeze-freeze') return freeze(this.#requester, ctx);
-      if (command === 'guest-exec') return { pid: await this.#exec.start(ctx, params) };
-      if (command === 'guest-exec-status') return this.#exec.status(ctx, params['pid'] as number);
-      const data = await this.#requester.agent(ctx, { method: endpoint.method, path: endpoint.path, params, idempotent: endpoint.idempotent });
-      return mapReply(command, endpoint.reply, data);
+      try {
+        if (command === 'guest-fsfreeze-freeze') return await freeze(this.#requester, ctx);
+        if (command === 'guest-exec') return { pid: await this.#exec.start(ctx, params) };
+        if (command === 'guest-exec-status') return await this.#exec.status(ctx, params['pid'] as number);
+        const data = await this.#requester.agent(ctx, { method: endpoint.method, path: endpoint.path, params, idempotent: endpoint.idempotent });
+        return mapReply(command, endpoint.reply, data);
+      } catch (error) {
+        if (!(error instanceof BodyTooLargeError)) throw error;
+        // Only exec's stdin can get that large (65,536 bytes may take 384 KiB as JSON).
+        throw new QgaCommandError(command, 'GenericError', `the request is over this Proxmox's body limit of ${error.limit} bytes (64 KiB before PVE 8.4); send less input; not run`);
+      }
     });
   }
 

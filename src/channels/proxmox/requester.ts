@@ -89,11 +89,10 @@ export class ProxmoxRequester {
 
   /**
    * Sends `request` to the VM's current node and returns the reply as it came, after a
-   * fresh login on a 401 (tickets) and a new node on a migration (idempotent calls only).
+   * new node on a migration (idempotent calls only).
    */
   async agentResponse(ctx: CallContext, request: AgentRequest): Promise<ProxmoxResponse> {
     const body = this.#body(request);
-    let relogged = false;
     let moved = false;
     for (;;) {
       const node = this.node ?? (await this.lookupNode(ctx));
@@ -103,12 +102,6 @@ export class ProxmoxRequester {
         query: request.method === 'GET' ? formOf(request.params) : undefined,
         body,
       });
-      if (response.status === 401 && this.#auth.renewable && !relogged) {
-        // The ticket expired or was revoked: pveproxy refused before doing anything.
-        relogged = true;
-        await this.#auth.login(this.#limits(ctx));
-        continue;
-      }
       if (response.status === 501 && /data too large/i.test(errorBody(response).message)) {
         this.bodyLimit = Math.min(this.bodyLimit, PROXMOX_LIMITS.legacyBody);
         throw new BodyTooLargeError(this.bodyLimit);
@@ -151,12 +144,17 @@ export class ProxmoxRequester {
     return entry.node;
   }
 
-  /** One authenticated request, errors without a reply mapped; no retries beyond a stale socket. */
+  /**
+   * One authenticated request, errors without a reply mapped. A 401 on a ticket (expired
+   * or revoked meanwhile) gets one fresh login and the request once more: pveproxy checks
+   * credentials before anything else, so the refused request did nothing.
+   */
   async send(ctx: CallContext, request: Omit<ProxmoxRequest, 'headers'>): Promise<ProxmoxResponse> {
-    const limits = this.#limits(ctx);
     try {
-      const headers = await this.#auth.headers(request.method, limits);
-      return await this.#http.send({ ...request, headers }, this.#limits(ctx));
+      const response = await this.#http.send({ ...request, headers: await this.#auth.headers(request.method, this.#limits(ctx)) }, this.#limits(ctx));
+      if (response.status !== 401 || !this.#auth.renewable) return response;
+      await this.#auth.login(this.#limits(ctx));
+      return await this.#http.send({ ...request, headers: await this.#auth.headers(request.method, this.#limits(ctx)) }, this.#limits(ctx));
     } catch (error) {
       if (ctx.signal?.aborted && error === ctx.signal.reason) throw error;
       if (error instanceof QgaConnectionError) throw error;

@@ -83,13 +83,15 @@ export class VerifyingAgent extends https.Agent {
       socket.off('error', finish);
       socket.off('timeout', onTimeout);
       if (error) {
+        // A failing socket may report more errors on its way down; they are this one.
+        socket.on('error', () => undefined);
         socket.destroy();
         callback?.(error, socket);
       } else callback?.(null, socket);
     };
     const onTimeout = (): void => finish(Object.assign(new Error(`TLS handshake with ${String(options.host)} took longer than ${this.#handshakeTimeout} ms`), { code: 'ETIMEDOUT' }));
     socket.setTimeout(this.#handshakeTimeout, onTimeout);
-    socket.once('error', finish);
+    socket.on('error', finish);
     socket.once('secureConnect', () => {
       if (trust.kind !== 'fingerprint') {
         // rejectUnauthorized: OpenSSL and checkServerIdentity passed, or 'error' came instead.

@@ -71,6 +71,17 @@ describe('exec through Proxmox', () => {
     await expect(client.exec(['wc'], { input: Buffer.alloc(65_536, 0xff) })).resolves.toMatchObject({ stdout: '65536' });
   });
 
+  it('stdin that an older Proxmox\'s 64 KiB body cannot hold is a QgaCommandError naming the limit, not run', async () => {
+    const { pve, agent, connect } = await startPve({ versions: { bodyLimit: 64 * 1024 } });
+    agent!.handleExec('wc', (_argv, { input }) => ({ stdout: String(input.length) }));
+    const client = await connect({ node: 'pve1' });
+    await expect(client.exec(['wc'], { input: Buffer.alloc(65_536, 0x01) })).rejects.toThrow(/over this Proxmox's body limit of 65536 bytes/);
+    expect(pve.requests.filter((r) => r.path.endsWith('/agent/exec')).map((r) => r.status)).toEqual([501]);
+    await expect(client.exec(['wc'], { input: Buffer.alloc(65_536, 0x01) })).rejects.toThrow(/body limit/); // now refused before sending
+    expect(pve.requests.filter((r) => r.path.endsWith('/agent/exec'))).toHaveLength(1);
+    await expect(client.exec(['wc'], { input: 'plain text' })).resolves.toMatchObject({ stdout: '10' });
+  });
+
   it('works with a Proxmox before 8.0, whose exec command is a string-alist (form keys)', async () => {
     const { pve, agent, connect } = await startPve({ versions: { execArray: false } });
     agent!.handleExec('echo', (argv) => ({ stdout: argv.slice(1).join('|') }));
