@@ -128,4 +128,14 @@ describe('the simulated Proxmox, as a client sees it on the wire', () => {
     const s = await sim();
     expect((await rawRequest(s.pve, 'GET', `${AGENT}/info`, { authorization: s.auth, body: { a: 1 } })).status).toBe(501);
   });
+
+  it('serves one agent command per VM at a time: a concurrent call fails its pre-check ping', async () => {
+    const s = await sim();
+    s.agent!.injectFault({ kind: 'delay', ms: 2_500 }, { command: 'guest-get-host-name' });
+    const slow = s.get(`${AGENT}/get-host-name`);
+    await new Promise((r) => setTimeout(r, 200));
+    const other = await s.post(`${AGENT}/ping`, {});
+    expect([other.status, (other.json as { message: string }).message]).toEqual([500, 'QEMU guest agent is not running\n']);
+    expect((await slow).status).toBe(200);
+  });
 });

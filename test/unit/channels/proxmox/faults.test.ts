@@ -93,11 +93,11 @@ describe('Proxmox faults and their errors', () => {
     await expect(client.guestGetHostName()).resolves.toEqual({ 'host-name': 'simulated-guest' });
   });
 
-  it('calls of one client are serialised: a slow one does not make the next fail Proxmox\'s 3 s ping', async () => {
+  it('calls of one client are serialised: a slow one does not make the next fail Proxmox\'s pre-check ping', async () => {
     const { agent, connect } = await startPve();
     const client = await connect({ node: 'pve1' });
-    agent!.injectFault({ kind: 'delay', ms: 500 }, { command: 'guest-get-host-name' });
-    // Unserialised, the second request's pre-check ping would wait 500 ms for the chardev and give up at 300.
+    agent!.injectFault({ kind: 'delay', ms: 2_500 }, { command: 'guest-get-host-name' });
+    // Unserialised, the second request's pre-check ping would wait 2.5 s for the chardev and give up at 1 s.
     const results = await Promise.all([client.guestGetHostName(), client.ping(), client.guestGetTimezone()]);
     expect(results[0]).toEqual({ 'host-name': 'simulated-guest' });
   });
