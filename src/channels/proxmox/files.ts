@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { ChannelFileAccess, ChannelFileCallOptions, ChannelFileChunk, ChannelFileWriter } from '../channel.js';
 import { QgaCommandError, QgaProtocolError } from '../../errors.js';
-import { decodeConcatenatedBase64, fitInJson, fromByteString, jsonEncodedLength, toByteString } from './encoding.js';
+import { decodeConcatenatedBase64, fitInJson, fromByteString, toByteString } from './encoding.js';
 import { PROXMOX_LIMITS } from './endpoints.js';
 import { errorBody } from './errors.js';
 import type { ProxmoxExec } from './exec.js';
@@ -152,22 +152,22 @@ class ProxmoxFileWriter implements ChannelFileWriter {
   }
 
   async #commit(ctx: CallContext): Promise<void> {
-    {
-      if (this.#staging === undefined && this.#total <= this.#direct) {
-        try {
-          await this.#writeDirect(ctx, this.#take());
-          return;
-        } catch (error) {
-          // An older Proxmox (64 KiB bodies) refused it before anything ran: stage instead.
-          if (!(error instanceof BodyTooLargeError)) throw error;
-        }
+    if (this.#staging === undefined && this.#total <= this.#direct) {
+      const data = this.#take();
+      try {
+        await this.#writeDirect(ctx, data);
+        return;
+      } catch (error) {
+        // An older Proxmox (64 KiB bodies) refused it before anything ran: stage instead.
+        if (!(error instanceof BodyTooLargeError)) throw error;
+        this.#pending = [data];
+        this.#pendingBytes = data.length;
       }
-      await this.#stage(ctx, true);
-      const staging = this.#staging!;
-      const script = this.#append ? 'cat -- "$1" >> "$2" && rm -f -- "$1"' : 'mv -f -- "$1" "$2"';
-      await this.#shell(ctx, ['/bin/sh', '-c', script, 'sh', staging, this.#path], undefined);
-      this.#staging = undefined;
     }
+    await this.#stage(ctx, true);
+    const script = this.#append ? 'cat -- "$1" >> "$2" && rm -f -- "$1"' : 'mv -f -- "$1" "$2"';
+    await this.#shell(ctx, ['/bin/sh', '-c', script, 'sh', this.#staging!, this.#path], undefined);
+    this.#staging = undefined;
   }
 
   abort(): Promise<void> {
@@ -191,24 +191,10 @@ class ProxmoxFileWriter implements ChannelFileWriter {
 
   /** One file-write, or (appending) one exec append straight onto the target. */
   async #writeDirect(ctx: CallContext, data: Buffer): Promise<void> {
-    if (this.#append) {
-      if (data.length === 0) return;
-      if (jsonEncodedLength(data) + EXEC_BODY_OVERHEAD + this.#path.length * 6 > this.#requester.bodyLimit) {
-        this.#pending = [data];
-        this.#pendingBytes = data.length;
-        throw new BodyTooLargeError(this.#requester.bodyLimit);
-      }
-      await this.#shell(ctx, ['/bin/sh', '-c', 'cat >> "$1"', 'sh', this.#path], data);
-      return;
-    }
-    try {
+    if (!this.#append) {
       await this.#requester.agent(ctx, { method: 'POST', path: 'file-write', params: { file: this.#path, content: toByteString(data) }, idempotent: false });
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        this.#pending = [data];
-        this.#pendingBytes = data.length;
-      }
-      throw error;
+    } else if (data.length > 0) {
+      await this.#shell(ctx, ['/bin/sh', '-c', 'cat >> "$1"', 'sh', this.#path], data);
     }
   }
 
@@ -223,6 +209,7 @@ class ProxmoxFileWriter implements ChannelFileWriter {
     let offset = 0;
     while (offset < data.length || (all && this.#staging === undefined)) {
       const size = fitInJson(data, offset, PROXMOX_LIMITS.execInput, room());
+      if (size === 0 && offset < data.length) throw new QgaCommandError(ctx.command, 'GenericError', `${this.#path}: the path is too long to leave room for data in a request`);
       if (!all && offset + size === data.length && size < PROXMOX_LIMITS.execInput) break;
       const first = this.#staging === undefined;
       const staging = this.#staging ?? stagingPath(this.#path);
