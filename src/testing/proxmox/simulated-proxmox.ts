@@ -256,6 +256,22 @@ export class SimulatedProxmox implements AsyncDisposable {
   }
 
   /**
+   * Make the VM's agent slow: the next `times` commands (`command`, or any but
+   * qemu-server's pre-check ping) hold the agent socket `ms` before they are answered. Past
+   * qemu-server's timeout (`timing.agentCommand`) the call fails with "got timeout". Works
+   * the same with a real qemu-ga behind (the delay is on the way to it).
+   *
+   * @example
+   * ```ts
+   * pve.setTiming({ agentCommand: 1_000 }).slowAgent(100, 2_000, { command: 'guest-get-osinfo' });
+   * ```
+   */
+  slowAgent(vmid: number, ms: number, options: { command?: string; times?: number } = {}): this {
+    this.#vm(vmid).slowness.push({ ms, command: options.command, times: options.times ?? 1 });
+    return this;
+  }
+
+  /**
    * Add or remove the `agent` key of the VM config ("No QEMU guest agent configured").
    *
    * @example

@@ -44,6 +44,8 @@ export class SimulatedVm {
   agentConfigured: boolean;
   /** The agent is down (a fault): its socket answers nothing. */
   agentDown = false;
+  /** Injected slowness of the agent: the next matching commands answer this late. */
+  readonly slowness: { ms: number; command: string | undefined; times: number }[] = [];
   readonly #timing: AgentTiming;
   readonly #nextSyncId: () => number;
   #chardev: Promise<void> = Promise.resolve();
@@ -79,7 +81,7 @@ export class SimulatedVm {
   async command(execute: string, args?: Record<string, unknown>): Promise<AgentAnswer> {
     const timeout = LONG_TIMEOUTS[execute] ?? this.#timing.agentCommand;
     try {
-      return await this.#run(execute, args, timeout);
+      return await this.#run(execute, args, timeout, this.#takeSlowness(execute));
     } catch (error) {
       if (!(error instanceof AgentLinkError)) throw error;
       if (error.kind === 'connect') throw new PveError(500, `unable to connect to VM ${this.vmid} qga socket - ${error.message}`);
@@ -88,7 +90,16 @@ export class SimulatedVm {
   }
 
   /** Waits for the chardev (within `timeout`), then runs the command on a fresh connection. */
-  async #run(execute: string, args: Record<string, unknown> | undefined, timeout: number): Promise<AgentAnswer> {
+  /** The injected delay for `execute`, consumed; 0 for none. */
+  #takeSlowness(execute: string): number {
+    const index = this.slowness.findIndex((s) => s.command === undefined || s.command === execute);
+    if (index === -1) return 0;
+    const entry = this.slowness[index]!;
+    if (--entry.times <= 0) this.slowness.splice(index, 1);
+    return entry.ms;
+  }
+
+  async #run(execute: string, args: Record<string, unknown> | undefined, timeout: number, slowness = 0): Promise<AgentAnswer> {
     const deadline = performance.now() + timeout;
     const previous = this.#chardev;
     let release!: () => void;
@@ -104,6 +115,11 @@ export class SimulatedVm {
       if (path === undefined || this.agentDown) {
         await sleep(Math.max(0, deadline - performance.now()));
         throw new AgentLinkError('connect', 'unable to open monitor socket');
+      }
+      if (slowness > 0) {
+        // A slow agent: the answer would come after `slowness` ms; past the deadline it never counts.
+        await sleep(Math.min(slowness, Math.max(0, deadline - performance.now())));
+        if (performance.now() >= deadline) throw new AgentLinkError('timeout', 'got timeout');
       }
       return await agentCommand(path, execute, args, Math.max(1, deadline - performance.now()), this.#nextSyncId());
     } finally {
