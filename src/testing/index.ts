@@ -56,3 +56,14 @@ export type {
   SimulatedAgentOptions,
   SimulatedAgentStats,
 } from './types.js';
+export { SimulatedProxmox } from './proxmox/simulated-proxmox.js';
+export type {
+  PrivilegeModel,
+  SimulatedGuest,
+  SimulatedProxmoxOptions,
+  SimulatedRequest,
+  SimulatedRole,
+  SimulatedTiming,
+  SimulatedVersions,
+  SimulatedVmOptions,
+} from './proxmox/types.js';
