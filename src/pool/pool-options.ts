@@ -4,6 +4,7 @@
  */
 import type { ConnectOptions } from '../client/connect-options.js';
 import { checkOptions } from '../client/check-options.js';
+import { resolveRetry, type RetryOptions, type RetryPolicy } from '../client/retry-policy.js';
 
 /**
  * Options of `new QgaPool(options)`.
@@ -34,6 +35,12 @@ export interface QgaPoolOptions {
    * one attempt is let through again. Default 30000.
    */
   retryDownAfter?: number | undefined;
+  /**
+   * Retry passing failures, `true` for the defaults: a guest's connect is tried again, and
+   * its clients get this as their `retry` option (idempotent commands only; see
+   * `ConnectOptions.retry`) unless their own options say otherwise. Default: off.
+   */
+  retry?: boolean | RetryOptions | undefined;
   /** Connect options every guest gets unless its own `add()` options say otherwise. */
   defaults?: Partial<Omit<ConnectOptions, 'path' | 'host' | 'port' | 'transport' | 'libvirt' | 'proxmox' | 'signal'>> | undefined;
 }
@@ -45,6 +52,7 @@ export interface ResolvedPoolOptions {
   timeout: number | undefined;
   downAfter: number;
   retryDownAfter: number;
+  retry: RetryPolicy | undefined;
   defaults: Record<string, unknown>;
 }
 
@@ -96,7 +104,7 @@ export interface EachOptions extends UseOptions {
   onProgress?: ((progress: EachProgress) => void) | undefined;
 }
 
-const POOL_KEYS: ReadonlySet<string> = new Set(['maxConnections', 'idleTimeout', 'timeout', 'downAfter', 'retryDownAfter', 'defaults']);
+const POOL_KEYS: ReadonlySet<string> = new Set(['maxConnections', 'idleTimeout', 'timeout', 'downAfter', 'retryDownAfter', 'retry', 'defaults']);
 const USE_KEYS: ReadonlySet<string> = new Set(['timeout', 'signal']);
 const EACH_KEYS: ReadonlySet<string> = new Set([...USE_KEYS, 'concurrency', 'onProgress']);
 
@@ -109,7 +117,8 @@ export function resolvePoolOptions(options: QgaPoolOptions | undefined): Resolve
     timeout: positiveMs('QgaPool: timeout', o.timeout),
     downAfter: positiveInteger('QgaPool: downAfter', o.downAfter, 3),
     retryDownAfter: positiveMs('QgaPool: retryDownAfter', o.retryDownAfter) ?? 30_000,
-    defaults: { ...(o.defaults ?? {}) },
+    retry: resolveRetry(o.retry),
+    defaults: { ...(o.retry === undefined ? {} : { retry: o.retry }), ...(o.defaults ?? {}) },
   };
 }
 

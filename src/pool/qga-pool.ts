@@ -7,6 +7,7 @@
 import { setMaxListeners } from 'node:events';
 import { QgaClient } from '../client/qga-client.js';
 import { resolveConnectOptions, type ConnectOptions } from '../client/connect-options.js';
+import { withRetries } from '../client/retry-policy.js';
 import { QgaConnectionError, QgaTimeoutError } from '../errors.js';
 import { ConnectionSlots } from './connection-slots.js';
 import { runEach, type EachResults, type SettledResult } from './each.js';
@@ -270,7 +271,10 @@ export class QgaPool implements AsyncDisposable {
         await this.#slots.acquire(signal);
         let client: QgaClient;
         try {
-          client = await QgaClient.connect({ ...entry.options, signal });
+          const connect = (): Promise<QgaClient> => QgaClient.connect({ ...entry.options, signal });
+          const retry = this.#options.retry;
+          // Connecting changes nothing in the guest: always safe to try again.
+          client = await (retry ? withRetries(retry, connect, { signal, canRetry: () => !signal.aborted, onRetry: () => undefined }) : connect());
         } catch (error) {
           this.#slots.release();
           throw error;

@@ -154,3 +154,16 @@ describe('QgaPool', () => {
     expect(p.openConnections).toBe(0);
   });
 });
+
+describe('QgaPool retry', () => {
+  it('retries connects and idempotent calls, never a command that changes the guest', async () => {
+    const [a] = await guests(1);
+    const p = poolOver([a!], { retry: { retries: 2, delay: 5 }, defaults: { timeout: 150 } });
+    a!.injectFault('drop', { command: 'guest-get-osinfo', times: 1 });
+    a!.injectFault('drop', { command: 'guest-exec', times: 1 });
+    await p.use('vm-0', (client) => client.guestGetOsinfo());
+    await expect(p.use('vm-0', (client) => client.exec(['true']))).rejects.toBeInstanceOf(QgaTimeoutError);
+    expect(a!.stats.commands['guest-get-osinfo']).toBe(2);
+    expect(a!.stats.commands['guest-exec']).toBe(1);
+  });
+});
