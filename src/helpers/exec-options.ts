@@ -4,6 +4,7 @@
  * @module
  */
 import type { GuestExecArgs, GuestExecCaptureOutput } from '../generated/index.js';
+import { outputPlan, type OutputPlan } from './exec-text.js';
 import type { ExecCapture, ExecEncoding, ExecWaitOptions, SpawnOptions } from './exec-types.js';
 
 /** What the agent is asked to capture, before the agent's version is taken into account. */
@@ -14,8 +15,14 @@ export interface StartPlan {
   request: Omit<GuestExecArgs, 'capture-output'>;
   capture: CaptureRequest;
   encoding: ExecEncoding;
+  /** How the output is returned; `encoding` is its `encoding`. */
+  output?: OutputPlan | undefined;
   /** ms per single agent call; undefined = the client's default. */
   pollTimeout: number | undefined;
+  /** The helper's name, for messages. */
+  where?: string | undefined;
+  /** `options.env` as given: on a Windows guest it is merged over the agent's environment. */
+  envOverrides?: Readonly<Record<string, string>> | undefined;
 }
 
 /** {@link ExecWaitOptions} after defaults. */
@@ -34,7 +41,7 @@ export const DEFAULT_POLL_MAX = 100;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const CAPTURE_MODES: ReadonlySet<unknown> = new Set<ExecCapture>(['separated', 'merged', 'stdout', 'stderr', 'none']);
-const START_KEYS = new Set(['input', 'env', 'capture', 'encoding', 'pollTimeout']);
+const START_KEYS = new Set(['input', 'env', 'capture', 'encoding', 'decode', 'newlines', 'pollTimeout']);
 const WAIT_KEYS = new Set(['timeout', 'signal', 'check', 'pollInterval', 'killOnAbandon']);
 const NO_KEYS: ReadonlySet<string> = new Set();
 const REQUEST_KEYS = new Set(['path', 'arg', 'env', 'input-data', 'capture-output']);
@@ -95,19 +102,24 @@ export function planFromRequest(where: string, raw: unknown, options: SpawnOptio
 
 function finishPlan(where: string, request: StartPlan['request'], capture: CaptureRequest | undefined, options: SpawnOptions | undefined, withWait: boolean): StartPlan {
   const o = checkOptions(where, options, START_KEYS, withWait ? WAIT_KEYS : NO_KEYS);
-  if (o.env !== undefined) request.env = envList(where, o.env);
+  let envOverrides: Readonly<Record<string, string>> | undefined;
+  if (o.env !== undefined) {
+    request.env = envList(where, o.env);
+    envOverrides = { ...o.env };
+  }
   if (o.input !== undefined) request['input-data'] = inputBase64(where, o.input);
   if (o.capture !== undefined && !CAPTURE_MODES.has(o.capture)) {
     throw new TypeError(`${where}: capture must be one of ${[...CAPTURE_MODES].join(', ')}, got ${describe(o.capture)}`);
   }
-  if (o.encoding !== undefined && o.encoding !== 'utf8' && o.encoding !== 'buffer') {
-    throw new TypeError(`${where}: encoding must be 'utf8' or 'buffer', got ${describe(o.encoding)}`);
-  }
+  const output = outputPlan(where, o.encoding, o.decode, o.newlines);
   return {
     request,
     capture: capture ?? o.capture ?? 'separated',
-    encoding: o.encoding ?? 'utf8',
+    encoding: output.encoding,
+    output,
     pollTimeout: o.pollTimeout === undefined ? undefined : duration(where, 'pollTimeout', o.pollTimeout),
+    where,
+    envOverrides,
   };
 }
 

@@ -9,10 +9,13 @@ import { QgaExecError } from '../errors.js';
 import type { GuestExecStatus, GuestExecStatusArgs } from '../generated/index.js';
 import { resolveCapture, type CapturePlan } from './exec-capture.js';
 import { decodeExited, failed } from './exec-decode.js';
-import { killRequest, killSignal } from './exec-kill.js';
+import { killRequest, killSignal, windowsKillRequest } from './exec-kill.js';
 import { planFromArgv, planWaitOnly, DEFAULT_POLL_INITIAL, DEFAULT_POLL_MAX, type StartPlan, type WaitPlan } from './exec-options.js';
+import { fitPlanToGuest, type ExecSession } from './exec-platform.js';
 import { Abandonment, pollUntilExit, systemExecTimers, type ExecTimers, type Pollable } from './exec-poll.js';
-import type { ExecEncoding, ExecResult, ExecWaitOptions, GuestProcess, SpawnOptions } from './exec-types.js';
+import { DEFAULT_OUTPUT, type OutputPlan } from './exec-text.js';
+import type { ExecResult, ExecTextEncoding, ExecWaitOptions, GuestProcess, SpawnOptions } from './exec-types.js';
+import { guestFamily } from './guest-os.js';
 
 /** How long a background reap after `killOnAbandon` keeps polling, in ms. */
 const REAP_TIMEOUT = 10_000;
@@ -20,7 +23,7 @@ const REAP_TIMEOUT = 10_000;
 interface HandleInit {
   pid: number;
   path: string;
-  encoding: ExecEncoding;
+  output: OutputPlan;
   capture: CapturePlan;
   callOptions: CallOptions;
   timers: ExecTimers;
@@ -33,6 +36,8 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
   readonly #client: QgaClient;
   readonly #init: HandleInit;
   readonly #statusArgs: GuestExecStatusArgs;
+  /** The agent reported the exit (the decoded result may still be on its way). */
+  #exited = false;
   #result: ExecResult<Output> | undefined;
   #inflight: Promise<ExecResult<Output> | undefined> | undefined;
 
@@ -71,8 +76,11 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
   async kill(signal: string | number = 'KILL'): Promise<boolean> {
     const name = killSignal('kill', signal);
     // Once the agent reported the exit, the pid is free and may belong to another process.
-    if (this.#result) return false;
-    const plan: StartPlan = { request: killRequest(this.pid, name), capture: false, encoding: 'utf8', pollTimeout: this.#init.callOptions.timeout };
+    if (this.#exited) return false;
+    const windows = (await guestFamily(this.#client, this.#init.callOptions)) === 'windows';
+    if (this.#exited) return false;
+    const request = windows ? windowsKillRequest(this.pid) : killRequest(this.pid, name);
+    const plan: StartPlan = { request, capture: false, encoding: 'utf8', pollTimeout: this.#init.callOptions.timeout };
     const killer = await startProcess<string>(this.#client, plan, undefined, this.#init.timers);
     const timeout = this.#init.callOptions.timeout ?? this.#client.defaultTimeout;
     const wait: WaitPlan = { timeout, signal: undefined, check: false, initial: DEFAULT_POLL_INITIAL, max: DEFAULT_POLL_MAX, killOnAbandon: false };
@@ -89,11 +97,20 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
     if (sent) this.wait({ timeout: REAP_TIMEOUT }).catch(() => undefined);
   }
 
-  readonly #onReply = (status: GuestExecStatus): ExecResult<Output> | undefined => {
-    this.#inflight = undefined;
-    if (!status.exited) return undefined;
-    this.#result ??= decodeExited<Output>(this.pid, status, this.#init.encoding, this.#init.capture);
-    return this.#result;
+  readonly #onReply = async (status: GuestExecStatus): Promise<ExecResult<Output> | undefined> => {
+    if (!status.exited) {
+      this.#inflight = undefined;
+      return undefined;
+    }
+    // The agent has forgotten the process now: this reply is the only copy of its result.
+    // Decoding may ask the guest for its code pages; whoever polls meanwhile shares this.
+    this.#exited = true;
+    try {
+      this.#result ??= await decodeExited<Output>(this.#client, this.pid, status, this.#init.output, this.#init.capture);
+      return this.#result;
+    } finally {
+      this.#inflight = undefined;
+    }
   };
 
   readonly #onFail = (error: unknown): never => {
@@ -112,12 +129,15 @@ export async function startProcess<Output extends string | Buffer>(
   plan: StartPlan,
   guard: Abandonment | undefined,
   timers: ExecTimers,
+  session?: ExecSession,
 ): Promise<GuestProcessHandle<Output>> {
   const callOptions: CallOptions = plan.pollTimeout === undefined ? {} : { timeout: plan.pollTimeout };
-  const capture = await resolveCapture(client, plan.capture, callOptions);
+  const fitted = await fitPlanToGuest(client, plan, session, callOptions);
+  const capture = await resolveCapture(client, fitted.capture, callOptions);
   if (guard?.abandoned) throw guard.reason;
-  const { pid } = await client.call('guest-exec', { ...plan.request, 'capture-output': capture.wire }, callOptions);
-  return new GuestProcessHandle<Output>(client, { pid, path: plan.request.path, encoding: plan.encoding, capture, callOptions, timers });
+  const { pid } = await client.call('guest-exec', { ...fitted.request, 'capture-output': capture.wire }, callOptions);
+  const output = fitted.output ?? { ...DEFAULT_OUTPUT, encoding: fitted.encoding };
+  return new GuestProcessHandle<Output>(client, { pid, path: fitted.request.path, output, capture, callOptions, timers });
 }
 
 /** Polls `process` to its exit under `guard`; applies `check` and `killOnAbandon`. Disposes `guard`. */
@@ -143,10 +163,10 @@ export async function waitForExit<Output extends string | Buffer>(
  * Start `argv` in the guest and return a handle at once (no waiting). See
  * {@link GuestProcess}; {@link SpawnOptions} for stdin, environment, capture and encoding.
  */
-export function spawn(client: QgaClient, argv: readonly string[], options: SpawnOptions<'buffer'> & { encoding: 'buffer' }): Promise<GuestProcess<Buffer>>;
-export function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions<'utf8'>): Promise<GuestProcess<string>>;
-export function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions): Promise<GuestProcess<string> | GuestProcess<Buffer>>;
-export async function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions): Promise<GuestProcess<string> | GuestProcess<Buffer>> {
+export function spawn(client: QgaClient, argv: readonly string[], options: SpawnOptions<'buffer'> & { encoding: 'buffer' }, session?: ExecSession): Promise<GuestProcess<Buffer>>;
+export function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions<ExecTextEncoding>, session?: ExecSession): Promise<GuestProcess<string>>;
+export function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions, session?: ExecSession): Promise<GuestProcess<string> | GuestProcess<Buffer>>;
+export async function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions, session?: ExecSession): Promise<GuestProcess<string> | GuestProcess<Buffer>> {
   const plan = planFromArgv('spawn', argv, options);
-  return startProcess<string>(client, plan, undefined, systemExecTimers);
+  return startProcess<string>(client, plan, undefined, systemExecTimers, session);
 }

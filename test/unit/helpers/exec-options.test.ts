@@ -2,8 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { supportsCaptureModes } from '../../../src/helpers/exec-capture.js';
 import { AGENT_CAPTURE_LIMIT, decodeExited } from '../../../src/helpers/exec-decode.js';
 import { planFromArgv, planFromRequest, planWait } from '../../../src/helpers/exec-options.js';
+import { DEFAULT_OUTPUT } from '../../../src/helpers/exec-text.js';
+import type { QgaClient } from '../../../src/index.js';
 
 const both = { wire: true, keepStdout: true, keepStderr: true } as const;
+/** utf8 and buffer decoding never ask the guest anything. */
+const noClient = {} as QgaClient;
+const asBuffer = { ...DEFAULT_OUTPUT, encoding: 'buffer' } as const;
 
 describe('argument checks: TypeError before anything is sent', () => {
   const bad: [string, unknown, unknown][] = [
@@ -88,14 +93,14 @@ describe('truncation rule: the flag OR the decoded length reaching 16 MiB', () =
     ['flag true, small (a fixed agent)', { 'out-data': 'aGk=', 'out-truncated': true }, true],
     ['no flag at the cap (an old agent that set nothing)', { 'out-data': atCap }, true],
     ['flag false at the cap (an old agent that set it wrong)', { 'out-data': atCap, 'out-truncated': false }, true],
-  ])('%s', (_name, fields, truncated) => {
-    const result = decodeExited(1, { exited: true, exitcode: 0, ...fields }, 'buffer', both);
+  ])('%s', async (_name, fields, truncated) => {
+    const result = await decodeExited(noClient, 1, { exited: true, exitcode: 0, ...fields }, asBuffer, both);
     expect(result.stdoutTruncated).toBe(truncated);
     expect(result.stderrTruncated).toBe(false);
   });
 
-  it('stderr follows the same rule', () => {
-    expect(decodeExited(1, { exited: true, exitcode: 0, 'err-data': atCap }, 'utf8', both).stderrTruncated).toBe(true);
+  it('stderr follows the same rule', async () => {
+    expect((await decodeExited(noClient, 1, { exited: true, exitcode: 0, 'err-data': atCap }, DEFAULT_OUTPUT, both)).stderrTruncated).toBe(true);
   });
 });
 
