@@ -12,6 +12,8 @@ import { debuglog } from 'node:util';
 import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError, QgaProtocolError } from '../errors.js';
 import type { GuestFileMode } from './file-options.js';
+import { busyFileError, fitOpenToGuest, readCapOf } from './file-platform.js';
+import { WINDOWS_MAX_READ_CHUNK } from '../guest-os/windows-paths.js';
 
 const debug = debuglog('qga:files');
 
@@ -45,6 +47,8 @@ export class GuestFile {
   #inFlight = 0;
   /** A call ended by timeout, abort or a protocol failure: the channel resynchronises. */
   #desynced = false;
+  /** The largest read the guest handles (Windows: 1 MiB), settled at the first large read. */
+  #readCap: number | undefined;
 
   constructor(client: QgaClient, handle: number, path: string, timeout: number | undefined) {
     this.#client = client;
@@ -58,12 +62,14 @@ export class GuestFile {
     return this.#closing !== undefined;
   }
 
-  /** Read up to `count` bytes. */
+  /** Read up to `count` bytes (at most 1 MiB per call on a Windows guest). */
   async read(count: number, signal?: AbortSignal): Promise<GuestFileChunk> {
-    const reply = await this.#track(this.#client.call('guest-file-read', { handle: this.handle, count }, this.#options(signal)));
+    if (count > WINDOWS_MAX_READ_CHUNK) this.#readCap ??= await readCapOf(this.#client);
+    const reply = await this.#track(this.#client.call('guest-file-read', { handle: this.handle, count: Math.min(count, this.#readCap ?? count) }, this.#options(signal)));
     const data = Buffer.from(reply['buf-b64'], 'base64');
     // POSIX reports feof() after a short read, Windows only after an empty one: stop on
-    // either (AGENT-BEHAVIOUR §6).
+    // either (AGENT-BEHAVIOUR §6). On Windows that costs one more read, which returns
+    // nothing and says eof.
     return { data, eof: reply.eof || data.length === 0 };
   }
 
@@ -179,7 +185,13 @@ export async function openGuestFile(client: QgaClient, path: string, mode: Guest
       if (debug.enabled) debug('closing handle %d (%s) that a timed-out open returned late failed: %s', late, path, String(error));
     });
   };
-  const handle = await client.call('guest-file-open', { path, mode }, { ...(timeout === undefined ? {} : { timeout }), onLateReply: closeLateHandle });
+  const fitted = await fitOpenToGuest(client, path, mode, timeout);
+  let handle: number;
+  try {
+    handle = await client.call('guest-file-open', { path, mode: fitted }, { ...(timeout === undefined ? {} : { timeout }), onLateReply: closeLateHandle });
+  } catch (error) {
+    throw busyFileError(error, path);
+  }
   const file = new GuestFile(client, handle, path, timeout);
   if (signal?.aborted) {
     await file.closeAfterFailure();
