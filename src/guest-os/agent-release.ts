@@ -46,8 +46,8 @@ const VIRTIO_WIN_BASES: readonly (readonly [major: number, qemu: string, inferre
   [108, '9.0', false],
   // 0.1.271 (Apr 2025): ≥ 9.1 texts.
   [109, '9.1', false],
-  // 0.1.285 (Sep 2025): 10.x.
-  [110, '10.0', true],
+  // 0.1.285 (Sep 2025): 10.x, with guest-get-load for Windows (10.1).
+  [110, '10.1', true],
 ];
 
 /** The first Red Hat Windows build number. */

@@ -56,3 +56,8 @@ export type {
   SimulatedAgentOptions,
   SimulatedAgentStats,
 } from './types.js';
+export type { WindowsProfileOptions } from './windows/profile.js';
+export type { VssOptions } from './windows/vss.js';
+export type { WindowsCodePages } from './windows/machine.js';
+export type { WindowsEdition } from './windows/identity.js';
+export type { WindowsLocale } from './windows/texts.js';
