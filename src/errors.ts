@@ -221,7 +221,7 @@ export class QgaExecError<Output extends string | Buffer = string | Buffer> exte
  */
 export class QgaFileBusyError extends QgaCommandError {
   static {
-    Object.defineProperty(this, BRAND_NAME, { value: 'QgaFileBusyError' });
+    brandClass(this, 'QgaFileBusyError');
   }
   /** The guest path that was busy. */
   readonly path: string;
@@ -230,7 +230,6 @@ export class QgaFileBusyError extends QgaCommandError {
     super(command, errorClass, desc);
     this.message = `${command}: ${path} is open in another guest process and Windows does not let the agent share it (${desc}); close it there or retry later`;
     this.path = path;
-    brand(this, 'QgaFileBusyError');
   }
 }
 
@@ -249,7 +248,7 @@ export class QgaFileBusyError extends QgaCommandError {
  */
 export class QgaFreezeWindowError<T = unknown> extends QgaError {
   static {
-    Object.defineProperty(this, BRAND_NAME, { value: 'QgaFreezeWindowError' });
+    brandClass(this, 'QgaFreezeWindowError');
   }
   declare readonly code: 'QGA_FREEZE_WINDOW';
   /** What `fn` returned (e.g. the snapshot that may be inconsistent). */
@@ -270,7 +269,6 @@ export class QgaFreezeWindowError<T = unknown> extends QgaError {
     this.thawed = true;
     this.window = details.window;
     this.elapsed = details.elapsed;
-    brand(this, 'QgaFreezeWindowError');
   }
 }
 
