@@ -82,7 +82,7 @@ export async function shell(client: QgaClient, script: string, options: ShellOpt
   const wait = planWait('shell', execOptions);
   wait.signal?.throwIfAborted();
 
-  const family = kind === 'sh' ? undefined : await guestFamily(client);
+  const family = await guestFamily(client);
   const launch = launchFor(kind, family, script, tempDir);
   const plan = planFromArgv('shell', launch.argv, execOptions, true);
   if (plan.output) plan.output = { ...plan.output, clixml: launch.clixml };
