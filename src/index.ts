@@ -64,6 +64,7 @@ export type {
   NtStatus,
 } from './helpers/exec-types.js';
 export type { ShellOptions } from './helpers/shell.js';
+export type { ShellKind } from './guest-os/shell-launch.js';
 export type { GuestCodePages } from './helpers/guest-os.js';
 export type { GuestOs, GuestOsFamily } from './guest-os/detect.js';
 export { agentRelease, releaseAtLeast, type AgentRelease } from './guest-os/agent-release.js';
