@@ -36,8 +36,11 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
   readonly #client: QgaClient;
   readonly #init: HandleInit;
   readonly #statusArgs: GuestExecStatusArgs;
-  /** The agent reported the exit (the decoded result may still be on its way). */
-  #exited = false;
+  /**
+   * The agent's exit report, kept as it came: the agent has forgotten the process, so
+   * if decoding it fails (a throwing `decode` hook) the next poll decodes it again.
+   */
+  #exitStatus: GuestExecStatus | undefined;
   #result: ExecResult<Output> | undefined;
   #inflight: Promise<ExecResult<Output> | undefined> | undefined;
 
@@ -60,7 +63,7 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
    */
   poll(): Promise<ExecResult<Output> | undefined> {
     if (this.#result) return Promise.resolve(this.#result);
-    this.#inflight ??= this.#client.call('guest-exec-status', this.#statusArgs, this.#init.callOptions).then(this.#onReply, this.#onFail);
+    this.#inflight ??= (this.#exitStatus ? Promise.resolve(this.#exitStatus) : this.#client.call('guest-exec-status', this.#statusArgs, this.#init.callOptions)).then(this.#onReply, this.#onFail);
     return this.#inflight;
   }
 
@@ -76,9 +79,9 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
   async kill(signal: string | number = 'KILL'): Promise<boolean> {
     const name = killSignal('kill', signal);
     // Once the agent reported the exit, the pid is free and may belong to another process.
-    if (this.#exited) return false;
+    if (this.#exitStatus) return false;
     const windows = (await guestFamily(this.#client, this.#init.callOptions)) === 'windows';
-    if (this.#exited) return false;
+    if (this.#exitStatus) return false;
     const request = windows ? windowsKillRequest(this.pid) : killRequest(this.pid, name);
     const plan: StartPlan = { request, capture: false, encoding: 'utf8', pollTimeout: this.#init.callOptions.timeout };
     const killer = await startProcess<string>(this.#client, plan, undefined, this.#init.timers);
@@ -104,7 +107,7 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
     }
     // The agent has forgotten the process now: this reply is the only copy of its result.
     // Decoding may ask the guest for its code pages; whoever polls meanwhile shares this.
-    this.#exited = true;
+    this.#exitStatus = status;
     try {
       this.#result ??= await decodeExited<Output>(this.#client, this.pid, status, this.#init.output, this.#init.capture);
       return this.#result;

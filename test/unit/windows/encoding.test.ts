@@ -117,3 +117,21 @@ describe('encoding options are checked before anything is sent', () => {
     expect(sent(agent, 'guest-exec')).toBe(1);
   });
 });
+
+describe('a failing decode hook', () => {
+  it('rejects the wait, and the result is not lost: the next wait decodes the kept exit report again', async () => {
+    const { agent, client } = await startLinux();
+    agent.handleExec('job', () => ({ stdout: 'done\n', exitCode: 3 }));
+    let calls = 0;
+    const proc = await client.spawn(['job'], {
+      decode: (bytes) => {
+        calls += 1;
+        if (calls === 1) throw new Error('decoder not ready');
+        return bytes.toString('utf8');
+      },
+    });
+    await expect(proc.wait()).rejects.toThrow('decoder not ready');
+    expect(await proc.wait()).toMatchObject({ exitCode: 3, stdout: 'done\n' });
+    expect(sent(agent, 'guest-exec-status')).toBe(1);
+  });
+});
