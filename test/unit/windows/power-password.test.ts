@@ -22,9 +22,10 @@ describe.each(ERAS)('password and power on a simulated $era agent', (era) => {
     expect(error.desc).toBe('failed to set password: Der Benutzername konnte nicht gefunden werden.');
   });
 
-  it('reboot: no reply, the channel closes, and the rebooted agent has forgotten its processes', async () => {
+  it('reboot: no reply, the channel closes, the rebooted agent has forgotten its processes and files, handle numbers go on', async () => {
     const { agent, client } = await startWindows(era);
     const proc = await client.spawn(['ping', '-n', '60', '127.0.0.1']);
+    const before = await client.call('guest-file-open', { path: 'C:\\Windows\\Temp\\open.txt', mode: 'w' });
     const closed = new Promise((resolve) => client.once('close', resolve));
     await client.reboot();
     await closed;
@@ -33,6 +34,12 @@ describe.each(ERAS)('password and power on a simulated $era agent', (era) => {
     try {
       const error = (await again.call('guest-exec-status', { pid: proc.pid }).catch((e: unknown) => e)) as QgaCommandError;
       expect(error.desc).toBe('PID lld does not exist');
+      expect(agent.openFileCount).toBe(0);
+      const lost = (await again.call('guest-file-close', { handle: before }).catch((e: unknown) => e)) as QgaCommandError;
+      expect(lost.desc).toBe(`handle '${before}' has not been found`);
+      const after = await again.call('guest-file-open', { path: 'C:\\Windows\\Temp\\open.txt', mode: 'w' });
+      expect(after).toBe(before + 1);
+      await again.call('guest-file-close', { handle: after });
     } finally {
       await again.close();
     }
