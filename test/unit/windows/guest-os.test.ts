@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { agentRelease, QgaClient, releaseAtLeast } from '../../../src/index.js';
 import { SimulatedAgent } from '../../../src/testing/index.js';
 import { supportsCaptureModes } from '../../../src/helpers/exec-capture.js';
+import { versionTraits } from '../../../src/testing/version.js';
 import { ERAS, sent, startLinux, startWindows } from './windows-agent.js';
 
 describe('virtio-win versions map to the QEMU release they behave like', () => {
@@ -28,6 +29,19 @@ describe('virtio-win versions map to the QEMU release they behave like', () => {
     expect(releaseAtLeast('108.0.2', '9.1')).toBe(false);
     expect(releaseAtLeast('109.1.0', '9.1')).toBe(true);
     expect(releaseAtLeast('108.0.2', '2.5')).toBe(true);
+  });
+
+  it("the simulated agent's traits for 108.0.2 are 9.0's, not 9.1's", () => {
+    expect(versionTraits('108.0.2', true)).toEqual({
+      blockedSuffix: '',
+      frozenSuffix: ': the agent is in frozen state',
+      unknownPid: 'PID lld does not exist',
+      wrapSpawnError: true,
+      captureModes: true,
+      truncatedFlagsFixed: false,
+    });
+    expect(versionTraits('110.0.2', true)).toMatchObject({ frozenSuffix: ': the command is not allowed', wrapSpawnError: false });
+    expect(versionTraits('104.0.2').captureModes).toBe(false);
   });
 
   it('capture modes (8.1+) follow the mapped release, not the raw number', () => {
