@@ -10,6 +10,7 @@
  * subclasses carry it too.
  * @module
  */
+import { formatMs } from './format-ms.js';
 import type { ExecResult } from './helpers/exec-types.js';
 
 /** Stable codes of {@link QgaError} subclasses; switch on `err.code`. */
@@ -151,7 +152,7 @@ export class QgaTimeoutError extends QgaError {
   readonly timeout: number;
 
   constructor(command: string, timeout: number, message?: string) {
-    super('QGA_TIMEOUT', message ?? `${command}: no reply within ${timeout} ms`);
+    super('QGA_TIMEOUT', message ?? `${command}: no reply within ${formatMs(timeout)} ms`);
     this.command = command;
     this.timeout = timeout;
   }
@@ -201,9 +202,25 @@ export class QgaExecError<Output extends string | Buffer = string | Buffer> exte
         : result.ntStatus
           ? `ended with ${result.ntStatus.hex}${result.ntStatus.name ? ` (${result.ntStatus.name})` : ''}`
           : `exited with code ${String(result.exitCode)}`;
-    super('QGA_EXEC', `${argv0} (pid ${result.pid}) ${how}`);
+    const why = firstLine(result.stderr);
+    super('QGA_EXEC', `${argv0} (pid ${result.pid}) ${how}${why === '' ? '' : `: ${why}`}`);
     this.result = result;
   }
+}
+
+/** Longest piece of stderr a {@link QgaExecError} message quotes. */
+const STDERR_IN_MESSAGE = 200;
+
+/**
+ * The first non-empty line of a process's stderr, at most {@link STDERR_IN_MESSAGE}
+ * characters: usually the reason it failed, so a logged error says why by itself. The
+ * whole output stays on `result`.
+ */
+function firstLine(stderr: string | Buffer): string {
+  // Only the start is looked at: stderr may be megabytes.
+  const head = typeof stderr === 'string' ? stderr.slice(0, 4096) : stderr.subarray(0, 4096).toString('utf8');
+  const line = head.split(/\r?\n/).find((l) => l.trim() !== '')?.trim() ?? '';
+  return line.length > STDERR_IN_MESSAGE ? `${line.slice(0, STDERR_IN_MESSAGE)}…` : line;
 }
 
 /**

@@ -12,11 +12,12 @@
  */
 export { QgaClient, type CallArguments, type CallResult } from './client/qga-client.js';
 export type { TransferProgress, FileTransferOptions, GuestFileMode } from './helpers/file-options.js';
-export type { ReadFileOptions } from './helpers/files-read.js';
+export { DEFAULT_READ_FILE_MAX_BYTES, type ReadFileOptions } from './helpers/files-read.js';
 export type { WriteFileData, WriteFileOptions } from './helpers/files-write.js';
 export type { ReadStreamOptions, WriteStreamOptions, GuestFileReadStream, GuestFileWriteStream } from './helpers/file-streams.js';
 export type { DownloadOptions, UploadOptions, TransferResult } from './helpers/file-transfers.js';
 export type { FreezeOptions, FreezeResult, FrozenContext } from './helpers/freeze.js';
+export type { StillFrozenDetails } from './helpers/freeze-errors.js';
 export type { SetUserPasswordOptions } from './helpers/password.js';
 export type { ShutdownMode, ShutdownOptions, SuspendKind } from './helpers/power.js';
 export type { InfoOptions } from './helpers/capabilities.js';

@@ -1,5 +1,6 @@
 import type { ChannelOptions } from '../channels/channel.js';
 import type { Transport } from '../transport/transport.js';
+import { checkOptions } from './check-options.js';
 
 /**
  * Where to connect: a unix socket, TCP, or any {@link Transport}. Exactly one of the three
@@ -60,14 +61,21 @@ export type ConnectTarget =
 export type ConnectOptions = ConnectTarget & {
   /** Default per-call timeout in ms (a few slow commands have longer defaults). Default 5000. */
   timeout?: number | undefined;
-  /** ms to open the channel and complete the first resynchronisation. Default 10000. */
+  /**
+   * ms to open the channel and complete the first resynchronisation. Default 10000. With
+   * `waitForAgent`, the limit of each attempt instead (the wait as a whole is
+   * `waitForAgent`).
+   */
   connectTimeout?: number | undefined;
   /**
    * ms to keep retrying the channel and the first resynchronisation while the agent does
-   * not answer yet (a guest still booting). Default 0: one attempt.
+   * not answer yet (a guest still booting): the whole budget of the connect, whatever
+   * `connectTimeout` says. Attempts that fail at once (nothing listening, a socket that
+   * accepts and closes) are spaced by pauses growing from 50 ms to 1 s. Default 0: one
+   * attempt within `connectTimeout`.
    */
   waitForAgent?: number | undefined;
-  /** Largest single reply accepted, in bytes. Default 100 MiB. */
+  /** Largest single reply accepted, in bytes: an integer of at least 1024. Default 100 MiB. */
   maxReplyBytes?: number | undefined;
   /**
    * Fetch `guest-info` once after connecting, and make calls to commands the agent lists
@@ -123,18 +131,59 @@ export interface ResolvedConnectOptions extends ChannelOptions {
 export const DEFAULT_TIMEOUT = 5_000;
 export const DEFAULT_CONNECT_TIMEOUT = 10_000;
 export const DEFAULT_MAX_REPLY_BYTES = 100 * 1024 * 1024;
+/**
+ * The smallest `maxReplyBytes` accepted: 1 KiB. Below it the limit stops being a safety net
+ * and breaks ordinary use: the agent's short replies (`guest-get-osinfo`, a `guest-exec`
+ * status without output, `guest-get-time`) run to a few hundred bytes.
+ */
+export const MIN_MAX_REPLY_BYTES = 1024;
+
+/** The forms of a connect target, each with the keys that make it up. */
+const TARGET_FORMS: readonly (readonly string[])[] = [['path'], ['host', 'port'], ['transport'], ['libvirt'], ['proxmox']];
+
+/**
+ * Every key of {@link ConnectOptions}. `libvirt` and `proxmox` name the channels API.md
+ * describes; the channel factory says when one is not available.
+ */
+const CONNECT_KEYS: ReadonlySet<string> = new Set([
+  'path', 'host', 'port', 'transport', 'libvirt', 'proxmox',
+  'timeout', 'connectTimeout', 'waitForAgent', 'maxReplyBytes', 'checkEnabled', 'reconnect', 'validate', 'signal',
+]);
+const RECONNECT_KEYS: ReadonlySet<string> = new Set(['retries', 'delay']);
 
 export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('QgaClient.connect: options must be an object');
+  checkOptions('QgaClient.connect', options, CONNECT_KEYS);
+  checkTarget(options);
   return {
     timeout: positive('timeout', options.timeout, DEFAULT_TIMEOUT),
     connectTimeout: positive('connectTimeout', options.connectTimeout, DEFAULT_CONNECT_TIMEOUT),
     waitForAgent: nonNegative('waitForAgent', options.waitForAgent, 0),
-    maxReplyBytes: positive('maxReplyBytes', options.maxReplyBytes, DEFAULT_MAX_REPLY_BYTES),
+    maxReplyBytes: replyLimit(options.maxReplyBytes),
     checkEnabled: flag('checkEnabled', options.checkEnabled),
     reconnect: resolveReconnect(options.reconnect),
     validate: resolveValidate(options.validate),
   };
+}
+
+/**
+ * Exactly one form of target: `{ path, port }` used to connect to the path and ignore the
+ * port, which hides a mistake. Whether one is given at all is the channel factory's check.
+ */
+function checkTarget(options: ConnectOptions): void {
+  const given = (key: string): boolean => (options as Record<string, unknown>)[key] !== undefined;
+  const { host, port } = options as { host?: unknown; port?: unknown };
+  const forms = TARGET_FORMS.filter((keys) => keys.some(given)).map((keys) => keys.join(' + '));
+  if (forms.length > 1) throw new TypeError(`QgaClient.connect: give one of path, host + port, or transport, not ${forms.join(' and ')} together`);
+  if ((host === undefined) !== (port === undefined)) throw new TypeError(`QgaClient.connect: host and port go together (got only ${host === undefined ? 'port' : 'host'})`);
+}
+
+function replyLimit(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_REPLY_BYTES;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < MIN_MAX_REPLY_BYTES) {
+    throw new TypeError(`maxReplyBytes must be an integer of at least ${MIN_MAX_REPLY_BYTES} bytes, got ${String(value)}`);
+  }
+  return value;
 }
 
 export function positive(name: string, value: unknown, fallback: number): number {
@@ -169,7 +218,7 @@ function resolveReconnect(value: unknown): ResolvedConnectOptions['reconnect'] {
   if (value === undefined || value === false) return undefined;
   if (value === true) return { retries: 10, delay: 1000 };
   if (typeof value !== 'object' || value === null) throw new TypeError(`reconnect must be a boolean or { retries, delay }, got ${String(value)}`);
-  const { retries, delay } = value as ReconnectOptions;
+  const { retries, delay } = checkOptions('QgaClient.connect: reconnect', value as ReconnectOptions, RECONNECT_KEYS);
   if (retries !== undefined && (!Number.isInteger(retries) || retries < 1)) throw new TypeError(`reconnect.retries must be a positive integer, got ${String(retries)}`);
   return { retries: retries ?? 10, delay: nonNegative('reconnect.delay', delay, 1000) };
 }

@@ -20,7 +20,8 @@ import type { GuestAgentInfo } from '../generated/index.js';
 import { QGA_COMMANDS, type QgaCommandMap, type QgaCommandMethods, type QgaCommandName } from '../generated/index.js';
 import type { ChannelCapabilities, ConnectEvent, QgaChannel } from '../channels/channel.js';
 import { AgentInfoCache } from './agent-info-cache.js';
-import type { CallOptions } from './call-options.js';
+import { CALL_OPTION_KEYS, type CallOptions } from './call-options.js';
+import { checkOptions } from './check-options.js';
 import { installCommandMethods } from './command-methods.js';
 import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
 import { positive, resolveConnectOptions, type ConnectOptions, type ResolvedConnectOptions } from './connect-options.js';
@@ -247,6 +248,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * ```
    */
   async sync(options?: CallOptions): Promise<void> {
+    checkOptions('sync', options, CALL_OPTION_KEYS);
     const timeout = positive('timeout', options?.timeout, this.#options.timeout);
     this.#assertOpen();
     await this.#channel.sync({ timeout, signal: options?.signal });
@@ -372,7 +374,8 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * Resolves to a Buffer, or a string with `encoding`. The guest handle is closed on every
    * path (success, agent error, timeout, abort) before the promise settles. A missing file,
    * a directory or a permission problem rejects with `QgaCommandError` carrying the agent's
-   * description.
+   * description. At most `maxBytes` (default 64 MiB) are read: a longer file (or one that
+   * never ends, like `/dev/zero`) rejects with `QgaProtocolError` naming the limit.
    *
    * @example
    * ```ts
@@ -589,7 +592,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
       throw new TypeError(`${name}: arguments must be an object, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
     }
-    if (options !== undefined && (typeof options !== 'object' || options === null)) throw new TypeError(`${name}: options must be an object`);
+    if (options !== undefined) checkOptions(name, options, CALL_OPTION_KEYS);
     const timeout = positive('timeout', options?.timeout, LONG_COMMAND_TIMEOUTS[name] ?? this.#options.timeout);
     const signal = options?.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${name}: signal must be an AbortSignal`);

@@ -8,9 +8,7 @@ import { windowsExitOf } from '../guest-os/nt-status.js';
 import type { CapturePlan } from './exec-capture.js';
 import { decodeStreams, type OutputPlan } from './exec-text.js';
 import type { ExecResult } from './exec-types.js';
-
-/** The agent's per-stream capture cap (`GUEST_EXEC_MAX_OUTPUT`, 16 MiB). */
-export const AGENT_CAPTURE_LIMIT = 16 * 1024 * 1024;
+import { streamTruncated } from './exec-truncation.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -28,10 +26,10 @@ export function exitOf(status: GuestExecStatus): Pick<ExecResult, 'exitCode' | '
 }
 
 /**
- * Decodes an exited status. Truncation: the `out-truncated` / `err-truncated` flags were
- * wrong in upstream releases before 10.2.0 (present only when truncated, and then `false`;
- * QEMU commit 28c5d27dd4 fixed it), so a stream counts as truncated when its flag is true
- * **or** it decodes to the cap or more.
+ * Decodes an exited status: the exit (see {@link exitOf}), the streams as `output` says
+ * (which may ask the guest for its code pages), and truncation as exec-truncation.ts
+ * explains; `flagsReliable` (the agent sets the truncation flags right) matters only for
+ * a stream of exactly 16 MiB whose flag says `false`.
  */
 export async function decodeExited<Output extends string | Buffer>(
   client: QgaClient,
@@ -39,6 +37,7 @@ export async function decodeExited<Output extends string | Buffer>(
   status: GuestExecStatus,
   output: OutputPlan,
   capture: CapturePlan,
+  flagsReliable?: boolean,
 ): Promise<ExecResult<Output>> {
   const out = capture.keepStdout ? decodeBase64(status['out-data']) : EMPTY;
   const err = capture.keepStderr ? decodeBase64(status['err-data']) : EMPTY;
@@ -48,8 +47,8 @@ export async function decodeExited<Output extends string | Buffer>(
     ...exitOf(status),
     stdout: stdout as Output,
     stderr: stderr as Output,
-    stdoutTruncated: capture.keepStdout && (status['out-truncated'] === true || out.length >= AGENT_CAPTURE_LIMIT),
-    stderrTruncated: capture.keepStderr && (status['err-truncated'] === true || err.length >= AGENT_CAPTURE_LIMIT),
+    stdoutTruncated: capture.keepStdout && streamTruncated(status['out-truncated'], out.length, flagsReliable),
+    stderrTruncated: capture.keepStderr && streamTruncated(status['err-truncated'], err.length, flagsReliable),
   };
 }
 

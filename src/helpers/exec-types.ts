@@ -36,7 +36,8 @@ export interface ExecResult<Output extends string | Buffer = string> {
 /**
  * How captured output is returned.
  *
- * - `'utf8'` (default): decoded as UTF-8.
+ * - `'utf8'` (default): decoded as UTF-8; bytes that are not valid UTF-8 become U+FFFD,
+ *   so binary output needs `'buffer'`.
  * - `'buffer'`: raw bytes (`Buffer`s).
  * - `'auto'`: a byte-order mark decides (and is dropped); else UTF-16LE when the bytes
  *   look like it; else UTF-8 when valid; else the guest's OEM code page (Windows guests,
@@ -115,9 +116,18 @@ export interface SpawnOptions<Encoding extends ExecEncoding = ExecEncoding> {
   newlines?: 'keep' | 'lf' | undefined;
   /**
    * ms each single `guest-exec` / `guest-exec-status` call may take. Defaults to the
-   * client's `timeout`. Not the run's timeout: see `timeout`.
+   * client's `timeout` (for `guest-exec`, plus 1 s per MiB of `input` it carries). Not the
+   * run's timeout: see `timeout`. With a run `timeout`, `guest-exec` may take up to that.
    */
   pollTimeout?: number | undefined;
+  /**
+   * Called with the pid when the agent started the process but its `guest-exec` reply came
+   * only after the start was given up (the call timed out, the run's `timeout` passed or
+   * it was aborted; the call has already rejected). The process runs in the guest: with
+   * `killOnAbandon` it is killed, otherwise this is how you learn its pid. Exceptions it
+   * throws are ignored.
+   */
+  onLateStart?: ((pid: number) => void) | undefined;
 }
 
 /**

@@ -51,7 +51,7 @@ export async function runExec<Output extends string | Buffer>(client: QgaClient,
   const guard = new Abandonment(wait, subject, timers);
   try {
     if (guard.abandoned) throw guard.reason; // aborted before the start: nothing is sent
-    const process = await startProcess<Output>(client, start, guard, timers, session);
+    const process = await startProcess<Output>(client, start, guard, timers, wait.killOnAbandon, session);
     subject.pid = process.pid;
     if (guard.abandoned) {
       // The deadline or abort came while guest-exec was on the wire: the process runs.

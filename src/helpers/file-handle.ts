@@ -10,10 +10,11 @@
  */
 import { debuglog } from 'node:util';
 import type { QgaClient } from '../client/qga-client.js';
-import { QgaCommandError, QgaProtocolError } from '../errors.js';
+import { QgaCommandError, QgaProtocolError, QgaTimeoutError } from '../errors.js';
 import type { GuestFileMode } from './file-options.js';
 import { busyFileError, fitOpenToGuest, readCapOf } from './file-platform.js';
 import { WINDOWS_MAX_READ_CHUNK } from '../guest-os/windows-paths.js';
+import { payloadTimeout } from './payload-timeout.js';
 
 const debug = debuglog('qga:files');
 
@@ -65,7 +66,8 @@ export class GuestFile {
   /** Read up to `count` bytes (at most 1 MiB per call on a Windows guest). */
   async read(count: number, signal?: AbortSignal): Promise<GuestFileChunk> {
     if (count > WINDOWS_MAX_READ_CHUNK) this.#readCap ??= await readCapOf(this.#client);
-    const reply = await this.#track(this.#client.call('guest-file-read', { handle: this.handle, count: Math.min(count, this.#readCap ?? count) }, this.#options(signal)));
+    const asked = Math.min(count, this.#readCap ?? count);
+    const reply = await this.#track(this.#client.call('guest-file-read', { handle: this.handle, count: asked }, this.#chunkOptions(asked, signal)));
     const data = Buffer.from(reply['buf-b64'], 'base64');
     // POSIX reports feof() after a short read, Windows only after an empty one: stop on
     // either (AGENT-BEHAVIOUR §6). On Windows that costs one more read, which returns
@@ -78,7 +80,7 @@ export class GuestFile {
     let offset = 0;
     while (offset < data.length) {
       const piece = Buffer.from(data.buffer, data.byteOffset + offset, data.length - offset);
-      const reply = await this.#track(this.#client.call('guest-file-write', { handle: this.handle, 'buf-b64': piece.toString('base64') }, this.#options(signal)));
+      const reply = await this.#track(this.#client.call('guest-file-write', { handle: this.handle, 'buf-b64': piece.toString('base64') }, this.#chunkOptions(piece.length, signal)));
       if (!(reply.count > 0)) {
         throw new QgaProtocolError(`guest-file-write: the agent wrote ${String(reply.count)} of ${piece.length} bytes to ${this.path}`);
       }
@@ -141,6 +143,16 @@ export class GuestFile {
       return await call;
     } catch (error) {
       if (!(error instanceof QgaCommandError)) this.#desynced = true;
+      if (error instanceof QgaTimeoutError && error.command.startsWith('guest-file-')) {
+        // The call's own limit, not the transfer's `timeout` (whose command is the helper's):
+        // say which option governs it.
+        throw new QgaTimeoutError(
+          error.command,
+          error.timeout,
+          `${error.message} (${this.#timeout === undefined ? "the client's timeout, grown with the chunk" : 'callTimeout'}; ` +
+            'on a slow guest raise callTimeout, or use a smaller chunkSize)',
+        );
+      }
       throw error;
     } finally {
       this.#inFlight -= 1;
@@ -149,6 +161,15 @@ export class GuestFile {
 
   #options(signal: AbortSignal | undefined): { timeout?: number; signal?: AbortSignal } {
     return { ...(this.#timeout === undefined ? {} : { timeout: this.#timeout }), ...(signal === undefined ? {} : { signal }) };
+  }
+
+  /**
+   * For a call that moves `bytes` of file data: `callTimeout` when the caller set it, else
+   * the client's default grown with the chunk (a 48 MiB chunk takes seconds on a slow guest).
+   */
+  #chunkOptions(bytes: number, signal: AbortSignal | undefined): { timeout: number; signal?: AbortSignal } {
+    const timeout = this.#timeout ?? payloadTimeout(this.#client.defaultTimeout, bytes);
+    return signal === undefined ? { timeout } : { timeout, signal };
   }
 }
 

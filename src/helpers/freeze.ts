@@ -15,10 +15,14 @@
  * {@link QgaFreezeWindowError} (the snapshot may be inconsistent), not a failed thaw.
  * @module
  */
+import { checkOptions } from '../client/check-options.js';
 import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError, QgaFreezeWindowError, QgaTimeoutError } from '../errors.js';
+import { formatMs } from '../format-ms.js';
 import { windowsMountpoint } from '../guest-os/windows-paths.js';
+import { stillFrozenError } from './freeze-errors.js';
 import { guestFamily } from './guest-os.js';
+import { checkWireString } from './wire-string.js';
 
 /** How long Windows (VSS) holds writes once frozen. */
 export const VSS_WRITE_HOLD_MS = 10_000;
@@ -46,7 +50,7 @@ export interface FreezeOptions {
    * Freeze only these mount points (`guest-fsfreeze-freeze-list`); default all
    * (`guest-fsfreeze-freeze`). A Linux agent silently ignores mount points it does not
    * know; a Windows agent fails the whole freeze for one unknown volume, and takes
-   * volumes as `C:\` (`c:` and `C:/` are rewritten so) or `\\?\Volume{…}\`, ASCII only.
+   * volumes as `C:\\` (`c:` and `C:/` are rewritten so) or `\\\\?\\Volume{…}\\`, ASCII only.
    */
   mountpoints?: readonly string[] | undefined;
   /**
@@ -67,6 +71,8 @@ export interface FreezeOptions {
    */
   signal?: AbortSignal | undefined;
 }
+
+const FREEZE_KEYS: ReadonlySet<string> = new Set(['mountpoints', 'timeout', 'signal', 'freezeTimeout']);
 
 /** What `fn` receives while the filesystems are frozen. */
 export interface FrozenContext {
@@ -125,14 +131,14 @@ export async function withFrozenFilesystems<T>(
   options: FreezeOptions = {},
 ): Promise<FreezeResult<T>> {
   if (typeof fn !== 'function') throw new TypeError('withFrozenFilesystems: fn must be a function');
-  if (typeof options !== 'object' || options === null) throw new TypeError('withFrozenFilesystems: options must be an object');
-  const { timeout, signal, freezeTimeout } = options;
+  const { timeout, signal, freezeTimeout } = checkOptions('withFrozenFilesystems', options, FREEZE_KEYS);
   let { mountpoints } = options;
   const list: readonly unknown[] | undefined = mountpoints;
   if (list !== undefined) {
     if (!Array.isArray(list) || list.length === 0 || list.some((m) => typeof m !== 'string' || m === '')) {
       throw new TypeError('withFrozenFilesystems: mountpoints must be a non-empty array of paths (omit it to freeze all)');
     }
+    list.forEach((m, i) => checkWireString('withFrozenFilesystems', `mountpoints[${i}]`, m));
   }
   for (const [name, value] of [['timeout', timeout], ['freezeTimeout', freezeTimeout]] as const) {
     if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
@@ -167,7 +173,12 @@ export async function withFrozenFilesystems<T>(
     // The agent answered with an error: it thawed whatever it had frozen itself, and a
     // "frozen state" refusal means someone else froze first. Anything else (timeout,
     // abort) leaves the outcome unknown: thaw to be safe.
-    if (!(error instanceof QgaCommandError)) await thaw(client).catch(() => undefined);
+    if (error instanceof QgaCommandError) throw error;
+    try {
+      await thaw(client);
+    } catch (thawError) {
+      throw stillFrozenError(thawError, { what: `the ${freezeCommand} call (its outcome is unknown)`, error });
+    }
     throw error;
   }
 
@@ -198,10 +209,7 @@ export async function withFrozenFilesystems<T>(
         { result: outcome.value, frozen, window: VSS_WRITE_HOLD_MS, elapsed, cause: thawError },
       );
     }
-    if (outcome.ok) throw thawError;
-    throw new AggregateError([outcome.error, thawError], `withFrozenFilesystems: fn failed and the thaw failed too; the guest may still be frozen`, {
-      cause: thawError,
-    });
+    throw outcome.ok ? stillFrozenError(thawError) : stillFrozenError(thawError, { what: 'fn', error: outcome.error });
   }
   if (!outcome.ok) throw outcome.error;
   return { result: outcome.value, frozen, thawed };
@@ -239,7 +247,7 @@ function runBounded<T>(fn: () => T | Promise<T>, work: AbortController, command:
       signal?.removeEventListener('abort', onAbort);
     };
     if (timeout !== undefined) {
-      timer = setTimeout(() => stop(new QgaTimeoutError(command, timeout, `withFrozenFilesystems: fn kept the filesystems frozen longer than ${timeout} ms; thawed`)), timeout);
+      timer = setTimeout(() => stop(new QgaTimeoutError(command, timeout, `withFrozenFilesystems: fn kept the filesystems frozen longer than ${formatMs(timeout)} ms; thawed`)), timeout);
     }
     signal?.addEventListener('abort', onAbort, { once: true });
     Promise.resolve()

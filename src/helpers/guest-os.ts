@@ -4,7 +4,8 @@
  * with the client's public calls only.
  * @module
  */
-import type { CallOptions } from '../client/call-options.js';
+import { CALL_OPTION_KEYS, type CallOptions } from '../client/call-options.js';
+import { checkOptions } from '../client/check-options.js';
 import type { QgaClient } from '../client/qga-client.js';
 import type { SessionMemo } from '../client/session-memo.js';
 import { QgaCommandError, QgaExecError, QgaProtocolError } from '../errors.js';
@@ -54,7 +55,7 @@ interface Detected {
 
 /** See `QgaClient.guestOs`. */
 export function guestOs(client: QgaClient, memo: SessionMemo, options: CallOptions = {}): Promise<GuestOs> {
-  if (typeof options !== 'object' || options === null) throw new TypeError('guestOs: options must be an object');
+  checkOptions('guestOs', options, CALL_OPTION_KEYS);
   const load = async (): Promise<Detected> => {
     const info = await client.info(shared(options));
     let osInfo: GuestOSInfo | undefined;
@@ -78,7 +79,7 @@ export function guestOs(client: QgaClient, memo: SessionMemo, options: CallOptio
 
 /** See `QgaClient.guestCodePages`. */
 export function guestCodePages(client: QgaClient, memo: SessionMemo, options: CallOptions = {}): Promise<GuestCodePages | undefined> {
-  if (typeof options !== 'object' || options === null) throw new TypeError('guestCodePages: options must be an object');
+  checkOptions('guestCodePages', options, CALL_OPTION_KEYS);
   const load = async (): Promise<GuestCodePages | undefined> => {
     const os = await client.guestOs(shared(options));
     if (os.family !== 'windows') return undefined;

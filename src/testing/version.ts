@@ -8,6 +8,8 @@
  */
 import { agentRelease, releaseAtLeast } from '../guest-os/agent-release.js';
 
+import { truncationFlagsReliable } from '../protocol/exec-truncation-flags.js';
+
 /** True when `version` (e.g. `10.2.0`, `7.2.22`, `108.0.2`) behaves like at least `major.minor`. */
 export function versionAtLeast(version: string, major: number, minor: number): boolean {
   return releaseAtLeast(agentRelease(version), `${major}.${minor}`);
@@ -25,7 +27,7 @@ export interface VersionTraits {
   readonly wrapSpawnError: boolean;
   /** `capture-output` accepts mode strings (8.1+). */
   readonly captureModes: boolean;
-  /** `out-truncated`/`err-truncated` carry their real value (10.2+). */
+  /** `out-truncated`/`err-truncated` carry their real value (10.2+, and the stable backports 10.1.1, 10.0.4, 7.2.20). */
   readonly truncatedFlagsFixed: boolean;
 }
 
@@ -43,6 +45,6 @@ export function versionTraits(version: string, windows = false): VersionTraits {
     unknownPid: versionAtLeast(version, 8, 2) ? `PID ${windows ? 'lld' : 'ld'} does not exist` : "Invalid parameter 'pid'",
     wrapSpawnError: !newFilters,
     captureModes: versionAtLeast(version, 8, 1),
-    truncatedFlagsFixed: versionAtLeast(version, 10, 2),
+    truncatedFlagsFixed: truncationFlagsReliable(version),
   };
 }

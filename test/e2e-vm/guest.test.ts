@@ -375,6 +375,48 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
     }
   });
 
+  it("exec with 20 MiB of stdin: guest-exec may take as long as the run's timeout, not the 5 s call default", async () => {
+    const client = track(await connectGuest({ timeout: 5_000 }));
+    const input = randomBytes(20 * MiB);
+    const t0 = performance.now();
+    const res = await client.exec(['sha256sum'], { input, timeout: 300_000 });
+    recordTiming('exec sha256sum with 20 MiB stdin', since(t0));
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(res.stdout.split(/\s+/)[0]).toBe(sha256(input));
+  });
+
+  it('readFile in 48 MiB chunks with the 5 s call default: the per-call limit grows with the chunk', async () => {
+    const client = track(await connectGuest({ timeout: 5_000 }));
+    const path = '/tmp/e2e-48m.bin';
+    await makeGuestFile(client, path, 48 * MiB);
+    try {
+      const t0 = performance.now();
+      const back = await client.readFile(path, { chunkSize: 48 * MiB });
+      recordTiming('readFile 48 MiB in one chunk', since(t0));
+      expect(back.length).toBe(48 * MiB);
+      const inGuest = await client.exec(['sha256sum', path], { timeout: 60_000 });
+      expect(inGuest.stdout.split(/\s+/)[0]).toBe(sha256(back));
+    } finally {
+      await client.exec(['rm', '-f', path], { timeout: 60_000 });
+    }
+  });
+
+  it('withFrozenFilesystems whose fn closes the client: the rejection says the guest may still be frozen, and a new client thaws it', async () => {
+    const client = track(await connectGuest());
+    try {
+      const error = await client.withFrozenFilesystems(() => client.close(), { mountpoints: [GUEST.dataMount] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QgaConnectionError);
+      expect((error as Error).message).toMatch(/THE GUEST MAY STILL BE FROZEN/);
+      expect((error as Error).message).toMatch(/guest-fsfreeze-thaw.*virsh domfsthaw/s);
+    } finally {
+      // What the message says to do: thaw from a new client.
+      const rescuer = track(await connectGuest());
+      expect(await rescuer.call('guest-fsfreeze-status')).toBe('frozen');
+      expect(await rescuer.call('guest-fsfreeze-thaw')).toBe(1);
+      expect(await rescuer.call('guest-fsfreeze-status')).toBe('thawed');
+    }
+  });
+
   // Keep this test last: the guest is gone afterwards.
   it('shutdown() resolves, QEMU exits by itself, and the client reports the channel closed', async () => {
     const client = track(await connectGuest());

@@ -182,6 +182,16 @@ describe('qga CLI', () => {
     expect((await cli(['get', '/etc/motd'], { QGA_SOCKET: agent.path })).stdout).toBe('hi from the socket\n');
   });
 
+  it('checks the command and its arguments before connecting: a usage error, not a connection error', async () => {
+    const nowhere = '/nonexistent/qga.sock';
+    for (const argv of [['frobnicate'], ['get'], ['get', 'a', 'b'], ['put', 'one'], ['exec'], ['exec', '--']]) {
+      const { code, stderr } = await cli(['--socket', nowhere, ...argv]);
+      expect(code, argv.join(' ')).toBe(2);
+      expect(stderr).toContain('usage: qga');
+      expect(stderr).not.toMatch(/QGA_CONNECTION|no such socket/);
+    }
+  });
+
   it('an unknown command exits 2 with the usage', async () => {
     const { code, stderr } = await cli(['frobnicate']);
     expect(code).toBe(2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QgaClient, QgaCommandError, QgaTimeoutError } from '../../../src/index.js';
+import { QgaClient, QgaCommandError, QgaConnectionError, QgaTimeoutError } from '../../../src/index.js';
 import { useScriptedGuest, type ScriptedGuest } from './scripted-guest.js';
 
 let guest: ScriptedGuest;
@@ -116,7 +116,7 @@ describe('withFrozenFilesystems', () => {
     expect(cycle()).toEqual(['guest-fsfreeze-status', 'guest-fsfreeze-freeze']);
   });
 
-  it('a failed thaw after a failed fn reports both', async () => {
+  it('a failed thaw after a failed fn reports both, and that the guest may still be frozen', async () => {
     guest.intercept = (request, c) => {
       if (request.execute !== 'guest-fsfreeze-thaw') return false;
       c.error(request, 'GenericError', 'failed to thaw');
@@ -127,7 +127,52 @@ describe('withFrozenFilesystems', () => {
         throw new Error('fn failed');
       })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AggregateError);
-    expect((error as AggregateError).errors.map((e: Error) => e.message)).toEqual(['fn failed', expect.stringMatching(/failed to thaw/)]);
+    expect(error).toBeInstanceOf(QgaCommandError);
+    expect((error as QgaCommandError).command).toBe('guest-fsfreeze-thaw');
+    expect((error as Error).message).toMatch(/MAY STILL BE FROZEN.*failed to thaw.*fn failed/s);
+    expect((error as { errors: Error[] }).errors.map((e) => e.message)).toEqual(['fn failed', expect.stringMatching(/failed to thaw/)]);
+  });
+
+  describe('a thaw that cannot be sent says loudly that the guest may still be frozen, and how to thaw it', () => {
+    const howToThaw = /guest-fsfreeze-thaw.*virsh domfsthaw/s;
+
+    it('fn closed the client and returned', async () => {
+      const error = await client.withFrozenFilesystems(() => client.close()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QgaConnectionError);
+      expect((error as Error).message).toMatch(/THE GUEST MAY STILL BE FROZEN/);
+      expect((error as Error).message).toMatch(howToThaw);
+      expect((error as Error).message).toMatch(/the client is closed/);
+      expect((error as { errors: unknown[] }).errors).toEqual([(error as Error).cause]);
+      expect(guest.frozen).toBe(true);
+    });
+
+    it('fn closed the client and threw: both errors, fn first', async () => {
+      const boom = new Error('snapshot failed');
+      const error = await client
+        .withFrozenFilesystems(async () => {
+          await client.close();
+          throw boom;
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QgaConnectionError);
+      expect((error as Error).message).toMatch(/THE GUEST MAY STILL BE FROZEN.*snapshot failed/s);
+      expect((error as Error).message).toMatch(howToThaw);
+      expect((error as { errors: unknown[] }).errors).toEqual([boom, (error as Error).cause]);
+      expect(guest.frozen).toBe(true);
+    });
+
+    it('the freeze call was abandoned and the safety thaw cannot be sent either', async () => {
+      guest.intercept = (request) => {
+        if (request.execute !== 'guest-fsfreeze-freeze') return false;
+        guest.frozen = true; // the freeze happens, its reply never comes in time
+        setTimeout(() => void client.close(), 10);
+        return true;
+      };
+      const error = await client.withFrozenFilesystems(() => 1).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QgaConnectionError);
+      expect((error as Error).message).toMatch(/THE GUEST MAY STILL BE FROZEN/);
+      expect((error as Error).message).toMatch(howToThaw);
+      expect(guest.frozen).toBe(true);
+    });
   });
 });
