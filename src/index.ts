@@ -23,6 +23,7 @@ export type { ShutdownMode, ShutdownOptions, SuspendKind } from './helpers/power
 export type { InfoOptions } from './helpers/capabilities.js';
 export type { CallOptions } from './client/call-options.js';
 export type { ConnectOptions, ConnectTarget, ReconnectOptions } from './client/connect-options.js';
+export type { ProxmoxOptions } from './channels/proxmox/options.js';
 export type { QgaCommandInfo } from './client/command-info.js';
 export type { QgaClientEvents, ConnectEvent, ReconnectEvent, RequestEvent, ResponseEvent, ResyncInfo, ResyncReason, ValidationEvent } from './client/events.js';
 export {

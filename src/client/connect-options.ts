@@ -1,16 +1,18 @@
 import type { ChannelOptions } from '../channels/channel.js';
+import type { ProxmoxOptions } from '../channels/proxmox/options.js';
 import type { Transport } from '../transport/transport.js';
 import { checkOptions } from './check-options.js';
 
 /**
- * Where to connect: a unix socket, TCP, or any {@link Transport}. Exactly one of the three
- * forms; the members of the other forms must stay unset.
+ * Where to connect: a unix socket, TCP, any {@link Transport}, or a VM through Proxmox VE's
+ * API. Exactly one of the forms; the members of the other forms must stay unset.
  *
  * @example
  * ```ts
  * await QgaClient.connect({ path: '/run/vm1/qga.sock' });     // unix socket
  * await QgaClient.connect({ host: '127.0.0.1', port: 4444 }); // QEMU chardev socket over TCP
  * await QgaClient.connect({ transport: myTransport });        // any byte channel
+ * await QgaClient.connect({ proxmox: { host: 'pve1', vmid: 101, token, fingerprint } }); // through Proxmox VE
  * ```
  */
 export type ConnectTarget =
@@ -43,6 +45,18 @@ export type ConnectTarget =
       host?: undefined;
       /** Only with the TCP form. */
       port?: undefined;
+    }
+  | {
+      /** A VM's agent through Proxmox VE's REST API (see {@link ProxmoxOptions}). */
+      proxmox: ProxmoxOptions;
+      /** Only with the unix socket form. */
+      path?: undefined;
+      /** Only with the TCP form. */
+      host?: undefined;
+      /** Only with the TCP form. */
+      port?: undefined;
+      /** Only with the transport form. */
+      transport?: undefined;
     };
 
 /**
@@ -174,7 +188,7 @@ function checkTarget(options: ConnectOptions): void {
   const given = (key: string): boolean => (options as Record<string, unknown>)[key] !== undefined;
   const { host, port } = options as { host?: unknown; port?: unknown };
   const forms = TARGET_FORMS.filter((keys) => keys.some(given)).map((keys) => keys.join(' + '));
-  if (forms.length > 1) throw new TypeError(`QgaClient.connect: give one of path, host + port, or transport, not ${forms.join(' and ')} together`);
+  if (forms.length > 1) throw new TypeError(`QgaClient.connect: give one of path, host + port, transport, libvirt or proxmox; ${forms.join(' and ')} cannot be combined`);
   if ((host === undefined) !== (port === undefined)) throw new TypeError(`QgaClient.connect: host and port go together (got only ${host === undefined ? 'port' : 'host'})`);
 }
 

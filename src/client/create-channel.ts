@@ -5,12 +5,19 @@
  */
 import type { ChannelHooks, QgaChannel } from '../channels/channel.js';
 import { DirectChannel } from '../channels/direct/direct-channel.js';
+import { resolveProxmoxOptions } from '../channels/proxmox/options.js';
+import { ProxmoxChannel } from '../channels/proxmox/proxmox-channel.js';
 import { SocketTransport } from '../transport/socket-transport.js';
 import type { Transport } from '../transport/transport.js';
 import type { ConnectOptions, ResolvedConnectOptions } from './connect-options.js';
 
 /** The channel for `options`; throws `TypeError` when they name none or a bad one. */
 export function createChannel(options: ConnectOptions, resolved: ResolvedConnectOptions, hooks: ChannelHooks): QgaChannel {
+  // resolveConnectOptions already refused more than one form of target.
+  const target = options as { proxmox?: unknown };
+  if (target.proxmox !== undefined) {
+    return new ProxmoxChannel({ proxmox: resolveProxmoxOptions(target.proxmox), options: resolved, hooks });
+  }
   return new DirectChannel(transportFor(options), resolved, hooks);
 }
 

@@ -18,7 +18,7 @@ import { setUserPassword as setUserPasswordHelper, type SetUserPasswordOptions }
 import { reboot as rebootHelper, shutdown as shutdownHelper, suspend as suspendHelper, type ShutdownOptions, type SuspendKind } from '../helpers/power.js';
 import type { GuestAgentInfo } from '../generated/index.js';
 import { QGA_COMMANDS, type QgaCommandMap, type QgaCommandMethods, type QgaCommandName } from '../generated/index.js';
-import type { ChannelCapabilities, ConnectEvent, QgaChannel } from '../channels/channel.js';
+import type { ChannelCapabilities, ChannelFileAccess, ConnectEvent, QgaChannel } from '../channels/channel.js';
 import { AgentInfoCache } from './agent-info-cache.js';
 import { CALL_OPTION_KEYS, type CallOptions } from './call-options.js';
 import { checkOptions } from './check-options.js';
@@ -202,6 +202,15 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    */
   get capabilities(): ChannelCapabilities {
     return this.#channel.capabilities;
+  }
+
+  /**
+   * The channel's file access when it has no guest file handles (Proxmox); the file
+   * helpers go through it.
+   * @internal
+   */
+  get channelFiles(): ChannelFileAccess | undefined {
+    return this.#channel.files;
   }
 
   /** The default per-call timeout in ms. */

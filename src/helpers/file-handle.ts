@@ -11,6 +11,7 @@
 import { debuglog } from 'node:util';
 import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError, QgaProtocolError, QgaTimeoutError } from '../errors.js';
+import { openChannelFile } from './channel-file.js';
 import type { GuestFileMode } from './file-options.js';
 import { busyFileError, fitOpenToGuest, readCapOf } from './file-platform.js';
 import { WINDOWS_MAX_READ_CHUNK } from '../guest-os/windows-paths.js';
@@ -34,10 +35,28 @@ export interface GuestFileChunk {
 }
 
 /**
- * An open guest file handle. Internal to the helpers: callers get the always-closing
- * forms (`readFile`, streams, …).
+ * An open guest file as the helpers use it: a guest file handle ({@link GuestFileHandle}),
+ * or, on channels without handles (Proxmox), the channel's file access
+ * (`channel-file.ts`). Internal to the helpers: callers get the always-closing forms
+ * (`readFile`, streams, …).
  */
-export class GuestFile {
+export interface GuestFile {
+  readonly path: string;
+  readonly closed: boolean;
+  /** Read up to `count` bytes (a channel that reads whole files may return more). */
+  read(count: number, signal?: AbortSignal): Promise<GuestFileChunk>;
+  /** Write all of `data`. */
+  write(data: Uint8Array, signal?: AbortSignal): Promise<void>;
+  /** The file's size when it is cheap and trustworthy, else undefined. */
+  size(signal?: AbortSignal): Promise<number | undefined>;
+  /** Close and wait; rejects when the data may not be in the file. Idempotent. */
+  close(): Promise<void>;
+  /** Close after another failure, which is what the caller sees. */
+  closeAfterFailure(): Promise<void>;
+}
+
+/** An open guest file handle (`guest-file-open`). */
+export class GuestFileHandle implements GuestFile {
   readonly handle: number;
   readonly path: string;
   readonly #client: QgaClient;
@@ -200,20 +219,21 @@ function settledOrAfter(promise: Promise<void>, ms: number): Promise<void> {
 export async function openGuestFile(client: QgaClient, path: string, mode: GuestFileMode, options: GuestFileCallOptions = {}): Promise<GuestFile> {
   const { timeout, signal } = options;
   signal?.throwIfAborted();
+  const fitted = await fitOpenToGuest(client, path, mode, timeout);
+  if (!client.capabilities.fileHandles) return openChannelFile(client, path, fitted, timeout);
   const closeLateHandle = (late: unknown): void => {
     if (typeof late !== 'number') return;
     client.call('guest-file-close', { handle: late }, { timeout: Math.max(timeout ?? 0, client.defaultTimeout, CLOSE_AFTER_RESYNC_TIMEOUT) }).catch((error: unknown) => {
       if (debug.enabled) debug('closing handle %d (%s) that a timed-out open returned late failed: %s', late, path, String(error));
     });
   };
-  const fitted = await fitOpenToGuest(client, path, mode, timeout);
   let handle: number;
   try {
     handle = await client.call('guest-file-open', { path, mode: fitted }, { ...(timeout === undefined ? {} : { timeout }), onLateReply: closeLateHandle });
   } catch (error) {
     throw busyFileError(error, path);
   }
-  const file = new GuestFile(client, handle, path, timeout);
+  const file = new GuestFileHandle(client, handle, path, timeout);
   if (signal?.aborted) {
     await file.closeAfterFailure();
     throw signal.reason;

@@ -63,3 +63,14 @@ export type { VssOptions } from './windows/vss.js';
 export type { WindowsCodePages } from './windows/machine.js';
 export type { WindowsEdition } from './windows/identity.js';
 export type { WindowsLocale } from './windows/texts.js';
+export { SimulatedProxmox } from './proxmox/simulated-proxmox.js';
+export type {
+  PrivilegeModel,
+  SimulatedGuest,
+  SimulatedProxmoxOptions,
+  SimulatedRequest,
+  SimulatedRole,
+  SimulatedTiming,
+  SimulatedVersions,
+  SimulatedVmOptions,
+} from './proxmox/types.js';

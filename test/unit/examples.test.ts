@@ -25,6 +25,8 @@ import { freezeAround } from '../../examples/freeze-snapshot.js';
 import { surveyGuests } from '../../examples/many-vms.js';
 import { parseArgs, UsageError } from '../../examples/qga.js';
 import { runScript } from '../../examples/windows-shell.js';
+import { proxmoxSummary } from '../../examples/proxmox.js';
+import { SimulatedProxmox } from '../../src/testing/index.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
@@ -196,5 +198,16 @@ describe('qga CLI', () => {
     const { code, stderr } = await cli(['frobnicate']);
     expect(code).toBe(2);
     expect(stderr).toContain('usage: qga');
+  });
+});
+
+describe('the Proxmox example against a simulated Proxmox', () => {
+  it('reports the guest, runs uname and round-trips a file through the API', async () => {
+    await using guest = await Agent.start({ hostName: 'pve-guest' });
+    guest.handleExec('uname', () => ({ stdout: 'Linux pve-guest\n' }));
+    await using pve = await SimulatedProxmox.start({ vms: [{ vmid: 100, guest }] });
+    const token = pve.addToken('automation@pve!qga', { role: 'PVEVMAdmin' });
+    const summary = await proxmoxSummary({ host: pve.host, port: pve.port, vmid: 100, token, fingerprint: pve.fingerprint });
+    expect(summary).toMatchObject({ channel: 'proxmox', hostName: 'pve-guest', uname: 'Linux pve-guest', roundTrip: expect.stringMatching(/^written through Proxmox VE https:\/\/127\.0\.0\.1:\d+ VM 100\n$/) });
   });
 });

@@ -21,7 +21,7 @@ describe('the connect target', () => {
   ];
   for (const [name, target] of mixed) {
     it(`${name} together is a TypeError`, async () => {
-      await expect(QgaClient.connect(target as never)).rejects.toThrow(/QgaClient\.connect: give one of path, host \+ port, or transport, not .* together/);
+      await expect(QgaClient.connect(target as never)).rejects.toThrow(/QgaClient\.connect: give one of path, host \+ port, transport, libvirt or proxmox; .* cannot be combined/);
     });
   }
 
