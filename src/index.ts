@@ -51,9 +51,37 @@ export {
 export { QgaPool, type PoolWork, type PoolWorkContext, type EachResults, type SettledResult } from './pool/qga-pool.js';
 export type { QgaPoolOptions, UseOptions, EachOptions, EachProgress } from './pool/pool-options.js';
 export type { PoolGuestState, PoolGuestStatus } from './pool/guest-entry.js';
-export { QgaError, QgaConnectionError, QgaCommandError, QgaTimeoutError, QgaProtocolError, QgaExecError, isQgaError, type QgaErrorCode } from './errors.js';
+export {
+  QgaError,
+  QgaConnectionError,
+  QgaCommandError,
+  QgaTimeoutError,
+  QgaProtocolError,
+  QgaExecError,
+  QgaFileBusyError,
+  QgaFreezeWindowError,
+  isQgaError,
+  type QgaErrorCode,
+} from './errors.js';
 export type { ChannelKind, ChannelCapabilities, ChannelLimits, NoReplyEnding } from './channels/channel.js';
 export type { Transport, TransportHandlers } from './transport/transport.js';
 export { SocketTransport, type SocketTransportOptions } from './transport/socket-transport.js';
-export type { ExecResult, ExecOptions, ExecWaitOptions, SpawnOptions, ExecEncoding, ExecCapture, ExecPollInterval, GuestProcess } from './helpers/exec-types.js';
+export type {
+  ExecResult,
+  ExecOptions,
+  ExecWaitOptions,
+  SpawnOptions,
+  ExecEncoding,
+  ExecTextEncoding,
+  ExecDecodeHook,
+  ExecCapture,
+  ExecPollInterval,
+  GuestProcess,
+  NtStatus,
+} from './helpers/exec-types.js';
+export type { ShellOptions } from './helpers/shell.js';
+export type { ShellKind } from './guest-os/shell-launch.js';
+export type { GuestCodePages } from './helpers/guest-os.js';
+export type { GuestOs, GuestOsFamily } from './guest-os/detect.js';
+export { agentRelease, releaseAtLeast, type AgentRelease } from './guest-os/agent-release.js';
 export * from './generated/index.js';

@@ -28,9 +28,14 @@ import { createChannel } from './create-channel.js';
 import { closeChannel, connectChannel, resyncChannel } from './diagnostics.js';
 import type { QgaClientEvents } from './events.js';
 import { exec as execHelper, execAndWait as execAndWaitHelper } from '../helpers/exec.js';
-import type { ExecOptions, ExecResult, GuestProcess, SpawnOptions } from '../helpers/exec-types.js';
+import { readWindowsEnvironment, type ExecSession } from '../helpers/exec-platform.js';
+import type { ExecOptions, ExecResult, ExecTextEncoding, GuestProcess, SpawnOptions } from '../helpers/exec-types.js';
+import { guestCodePages as guestCodePagesHelper, guestOs as guestOsHelper, type GuestCodePages } from '../helpers/guest-os.js';
+import { shell as shellHelper, type ShellOptions } from '../helpers/shell.js';
 import { spawn as spawnHelper } from '../helpers/spawn.js';
 import type { GuestExecArgs } from '../generated/index.js';
+import type { GuestOs } from '../guest-os/detect.js';
+import { SessionMemo } from './session-memo.js';
 
 /** Argument list of {@link QgaClient.call} for command `N`: args optional when none are required. */
 export type CallArguments<N extends QgaCommandName> = QgaCommandMap[N]['args'] extends undefined
@@ -80,6 +85,12 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   readonly #options: ResolvedConnectOptions;
   /** `guest-info` as `info()` / `supports()` last read it on this connection. */
   readonly #agentInfo = new AgentInfoCache();
+  /** What else this connection learnt about its guest (OS, code pages, environment). */
+  readonly #session = new SessionMemo();
+  /** The per-connection facts the exec helpers may need. */
+  readonly #execSession: ExecSession = {
+    windowsEnvironment: (options) => this.#session.get('windows-environment', () => readWindowsEnvironment(this, options)),
+  };
 
   private constructor(options: ConnectOptions, resolved: ResolvedConnectOptions) {
     super();
@@ -89,6 +100,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
         // A new connection may reach another agent, or the same one restarted with another
         // configuration: forget what the old one said, before any listener can ask again.
         this.#agentInfo.clear();
+        this.#session.clear();
         if (event.reconnected) this.#reloadDisabled();
         if (connectChannel.hasSubscribers) {
           connectChannel.publish({ channel: event.channel, target: event.transport, duration: event.duration, attempts: event.attempts, reconnected: event.reconnected });
@@ -97,6 +109,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
       },
       close: (error) => {
         this.#agentInfo.clear();
+        this.#session.clear();
         if (closeChannel.hasSubscribers) closeChannel.publish({ channel: this.#channel.capabilities.kind, target: this.#channel.description, error });
         this.emit('close', error);
       },
@@ -273,10 +286,10 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * ```
    */
   exec(argv: readonly string[], options: ExecOptions<'buffer'> & { encoding: 'buffer' }): Promise<ExecResult<Buffer>>;
-  exec(argv: readonly string[], options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
+  exec(argv: readonly string[], options?: ExecOptions<ExecTextEncoding>): Promise<ExecResult<string>>;
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult<string> | ExecResult<Buffer>>;
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult<string> | ExecResult<Buffer>> {
-    return execHelper(this, argv, options);
+    return execHelper(this, argv, options, this.#execSession);
   }
 
   /**
@@ -290,10 +303,35 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * ```
    */
   execAndWait(request: GuestExecArgs, options: ExecOptions<'buffer'> & { encoding: 'buffer' }): Promise<ExecResult<Buffer>>;
-  execAndWait(request: GuestExecArgs, options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
+  execAndWait(request: GuestExecArgs, options?: ExecOptions<ExecTextEncoding>): Promise<ExecResult<string>>;
   execAndWait(request: GuestExecArgs, options?: ExecOptions): Promise<ExecResult<string> | ExecResult<Buffer>>;
   execAndWait(request: GuestExecArgs, options?: ExecOptions): Promise<ExecResult<string> | ExecResult<Buffer>> {
-    return execAndWaitHelper(this, request, options);
+    return execAndWaitHelper(this, request, options, this.#execSession);
+  }
+
+  /**
+   * Run a script through the guest's shell and wait for it, like {@link QgaClient.exec}:
+   * `/bin/sh -c` on POSIX guests; on Windows guests PowerShell (default) or `cmd`, made to
+   * print UTF-8, the script passed so that no quoting mangles it. Output is decoded with
+   * `encoding: 'auto'` unless you choose another; PowerShell's CLIXML errors arrive as
+   * plain text on `stderr`. `options.shell`: `'auto'` (default), `'sh'`, `'cmd'` or
+   * `'powershell'`. See docs/windows-guests.md.
+   *
+   * Rejects like `exec`, and with `TypeError` (nothing sent) when the shell does not fit the
+   * guest (`'cmd'` on Linux, `'sh'` on Windows).
+   *
+   * @example
+   * ```ts
+   * const { stdout } = await client.shell('echo "$HOSTNAME"; ls /etc | wc -l');
+   * const win = await client.shell('Get-Volume | Format-Table -AutoSize | Out-String -Width 200', { timeout: 60_000 });
+   * await client.shell('dir "C:\\Program Files" & ver', { shell: 'cmd', check: true });
+   * ```
+   */
+  shell(script: string, options: ShellOptions<'buffer'> & { encoding: 'buffer' }): Promise<ExecResult<Buffer>>;
+  shell(script: string, options?: ShellOptions<ExecTextEncoding>): Promise<ExecResult<string>>;
+  shell(script: string, options?: ShellOptions): Promise<ExecResult<string> | ExecResult<Buffer>>;
+  shell(script: string, options?: ShellOptions): Promise<ExecResult<string> | ExecResult<Buffer>> {
+    return shellHelper(this, script, options, this.#execSession);
   }
 
   /**
@@ -309,10 +347,10 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * ```
    */
   spawn(argv: readonly string[], options: SpawnOptions<'buffer'> & { encoding: 'buffer' }): Promise<GuestProcess<Buffer>>;
-  spawn(argv: readonly string[], options?: SpawnOptions<'utf8'>): Promise<GuestProcess<string>>;
+  spawn(argv: readonly string[], options?: SpawnOptions<ExecTextEncoding>): Promise<GuestProcess<string>>;
   spawn(argv: readonly string[], options?: SpawnOptions): Promise<GuestProcess<string> | GuestProcess<Buffer>>;
   spawn(argv: readonly string[], options?: SpawnOptions): Promise<GuestProcess<string> | GuestProcess<Buffer>> {
-    return spawnHelper(this, argv, options);
+    return spawnHelper(this, argv, options, this.#execSession);
   }
 
   /**
@@ -511,6 +549,41 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    */
   info(options?: InfoOptions): Promise<GuestAgentInfo> {
     return infoHelper(this, this.#agentInfo, options);
+  }
+
+  /**
+   * What kind of guest this is: `family` (`'windows'` or `'posix'`), the agent's release
+   * and the upstream QEMU release it behaves like (virtio-win's `108.0.2` behaves like
+   * 9.0), and the `guest-get-osinfo` answer. Read once per connection from `guest-info`
+   * and `guest-get-osinfo` (Windows answers `id: 'mswindows'`; without that command the
+   * Windows-only `guest-get-devices` or a virtio-win version number tell), and forgotten on
+   * reconnect with the rest of what the client knows about its agent.
+   *
+   * @example
+   * ```ts
+   * const os = await client.guestOs();
+   * if (os.family === 'windows') await client.shell('Restart-Service Spooler');
+   * console.log(os.agent.version, 'behaves like QEMU', os.agent.qemu);
+   * ```
+   */
+  guestOs(options?: CallOptions): Promise<GuestOs> {
+    return guestOsHelper(this, this.#session, options);
+  }
+
+  /**
+   * A Windows guest's code pages: `oem` (what console programs print in: 437, 850, 866…)
+   * and `ansi` (1252, 1251…), read once per connection from the registry with `reg.exe
+   * query`. `undefined` on POSIX guests. The `'auto'`, `'oem'` and `'ansi'` exec encodings
+   * use it; a `decode` hook can too.
+   *
+   * @example
+   * ```ts
+   * const pages = await client.guestCodePages();
+   * const res = await client.exec(['ipconfig'], { decode: (bytes) => iconv.decode(bytes, `cp${pages?.oem ?? 437}`) });
+   * ```
+   */
+  guestCodePages(options?: CallOptions): Promise<GuestCodePages | undefined> {
+    return guestCodePagesHelper(this, this.#session, options);
   }
 
   /**

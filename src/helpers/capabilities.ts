@@ -85,7 +85,7 @@ export function disabledCommands(agentInfo: GuestAgentInfo): Set<string> | undef
  * A frozen agent disables everything outside its allow-list. An agent configured to allow
  * only those commands looks the same, and is merely not cached: no harm either way.
  */
-function looksFrozen(agentInfo: GuestAgentInfo): boolean {
+export function looksFrozen(agentInfo: GuestAgentInfo): boolean {
   const others = agentInfo.supported_commands.filter((c) => !FREEZE_ALLOWED_COMMANDS.has(c.name));
   return others.length > 0 && others.every((c) => !c.enabled);
 }

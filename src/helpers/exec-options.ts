@@ -5,6 +5,7 @@
  */
 import { checkOptions, describeValue as describe } from '../client/check-options.js';
 import type { GuestExecArgs, GuestExecCaptureOutput } from '../generated/index.js';
+import { outputPlan, type OutputPlan } from './exec-text.js';
 import { checkWireString } from './wire-string.js';
 import type { ExecCapture, ExecEncoding, ExecWaitOptions, SpawnOptions } from './exec-types.js';
 
@@ -16,10 +17,16 @@ export interface StartPlan {
   request: Omit<GuestExecArgs, 'capture-output'>;
   capture: CaptureRequest;
   encoding: ExecEncoding;
+  /** How the output is returned; `encoding` is its `encoding`. */
+  output?: OutputPlan | undefined;
   /** ms per single agent call; undefined = the client's default. */
   pollTimeout: number | undefined;
   /** Told the pid of a process whose `guest-exec` reply came after the start was given up. */
   onLateStart: ((pid: number) => void) | undefined;
+  /** The helper's name, for messages. */
+  where?: string | undefined;
+  /** `options.env` as given: on a Windows guest it is merged over the agent's environment. */
+  envOverrides?: Readonly<Record<string, string>> | undefined;
 }
 
 /** {@link ExecWaitOptions} after defaults. */
@@ -38,7 +45,7 @@ export const DEFAULT_POLL_MAX = 100;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const CAPTURE_MODES: ReadonlySet<unknown> = new Set<ExecCapture>(['separated', 'merged', 'stdout', 'stderr', 'none']);
-const START_KEYS: readonly string[] = ['input', 'env', 'capture', 'encoding', 'pollTimeout', 'onLateStart'];
+const START_KEYS: readonly string[] = ['input', 'env', 'capture', 'encoding', 'decode', 'newlines', 'pollTimeout', 'onLateStart'];
 const WAIT_KEYS: readonly string[] = ['timeout', 'signal', 'check', 'pollInterval', 'killOnAbandon'];
 const EXEC_KEYS: ReadonlySet<string> = new Set([...START_KEYS, ...WAIT_KEYS]);
 const SPAWN_KEYS: ReadonlySet<string> = new Set(START_KEYS);
@@ -102,21 +109,26 @@ export function planFromRequest(where: string, raw: unknown, options: SpawnOptio
 
 function finishPlan(where: string, request: StartPlan['request'], capture: CaptureRequest | undefined, options: SpawnOptions | undefined, withWait: boolean): StartPlan {
   const o = checkOptions(where, options, withWait ? EXEC_KEYS : SPAWN_KEYS);
-  if (o.env !== undefined) request.env = envList(where, o.env);
+  let envOverrides: Readonly<Record<string, string>> | undefined;
+  if (o.env !== undefined) {
+    request.env = envList(where, o.env);
+    envOverrides = { ...o.env };
+  }
   if (o.input !== undefined) request['input-data'] = inputBase64(where, o.input);
   if (o.capture !== undefined && !CAPTURE_MODES.has(o.capture)) {
     throw new TypeError(`${where}: capture must be one of ${[...CAPTURE_MODES].join(', ')}, got ${describe(o.capture)}`);
   }
-  if (o.encoding !== undefined && o.encoding !== 'utf8' && o.encoding !== 'buffer') {
-    throw new TypeError(`${where}: encoding must be 'utf8' or 'buffer', got ${describe(o.encoding)}`);
-  }
+  const output = outputPlan(where, o.encoding, o.decode, o.newlines);
   if (o.onLateStart !== undefined && typeof o.onLateStart !== 'function') throw new TypeError(`${where}: onLateStart must be a function`);
   return {
     request,
     capture: capture ?? o.capture ?? 'separated',
-    encoding: o.encoding ?? 'utf8',
+    encoding: output.encoding,
+    output,
     pollTimeout: o.pollTimeout === undefined ? undefined : duration(where, 'pollTimeout', o.pollTimeout),
     onLateStart: o.onLateStart,
+    where,
+    envOverrides,
   };
 }
 

@@ -13,6 +13,8 @@ import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError, QgaProtocolError, QgaTimeoutError } from '../errors.js';
 import { openChannelFile } from './channel-file.js';
 import type { GuestFileMode } from './file-options.js';
+import { busyFileError, fitOpenToGuest, readCapOf } from './file-platform.js';
+import { WINDOWS_MAX_READ_CHUNK } from '../guest-os/windows-paths.js';
 import { payloadTimeout } from './payload-timeout.js';
 
 const debug = debuglog('qga:files');
@@ -65,6 +67,8 @@ export class GuestFileHandle implements GuestFile {
   #inFlight = 0;
   /** A call ended by timeout, abort or a protocol failure: the channel resynchronises. */
   #desynced = false;
+  /** The largest read the guest handles (Windows: 1 MiB), settled at the first large read. */
+  #readCap: number | undefined;
 
   constructor(client: QgaClient, handle: number, path: string, timeout: number | undefined) {
     this.#client = client;
@@ -78,12 +82,15 @@ export class GuestFileHandle implements GuestFile {
     return this.#closing !== undefined;
   }
 
-  /** Read up to `count` bytes. */
+  /** Read up to `count` bytes (at most 1 MiB per call on a Windows guest). */
   async read(count: number, signal?: AbortSignal): Promise<GuestFileChunk> {
-    const reply = await this.#track(this.#client.call('guest-file-read', { handle: this.handle, count }, this.#chunkOptions(count, signal)));
+    if (count > WINDOWS_MAX_READ_CHUNK) this.#readCap ??= await readCapOf(this.#client);
+    const asked = Math.min(count, this.#readCap ?? count);
+    const reply = await this.#track(this.#client.call('guest-file-read', { handle: this.handle, count: asked }, this.#chunkOptions(asked, signal)));
     const data = Buffer.from(reply['buf-b64'], 'base64');
     // POSIX reports feof() after a short read, Windows only after an empty one: stop on
-    // either (AGENT-BEHAVIOUR §6).
+    // either (AGENT-BEHAVIOUR §6). On Windows that costs one more read, which returns
+    // nothing and says eof.
     return { data, eof: reply.eof || data.length === 0 };
   }
 
@@ -212,14 +219,20 @@ function settledOrAfter(promise: Promise<void>, ms: number): Promise<void> {
 export async function openGuestFile(client: QgaClient, path: string, mode: GuestFileMode, options: GuestFileCallOptions = {}): Promise<GuestFile> {
   const { timeout, signal } = options;
   signal?.throwIfAborted();
-  if (!client.capabilities.fileHandles) return openChannelFile(client, path, mode, timeout);
+  const fitted = await fitOpenToGuest(client, path, mode, timeout);
+  if (!client.capabilities.fileHandles) return openChannelFile(client, path, fitted, timeout);
   const closeLateHandle = (late: unknown): void => {
     if (typeof late !== 'number') return;
     client.call('guest-file-close', { handle: late }, { timeout: Math.max(timeout ?? 0, client.defaultTimeout, CLOSE_AFTER_RESYNC_TIMEOUT) }).catch((error: unknown) => {
       if (debug.enabled) debug('closing handle %d (%s) that a timed-out open returned late failed: %s', late, path, String(error));
     });
   };
-  const handle = await client.call('guest-file-open', { path, mode }, { ...(timeout === undefined ? {} : { timeout }), onLateReply: closeLateHandle });
+  let handle: number;
+  try {
+    handle = await client.call('guest-file-open', { path, mode: fitted }, { ...(timeout === undefined ? {} : { timeout }), onLateReply: closeLateHandle });
+  } catch (error) {
+    throw busyFileError(error, path);
+  }
   const file = new GuestFileHandle(client, handle, path, timeout);
   if (signal?.aborted) {
     await file.closeAfterFailure();

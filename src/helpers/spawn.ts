@@ -12,10 +12,13 @@ import { resolveCapture, type CapturePlan } from './exec-capture.js';
 import { decodeExited, failed } from './exec-decode.js';
 import { truncationNeedsVersion } from './exec-truncation.js';
 import { truncationFlagsReliable } from '../protocol/exec-truncation-flags.js';
-import { killRequest, killSignal } from './exec-kill.js';
+import { killRequest, killSignal, windowsKillRequest } from './exec-kill.js';
 import { planFromArgv, planWaitOnly, DEFAULT_POLL_INITIAL, DEFAULT_POLL_MAX, type StartPlan, type WaitPlan } from './exec-options.js';
+import { fitPlanToGuest, type ExecSession } from './exec-platform.js';
 import { Abandonment, pollUntilExit, systemExecTimers, type ExecTimers, type Pollable } from './exec-poll.js';
-import type { ExecEncoding, ExecResult, ExecWaitOptions, GuestProcess, SpawnOptions } from './exec-types.js';
+import { DEFAULT_OUTPUT, type OutputPlan } from './exec-text.js';
+import type { ExecResult, ExecTextEncoding, ExecWaitOptions, GuestProcess, SpawnOptions } from './exec-types.js';
+import { guestFamily } from './guest-os.js';
 import { payloadTimeout } from './payload-timeout.js';
 
 /** How long a background reap after `killOnAbandon` keeps polling, in ms. */
@@ -28,7 +31,7 @@ const debug = debuglog('qga');
 interface HandleInit {
   pid: number;
   path: string;
-  encoding: ExecEncoding;
+  output: OutputPlan;
   capture: CapturePlan;
   callOptions: CallOptions;
   timers: ExecTimers;
@@ -41,6 +44,11 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
   readonly #client: QgaClient;
   readonly #init: HandleInit;
   readonly #statusArgs: GuestExecStatusArgs;
+  /**
+   * The agent's exit report, kept as it came: the agent has forgotten the process, so
+   * if decoding it fails (a throwing `decode` hook) the next poll decodes it again.
+   */
+  #exitStatus: GuestExecStatus | undefined;
   #result: ExecResult<Output> | undefined;
   #inflight: Promise<ExecResult<Output> | undefined> | undefined;
 
@@ -63,7 +71,7 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
    */
   poll(): Promise<ExecResult<Output> | undefined> {
     if (this.#result) return Promise.resolve(this.#result);
-    this.#inflight ??= this.#client.call('guest-exec-status', this.#statusArgs, this.#init.callOptions).then(this.#onReply, this.#onFail);
+    this.#inflight ??= (this.#exitStatus ? Promise.resolve(this.#exitStatus) : this.#client.call('guest-exec-status', this.#statusArgs, this.#init.callOptions)).then(this.#onReply, this.#onFail);
     return this.#inflight;
   }
 
@@ -79,8 +87,11 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
   async kill(signal: string | number = 'KILL'): Promise<boolean> {
     const name = killSignal('kill', signal);
     // Once the agent reported the exit, the pid is free and may belong to another process.
-    if (this.#result) return false;
-    const plan: StartPlan = { request: killRequest(this.pid, name), capture: false, encoding: 'utf8', pollTimeout: this.#init.callOptions.timeout, onLateStart: undefined };
+    if (this.#exitStatus) return false;
+    const windows = (await guestFamily(this.#client, this.#init.callOptions)) === 'windows';
+    if (this.#exitStatus) return false;
+    const request = windows ? windowsKillRequest(this.pid) : killRequest(this.pid, name);
+    const plan: StartPlan = { request, capture: false, encoding: 'utf8', pollTimeout: this.#init.callOptions.timeout, onLateStart: undefined };
     const killer = await startProcess<string>(this.#client, plan, undefined, this.#init.timers);
     const timeout = this.#init.callOptions.timeout ?? this.#client.defaultTimeout;
     const wait: WaitPlan = { timeout, signal: undefined, check: false, initial: DEFAULT_POLL_INITIAL, max: DEFAULT_POLL_MAX, killOnAbandon: false };
@@ -97,27 +108,31 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
     if (sent) this.wait({ timeout: REAP_TIMEOUT }).catch(() => undefined);
   }
 
-  readonly #onReply = (status: GuestExecStatus): ExecResult<Output> | undefined | Promise<ExecResult<Output>> => {
+  readonly #onReply = async (status: GuestExecStatus): Promise<ExecResult<Output> | undefined> => {
     if (!status.exited) {
       this.#inflight = undefined;
       return undefined;
     }
-    const { keepStdout, keepStderr } = this.#init.capture;
-    if (!truncationNeedsVersion(status, keepStdout, keepStderr)) return this.#keep(status, undefined);
-    // A stream of exactly 16 MiB flagged `false`: what that means depends on the agent's
-    // release (guest-info, cached per connection). This reply is the only copy of the
-    // result, so a failure to ask keeps it, with the safe reading (truncated).
-    return this.#client.info(this.#init.callOptions).then(
-      (info) => this.#keep(status, truncationFlagsReliable(info.version)),
-      () => this.#keep(status, undefined),
-    );
+    // The agent has forgotten the process now: this reply is the only copy of its result.
+    // Decoding may ask the guest for its release or code pages; whoever polls meanwhile
+    // shares this, and a failed look-up only costs accuracy.
+    this.#exitStatus = status;
+    try {
+      const { keepStdout, keepStderr } = this.#init.capture;
+      // A stream of exactly 16 MiB flagged `false`: what that means depends on the agent's
+      // release (guest-info, cached per connection); not knowing gives the safe reading (truncated).
+      const flagsReliable = truncationNeedsVersion(status, keepStdout, keepStderr)
+        ? await this.#client.info(this.#init.callOptions).then(
+            (info) => truncationFlagsReliable(info.version),
+            () => undefined,
+          )
+        : undefined;
+      this.#result ??= await decodeExited<Output>(this.#client, this.pid, status, this.#init.output, this.#init.capture, flagsReliable);
+      return this.#result;
+    } finally {
+      this.#inflight = undefined;
+    }
   };
-
-  #keep(status: GuestExecStatus, flagsReliable: boolean | undefined): ExecResult<Output> {
-    this.#inflight = undefined;
-    this.#result ??= decodeExited<Output>(this.pid, status, this.#init.encoding, this.#init.capture, flagsReliable);
-    return this.#result;
-  }
 
   readonly #onFail = (error: unknown): never => {
     this.#inflight = undefined;
@@ -166,29 +181,32 @@ export async function startProcess<Output extends string | Buffer>(
   guard: Abandonment | undefined,
   timers: ExecTimers,
   lateKill = false,
+  session?: ExecSession,
 ): Promise<GuestProcessHandle<Output>> {
   const callOptions: CallOptions = plan.pollTimeout === undefined ? {} : { timeout: plan.pollTimeout };
-  const capture = await resolveCapture(client, plan.capture, callOptions);
+  const fitted = await fitPlanToGuest(client, plan, session, callOptions);
+  const capture = await resolveCapture(client, fitted.capture, callOptions);
   if (guard?.abandoned) throw guard.reason;
-  const path = plan.request.path;
+  const path = fitted.request.path;
+  const output = fitted.output ?? { ...DEFAULT_OUTPUT, encoding: fitted.encoding };
   const onLateReply = (late: unknown): void => {
     const pid = (late as { pid?: unknown } | null)?.pid;
     if (typeof pid !== 'number') return;
     if (debug.enabled) debug('guest-exec of %s answered after the start was given up: pid %d %s', path, pid, lateKill ? 'is killed' : 'keeps running');
-    if (lateKill) void new GuestProcessHandle<Output>(client, { pid, path, encoding: plan.encoding, capture, callOptions, timers }).killAbandoned();
-    plan.onLateStart?.(pid);
+    if (lateKill) void new GuestProcessHandle<Output>(client, { pid, path, output, capture, callOptions, timers }).killAbandoned();
+    fitted.onLateStart?.(pid);
   };
-  const startOptions: CallOptions = { timeout: startTimeout(client, plan, guard), onLateReply };
+  const startOptions: CallOptions = { timeout: startTimeout(client, fitted, guard), onLateReply };
   if (guard) startOptions.signal = guard.signal;
   let pid: number;
   try {
-    ({ pid } = await client.call('guest-exec', { ...plan.request, 'capture-output': capture.wire }, startOptions));
+    ({ pid } = await client.call('guest-exec', { ...fitted.request, 'capture-output': capture.wire }, startOptions));
   } catch (error) {
     // The run's deadline fired as the call's own timeout did: report the run's.
     if (guard?.abandoned) throw guard.reason;
     throw error;
   }
-  return new GuestProcessHandle<Output>(client, { pid, path, encoding: plan.encoding, capture, callOptions, timers });
+  return new GuestProcessHandle<Output>(client, { pid, path, output, capture, callOptions, timers });
 }
 
 /** See {@link startProcess}. A run's timeout is the whole run's: the start gets all of it. */
@@ -223,10 +241,10 @@ export async function waitForExit<Output extends string | Buffer>(
  * Start `argv` in the guest and return a handle at once (no waiting). See
  * {@link GuestProcess}; {@link SpawnOptions} for stdin, environment, capture and encoding.
  */
-export function spawn(client: QgaClient, argv: readonly string[], options: SpawnOptions<'buffer'> & { encoding: 'buffer' }): Promise<GuestProcess<Buffer>>;
-export function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions<'utf8'>): Promise<GuestProcess<string>>;
-export function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions): Promise<GuestProcess<string> | GuestProcess<Buffer>>;
-export async function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions): Promise<GuestProcess<string> | GuestProcess<Buffer>> {
+export function spawn(client: QgaClient, argv: readonly string[], options: SpawnOptions<'buffer'> & { encoding: 'buffer' }, session?: ExecSession): Promise<GuestProcess<Buffer>>;
+export function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions<ExecTextEncoding>, session?: ExecSession): Promise<GuestProcess<string>>;
+export function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions, session?: ExecSession): Promise<GuestProcess<string> | GuestProcess<Buffer>>;
+export async function spawn(client: QgaClient, argv: readonly string[], options?: SpawnOptions, session?: ExecSession): Promise<GuestProcess<string> | GuestProcess<Buffer>> {
   const plan = planFromArgv('spawn', argv, options);
-  return startProcess<string>(client, plan, undefined, systemExecTimers);
+  return startProcess<string>(client, plan, undefined, systemExecTimers, false, session);
 }

@@ -8,9 +8,16 @@
  * 10.1.1, 10.0.4 and 7.2.20 (AGENT-BEHAVIOUR §5: Debian's 7.2.22 reports the flags right).
  * @module
  */
+import { agentRelease, VIRTIO_WIN_MIN_MAJOR } from '../guest-os/agent-release.js';
 
-/** True when an agent of `version` (e.g. `7.2.22`, `10.2.0`) sets the truncation flags right. */
+/**
+ * True when an agent of `version` (e.g. `7.2.22`, `10.2.0`) sets the truncation flags
+ * right. A virtio-win build (`108.0.2`, `110.0.2`) is judged by the upstream release it
+ * was built from, without a stable backport: nobody has seen one of them get it right.
+ */
 export function truncationFlagsReliable(version: string): boolean {
+  const major0 = Number.parseInt(version, 10);
+  if (major0 >= VIRTIO_WIN_MIN_MAJOR) return truncationFlagsReliable(`${agentRelease(version).qemu}.0`);
   const match = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version);
   if (!match) return false;
   const [major, minor, patch] = [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];

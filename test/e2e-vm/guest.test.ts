@@ -188,6 +188,24 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
     expect(nics.map((n) => n.name)).toContain('lo');
   });
 
+  it("guestOs() says posix from the guest's own osinfo; shell() runs /bin/sh -c in the guest, output decoded with 'auto'", async () => {
+    const client = track(await connectGuest());
+    const t0 = performance.now();
+    const os = await client.guestOs();
+    expect(os).toMatchObject({ family: 'posix', detectedBy: 'osinfo' });
+    expect(os.osInfo?.id).toBe(GUEST.osId);
+    const res = await client.shell('uname -r; printf "gr\\303\\274\\303\\237e\\n"; printf "\\377\\n" >&2; exit 5');
+    recordTiming('guestOs + shell()', since(t0));
+    expect(res.exitCode).toBe(5);
+    const [kernel, greeting] = res.stdout.split('\n');
+    expect(kernel).toMatch(GUEST.kernelRelease);
+    expect(greeting).toBe('grüße');
+    // Not UTF-8, and a POSIX guest has no code page to fall back on.
+    expect(res.stderr).toBe('\uFFFD\n');
+    const utf16 = await client.exec(['printf', 'o\\000k\\000'], { encoding: 'auto' });
+    expect(utf16.stdout).toBe('ok');
+  });
+
   it('a stale reply left by a dropped client is discarded by the next client, whose first call gets its own answer', async () => {
     const setup = await connectGuest();
     const path = '/tmp/e2e-stale.bin';

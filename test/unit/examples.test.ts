@@ -24,6 +24,7 @@ import { setPassword } from '../../examples/set-password.js';
 import { freezeAround } from '../../examples/freeze-snapshot.js';
 import { surveyGuests } from '../../examples/many-vms.js';
 import { parseArgs, UsageError } from '../../examples/qga.js';
+import { runScript } from '../../examples/windows-shell.js';
 import { proxmoxSummary } from '../../examples/proxmox.js';
 import { SimulatedProxmox } from '../../src/testing/index.js';
 
@@ -120,6 +121,23 @@ describe('examples against the simulated demo guest', () => {
     expect(run1).toMatchObject({ result: true, frozen: 1, thawed: 1 });
     await expect(freezeAround(client, () => Promise.reject(new Error('snapshot failed')))).rejects.toThrow('snapshot failed');
     expect(agent.frozen).toBe(false);
+  });
+});
+
+describe('windows-shell', () => {
+  it('runs PowerShell or cmd on a Windows guest, sh on a Linux one, text decoded', async () => {
+    const win = await Agent.start({ profile: 'windows' });
+    const linux = await startDemoGuest();
+    try {
+      await using wc = await QgaClient.connect({ path: win.path });
+      expect(await runScript(wc, 'Write-Output "Grüße"')).toMatchObject({ family: 'windows', shell: 'powershell', result: { exitCode: 0, stdout: 'Grüße\n' } });
+      expect(await runScript(wc, 'echo %COMPUTERNAME%', { cmd: true })).toMatchObject({ shell: 'cmd', result: { stdout: 'WIN-7Q2L0K4S1HD\n' } });
+      await using lc = await QgaClient.connect({ path: linux.path });
+      expect(await runScript(lc, 'echo hi')).toMatchObject({ family: 'posix', shell: 'sh' });
+    } finally {
+      await win.stop();
+      await linux.stop();
+    }
   });
 });
 

@@ -18,6 +18,9 @@ describe('fsfreeze through Proxmox', () => {
     const { pve, agent, connect } = await startPve({ timing: PROXY });
     const client = await connect({ node: 'pve1' });
     agent!.injectFault({ kind: 'delay', ms: 900 }, { command: 'guest-fsfreeze-freeze' });
+    // withFrozenFilesystems first asks once per connection what the guest is (a Windows
+    // freeze differs); done here, so the requests below are the freeze cycle's own.
+    await client.guestOs();
     pve.clearRequests();
     const outcome = await client.withFrozenFilesystems(() => agent!.frozen);
     expect(outcome.result).toBe(true);
