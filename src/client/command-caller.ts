@@ -11,7 +11,7 @@ import type { QgaChannel } from '../channels/channel.js';
 import { QgaCommandError, QgaConnectionError } from '../errors.js';
 import { QGA_COMMANDS, type QgaCommandName } from '../generated/index.js';
 import { CALL_OPTION_KEYS, type CallOptions } from './call-options.js';
-import { reportCallEnd, reportCallStart, wantsCallBytes, type CallBytes } from './call-report.js';
+import { callBytesFor, reportCallEnd, reportCallStart } from './call-report.js';
 import { checkOptions } from './check-options.js';
 import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
 import { positive, type ResolvedConnectOptions } from './connect-options.js';
@@ -52,8 +52,8 @@ export class CommandCaller {
     this.#refuseUncarried(name);
     const info = COMMANDS[name];
     const started = performance.now();
-    reportCallStart(this.#events, this.#channel, name);
-    const bytes: CallBytes | undefined = wantsCallBytes() ? {} : undefined;
+    const trace = reportCallStart(this.#events, this.#channel, name);
+    const bytes = callBytesFor(trace);
     const send = (): Promise<unknown> => this.#channel.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true, onLateReply, bytes });
     const retry = this.#options.retry;
     try {
@@ -67,10 +67,10 @@ export class CommandCaller {
           })
         : send());
       this.#validate(name, value, info?.hasReturn === true);
-      reportCallEnd(this.#events, this.#channel, name, started, undefined, bytes);
+      reportCallEnd(this.#events, name, started, trace, undefined, bytes);
       return info && !info.hasReturn ? undefined : value;
     } catch (error) {
-      reportCallEnd(this.#events, this.#channel, name, started, { error });
+      reportCallEnd(this.#events, name, started, trace, { error });
       throw error;
     }
   }

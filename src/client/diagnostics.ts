@@ -2,7 +2,9 @@
  * `node:diagnostics_channel` channels for fleets: what every client does, in one place,
  * for tracing and metrics without a listener per client (as undici publishes its own).
  * Messages carry names, kinds, targets, durations and sizes, never command arguments or
- * results. Nothing is built or published while a channel has no subscribers.
+ * results. Nothing is built or published while a channel has no subscribers. The object a
+ * call publishes on `request:start` is the one it later publishes on `request:end` or
+ * `request:error`, its outcome added: key a WeakMap on it to tie the two together.
  *
  * @example
  * ```ts
@@ -20,11 +22,17 @@ import type { ResyncReason } from '../protocol/request-queue.js';
 
 /** Names of the channels qga-client publishes on. */
 export const QGA_DIAGNOSTICS_CHANNELS = {
+  /** A call was made ({@link QgaRequestStartMessage}). */
   requestStart: 'qga-client:request:start',
+  /** A call succeeded ({@link QgaRequestEndMessage}). */
   requestEnd: 'qga-client:request:end',
+  /** A call failed ({@link QgaRequestErrorMessage}). */
   requestError: 'qga-client:request:error',
+  /** A client (re)connected ({@link QgaConnectMessage}). */
   connect: 'qga-client:connect',
+  /** A client closed or lost its channel ({@link QgaCloseMessage}). */
   close: 'qga-client:close',
+  /** A direct channel resynchronised ({@link QgaResyncMessage}). */
   resync: 'qga-client:resync',
 } as const;
 
@@ -72,11 +80,13 @@ export interface QgaConnectMessage extends QgaDiagnosticsTarget {
 
 /** `qga-client:close`: a client closed, or lost its channel (`error`). */
 export interface QgaCloseMessage extends QgaDiagnosticsTarget {
+  /** How the channel was lost; absent when `close()` closed it. */
   error?: Error | undefined;
 }
 
 /** `qga-client:resync`: a direct channel resynchronised. */
 export interface QgaResyncMessage extends QgaDiagnosticsTarget {
+  /** What made the client resynchronise. */
   reason: ResyncReason;
   /** Bytes thrown away. */
   bytes: number;

@@ -5,7 +5,19 @@
 import type { EachOptions } from './pool-options.js';
 
 /** How one guest's work ended, as `Promise.allSettled` reports it. */
-export type SettledResult<T> = { status: 'fulfilled'; value: T } | { status: 'rejected'; reason: unknown };
+export type SettledResult<T> =
+  | {
+      /** The work resolved. */
+      status: 'fulfilled';
+      /** What it resolved to. */
+      value: T;
+    }
+  | {
+      /** The work rejected (or was never run: the pool was aborted or the guest is down). */
+      status: 'rejected';
+      /** Why. */
+      reason: unknown;
+    };
 
 /** What `each` resolves to: every id of the call, in its order, with its outcome. */
 export type EachResults<T> = Map<string, SettledResult<T>>;
