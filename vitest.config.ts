@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // One project per kind of test, so each can be run alone:
-//   npx vitest run --project unit | types | integration | e2e-vm
+//   npx vitest run --project unit | types | integration | fleet | e2e-vm
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -28,6 +28,16 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // One real agent serves one client at a time: files run one after another.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'fleet',
+          include: ['test/fleet/**/*.test.ts'],
+          globalSetup: ['test/fleet/fleet.global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
           fileParallelism: false,
         },
       },

@@ -23,6 +23,7 @@ export type { ShutdownMode, ShutdownOptions, SuspendKind } from './helpers/power
 export type { InfoOptions } from './helpers/capabilities.js';
 export type { CallOptions } from './client/call-options.js';
 export type { ConnectOptions, ConnectTarget, ReconnectOptions } from './client/connect-options.js';
+export type { RetryOptions, RetryEvent } from './client/retry-policy.js';
 export type { ProxmoxOptions } from './channels/proxmox/options.js';
 export type { QgaCommandInfo } from './client/command-info.js';
 export type { QgaClientEvents, ConnectEvent, ReconnectEvent, RequestEvent, ResponseEvent, ResyncInfo, ResyncReason, ValidationEvent } from './client/events.js';
@@ -37,6 +38,19 @@ export {
   type QgaUnionShape,
   type QgaAlternateShape,
 } from './client/validate.js';
+export {
+  QGA_DIAGNOSTICS_CHANNELS,
+  type QgaDiagnosticsTarget,
+  type QgaRequestStartMessage,
+  type QgaRequestEndMessage,
+  type QgaRequestErrorMessage,
+  type QgaConnectMessage,
+  type QgaCloseMessage,
+  type QgaResyncMessage,
+} from './client/diagnostics.js';
+export { QgaPool, type PoolWork, type PoolWorkContext, type EachResults, type SettledResult } from './pool/qga-pool.js';
+export type { QgaPoolOptions, UseOptions, EachOptions, EachProgress } from './pool/pool-options.js';
+export type { PoolGuestState, PoolGuestStatus } from './pool/guest-entry.js';
 export {
   QgaError,
   QgaConnectionError,

@@ -37,6 +37,12 @@ export interface ChannelCallOptions {
    * undoing what the abandoned command did. Channels that cannot see late replies ignore it.
    */
   onLateReply?: ((value: unknown) => void) | undefined;
+  /**
+   * When given, the channel fills in the bytes it wrote and read for this call (only asked
+   * for while someone subscribes to the diagnostics channels; channels that cannot tell
+   * leave it empty).
+   */
+  bytes?: { requestBytes?: number | undefined; replyBytes?: number | undefined } | undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ChannelOptions } from '../channels/channel.js';
 import type { ProxmoxOptions } from '../channels/proxmox/options.js';
 import type { Transport } from '../transport/transport.js';
 import { checkOptions } from './check-options.js';
+import { resolveRetry, type RetryOptions, type RetryPolicy } from './retry-policy.js';
 
 /**
  * Where to connect: a unix socket, TCP, any {@link Transport}, or a VM through Proxmox VE's
@@ -107,6 +108,16 @@ export type ConnectOptions = ConnectTarget & {
    */
   reconnect?: boolean | ReconnectOptions | undefined;
   /**
+   * Send a call again after a passing failure (no reply in time, the connection lost or
+   * refused, the manager busy), `true` for the defaults (2 retries, 100 ms doubling to at
+   * most 2 s). Only idempotent commands are retried (`QGA_COMMANDS[name].idempotent`:
+   * reads such as `guest-ping`, `guest-get-*`, `guest-info`); exec, file operations,
+   * freeze, settings and power commands never are, since their first attempt may have run.
+   * Each attempt has the call's own `timeout`; a `retry` event precedes each retry.
+   * Default: off.
+   */
+  retry?: boolean | RetryOptions | undefined;
+  /**
    * Check every reply against the result type the schema declares for its command (the
    * generated `QGA_SHAPES`, see `validateReply`). `true`: a reply that does not match
    * rejects the call with `QgaProtocolError`, whose message lists the first problems.
@@ -140,6 +151,7 @@ export interface ReconnectOptions {
 export interface ResolvedConnectOptions extends ChannelOptions {
   checkEnabled: boolean;
   validate: boolean | 'warn';
+  retry: RetryPolicy | undefined;
 }
 
 export const DEFAULT_TIMEOUT = 5_000;
@@ -161,7 +173,7 @@ const TARGET_FORMS: readonly (readonly string[])[] = [['path'], ['host', 'port']
  */
 const CONNECT_KEYS: ReadonlySet<string> = new Set([
   'path', 'host', 'port', 'transport', 'libvirt', 'proxmox',
-  'timeout', 'connectTimeout', 'waitForAgent', 'maxReplyBytes', 'checkEnabled', 'reconnect', 'validate', 'signal',
+  'timeout', 'connectTimeout', 'waitForAgent', 'maxReplyBytes', 'checkEnabled', 'reconnect', 'retry', 'validate', 'signal',
 ]);
 const RECONNECT_KEYS: ReadonlySet<string> = new Set(['retries', 'delay']);
 
@@ -177,6 +189,7 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     checkEnabled: flag('checkEnabled', options.checkEnabled),
     reconnect: resolveReconnect(options.reconnect),
     validate: resolveValidate(options.validate),
+    retry: resolveRetry(options.retry),
   };
 }
 

@@ -1,6 +1,5 @@
-import { debuglog } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
-import { QgaCommandError, QgaConnectionError } from '../errors.js';
+import { QgaConnectionError } from '../errors.js';
 import { disabledCommands, info as infoHelper, supports as supportsHelper, type InfoOptions } from '../helpers/capabilities.js';
 import {
   createReadStream as createReadStreamHelper,
@@ -22,12 +21,12 @@ import type { ChannelCapabilities, ChannelFileAccess, ConnectEvent, QgaChannel }
 import { AgentInfoCache } from './agent-info-cache.js';
 import { CALL_OPTION_KEYS, type CallOptions } from './call-options.js';
 import { checkOptions } from './check-options.js';
+import { CommandCaller } from './command-caller.js';
 import { installCommandMethods } from './command-methods.js';
-import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
 import { positive, resolveConnectOptions, type ConnectOptions, type ResolvedConnectOptions } from './connect-options.js';
 import { createChannel } from './create-channel.js';
+import { closeChannel, connectChannel, resyncChannel } from './diagnostics.js';
 import type { QgaClientEvents } from './events.js';
-import { invalidReplyError, validateReply } from './validate.js';
 import { exec as execHelper, execAndWait as execAndWaitHelper } from '../helpers/exec.js';
 import { readWindowsEnvironment, type ExecSession } from '../helpers/exec-platform.js';
 import type { ExecOptions, ExecResult, ExecTextEncoding, GuestProcess, SpawnOptions } from '../helpers/exec-types.js';
@@ -37,10 +36,6 @@ import { spawn as spawnHelper } from '../helpers/spawn.js';
 import type { GuestExecArgs } from '../generated/index.js';
 import type { GuestOs } from '../guest-os/detect.js';
 import { SessionMemo } from './session-memo.js';
-
-const debug = debuglog('qga');
-/** Problems collected per mismatching reply with `validate` on. */
-const VALIDATION_LIMIT = 10;
 
 /** Argument list of {@link QgaClient.call} for command `N`: args optional when none are required. */
 export type CallArguments<N extends QgaCommandName> = QgaCommandMap[N]['args'] extends undefined
@@ -86,9 +81,8 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   }
 
   readonly #channel: QgaChannel;
+  readonly #caller: CommandCaller;
   readonly #options: ResolvedConnectOptions;
-  /** With `checkEnabled`: the commands guest-info listed as disabled at connect. */
-  #disabled: ReadonlySet<string> | undefined;
   /** `guest-info` as `info()` / `supports()` last read it on this connection. */
   readonly #agentInfo = new AgentInfoCache();
   /** What else this connection learnt about its guest (OS, code pages, environment). */
@@ -108,16 +102,24 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
         this.#agentInfo.clear();
         this.#session.clear();
         if (event.reconnected) this.#reloadDisabled();
+        if (connectChannel.hasSubscribers) {
+          connectChannel.publish({ channel: event.channel, target: event.transport, duration: event.duration, attempts: event.attempts, reconnected: event.reconnected });
+        }
         this.emit('connect', event);
       },
       close: (error) => {
         this.#agentInfo.clear();
         this.#session.clear();
+        if (closeChannel.hasSubscribers) closeChannel.publish({ channel: this.#channel.capabilities.kind, target: this.#channel.description, error });
         this.emit('close', error);
       },
-      resync: (info) => this.emit('resync', info),
+      resync: (info) => {
+        if (resyncChannel.hasSubscribers) resyncChannel.publish({ channel: this.#channel.capabilities.kind, target: this.#channel.description, ...info });
+        this.emit('resync', info);
+      },
       reconnecting: (event) => this.emit('reconnecting', event),
     });
+    this.#caller = new CommandCaller(this, this.#channel, resolved);
   }
 
   /**
@@ -136,7 +138,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     await client.#channel.open(options.signal);
     if (resolved.checkEnabled) {
       try {
-        client.#disabled = disabledCommands(await infoHelper(client, client.#agentInfo, { refresh: true, signal: options.signal }));
+        client.#caller.disabled = disabledCommands(await infoHelper(client, client.#agentInfo, { refresh: true, signal: options.signal }));
       } catch (error) {
         await client.close();
         throw error;
@@ -151,11 +153,11 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * behind the calls that waited for the channel).
    */
   #reloadDisabled(): void {
-    this.#disabled = undefined;
+    this.#caller.disabled = undefined;
     if (!this.#options.checkEnabled) return;
     infoHelper(this, this.#agentInfo, { refresh: true }).then(
       (agentInfo) => {
-        this.#disabled = disabledCommands(agentInfo);
+        this.#caller.disabled = disabledCommands(agentInfo);
       },
       () => undefined,
     );
@@ -229,7 +231,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    */
   call<N extends QgaCommandName>(name: N, ...rest: CallArguments<N>): Promise<CallResult<N>> {
     const [args, options] = rest;
-    return this.#call(name, args as Record<string, unknown> | undefined, options) as Promise<CallResult<N>>;
+    return this.#caller.call(name, args as Record<string, unknown> | undefined, options) as Promise<CallResult<N>>;
   }
 
   /**
@@ -243,7 +245,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   ping(options?: CallOptions): Promise<void> {
     // Not an async wrapper: guest-ping has no result, so #call already resolves to
     // undefined, and this is the call a health check makes thousands of times.
-    return this.#call('guest-ping', undefined, options) as Promise<void>;
+    return this.#caller.call('guest-ping', undefined, options) as Promise<void>;
   }
 
   /**
@@ -596,53 +598,9 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     return supportsHelper(this, command, options);
   }
 
-  async #call(name: string, args: Record<string, unknown> | undefined, options: CallOptions | undefined): Promise<unknown> {
-    if (typeof name !== 'string' || name === '') throw new TypeError('command name must be a non-empty string');
-    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
-      throw new TypeError(`${name}: arguments must be an object, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
-    }
-    if (options !== undefined) checkOptions(name, options, CALL_OPTION_KEYS);
-    const timeout = positive('timeout', options?.timeout, LONG_COMMAND_TIMEOUTS[name] ?? this.#options.timeout);
-    const signal = options?.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${name}: signal must be an AbortSignal`);
-    const onLateReply = options?.onLateReply;
-    if (onLateReply !== undefined && typeof onLateReply !== 'function') throw new TypeError(`${name}: onLateReply must be a function`);
-    this.#assertOpen();
-    const carried = this.#channel.capabilities.commands;
-    if (carried !== undefined && !carried.has(name)) {
-      const { kind } = this.#channel.capabilities;
-      throw new QgaCommandError(name, 'CommandNotFound', `the ${kind} channel cannot carry ${name} (${this.#channel.description}; not sent)`);
-    }
-    if (this.#disabled?.has(name)) {
-      // Same class and wording as the agent's own refusal (AGENT-BEHAVIOUR §8).
-      throw new QgaCommandError(name, 'CommandNotFound', `Command ${name} has been disabled (guest-info lists it as disabled; not sent)`);
-    }
-    const info = (QGA_COMMANDS as Readonly<Record<string, (typeof QGA_COMMANDS)[QgaCommandName] | undefined>>)[name];
-    const started = performance.now();
-    if (this.listenerCount('request') > 0) this.emit('request', { name, command: name });
-    try {
-      const value = await this.#channel.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true, onLateReply });
-      if (this.#options.validate !== false && info?.hasReturn === true) {
-        const problems = validateReply(name, value, { limit: VALIDATION_LIMIT });
-        if (problems.length > 0) {
-          if (this.#options.validate === true) throw invalidReplyError(name, problems, VALIDATION_LIMIT);
-          this.emit('validation', { command: name, problems });
-        }
-      }
-      const duration = performance.now() - started;
-      if (this.listenerCount('response') > 0) this.emit('response', { name, command: name, duration });
-      if (debug.enabled) debug('%s ok in %d ms', name, duration.toFixed(2));
-      return info && !info.hasReturn ? undefined : value;
-    } catch (error) {
-      const duration = performance.now() - started;
-      if (this.listenerCount('response') > 0) this.emit('response', { name, command: name, duration, error });
-      if (debug.enabled) debug('%s failed in %d ms: %s', name, duration.toFixed(2), String(error));
-      throw error;
-    }
+  #assertOpen(): void {
+    this.#caller.assertOpen();
   }
 
-  #assertOpen(): void {
-    if (this.#channel.closed) throw new QgaConnectionError(`${this.#channel.description}: the client is closed`);
-  }
 
 }

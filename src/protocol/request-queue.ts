@@ -56,6 +56,8 @@ export interface QueueCallOptions {
    * never reaches a later call). For undoing what the abandoned command did.
    */
   onLateReply?: ((value: unknown) => void) | undefined;
+  /** Filled in with the sizes of the request written and the reply read, when given. */
+  bytes?: { requestBytes?: number | undefined; replyBytes?: number | undefined } | undefined;
 }
 
 export interface RequestQueueOptions {
@@ -249,12 +251,14 @@ export class RequestQueue {
     if (job.options.expectReply) {
       const { id, bytes } = this.#encoder.command(execute, args);
       job.replyId = id;
+      if (job.options.bytes) job.options.bytes.requestBytes = bytes.length;
       return this.#exchange(job, bytes);
     }
     // The agent answers this command only on failure: a guest-sync goes with it.
     const { id, probeId, bytes } = this.#encoder.commandWithProbe(execute, args);
     job.replyId = id;
     job.probeId = probeId;
+    if (job.options.bytes) job.options.bytes.requestBytes = bytes.length;
     return this.#exchange(job, bytes);
   }
 
@@ -284,6 +288,7 @@ export class RequestQueue {
       if (reply) {
         if (job.options.expectReply) {
           if (reply.id === job.replyId) {
+            if (job.options.bytes) job.options.bytes.replyBytes = event.bytes;
             if (reply.error) this.#settle(job, commandErrorOf(job.request.execute, reply), true);
             else this.#settle(job, reply.return, false);
             return;

@@ -22,7 +22,9 @@ import { cpuStats } from '../../examples/cpu-stats.js';
 import { downloadFile, getFile, putFile } from '../../examples/file-get-put.js';
 import { setPassword } from '../../examples/set-password.js';
 import { freezeAround } from '../../examples/freeze-snapshot.js';
-import { surveyGuests } from '../../examples/many-vms.js';
+import { progressLine, summaryTable, surveyFleet } from '../../examples/fleet.js';
+import { instrumentQga, memorySinks } from '../../examples/telemetry.js';
+import { QgaPool } from '../../src/index.js';
 import { parseArgs, UsageError } from '../../examples/qga.js';
 import { runScript } from '../../examples/windows-shell.js';
 import { proxmoxSummary } from '../../examples/proxmox.js';
@@ -141,16 +143,45 @@ describe('windows-shell', () => {
   });
 });
 
-describe('many-vms', () => {
-  it('reports every guest in input order, a missing socket included', async () => {
+describe('fleet', () => {
+  it('surveys every guest of a pool, failures included, with progress and a summary table', async () => {
     const agents = await Promise.all(['a', 'b', 'c'].map((hostName) => Agent.start({ hostName })));
     try {
-      const missing = path.join(tmpdir(), `qga-examples-missing-${process.pid}.sock`);
-      const reports = await surveyGuests([...agents.map((a) => a.path), missing], { concurrency: 2, timeout: 2_000 });
-      expect(reports.map((r) => r.hostName)).toEqual(['a', 'b', 'c', undefined]);
-      expect(reports[3]!.error).toMatch(/^QGA_CONNECTION: .*ENOENT/);
+      await using pool = new QgaPool();
+      agents.forEach((agent, i) => pool.add(`g${i}`, { path: agent.path }));
+      pool.add('missing', { path: path.join(tmpdir(), `qga-examples-missing-${process.pid}.sock`) });
+      const lines: string[] = [];
+      const rows = await surveyFleet(pool, { concurrency: 2, timeout: 2_000, onProgress: (p) => lines.push(progressLine(p, 4)) });
+      expect(rows.map((r) => r.hostName)).toEqual(['a', 'b', 'c', undefined]);
+      expect(rows[3]!.error).toMatch(/^QGA_CONNECTION: .*ENOENT/);
+      expect(lines.at(-1)).toMatch(/^\[####\] 4\/4 {2}1 failed {2}0 in flight$/);
+      expect(summaryTable(rows)).toMatch(/3\/4 guests answered$/);
     } finally {
       await Promise.all(agents.map((a) => a.stop()));
+    }
+  });
+});
+
+describe('telemetry', () => {
+  it('turns the diagnostics channels into spans, a duration histogram and error counts', async () => {
+    const agent = await Agent.start();
+    const sinks = memorySinks();
+    const stop = instrumentQga(sinks);
+    try {
+      await using c = await QgaClient.connect({ path: agent.path });
+      await c.ping();
+      await c.guestFileOpen({ path: '/no/such/file' }).catch(() => undefined);
+      expect(sinks.spans.map((s) => [s.name, s.error])).toEqual([
+        ['qga guest-ping', undefined],
+        ['qga guest-file-open', 'QGA_COMMAND'],
+      ]);
+      expect(sinks.spans[0]!.attributes).toMatchObject({ 'qga.command': 'guest-ping', 'qga.channel': 'direct', 'qga.reply_bytes': expect.any(Number) });
+      expect(sinks.durations).toHaveLength(2);
+      expect(Object.fromEntries(sinks.errors)).toEqual({ QGA_COMMAND: 1 });
+      expect(sinks.resyncCount()).toBe(1);
+    } finally {
+      stop();
+      await agent.stop();
     }
   });
 });
