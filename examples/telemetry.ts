@@ -85,8 +85,8 @@ export function instrumentQga(sinks: TelemetrySinks): () => void {
 }
 
 /** In-memory sinks for this example and for tests: finished spans and summed metrics. */
-export function memorySinks(): TelemetrySinks & { spans: { name: string; attributes: Record<string, string | number | boolean>; error?: string }[]; durations: number[]; errors: Map<string, number>; resyncCount: () => number } {
-  const spans: { name: string; attributes: Record<string, string | number | boolean>; error?: string }[] = [];
+export function memorySinks(): TelemetrySinks & { spans: { name: string; attributes: Record<string, string | number | boolean>; error?: string | undefined }[]; durations: number[]; errors: Map<string, number>; resyncCount: () => number } {
+  const spans: { name: string; attributes: Record<string, string | number | boolean>; error?: string | undefined }[] = [];
   const durations: number[] = [];
   const errors = new Map<string, number>();
   let resyncs = 0;
@@ -97,7 +97,7 @@ export function memorySinks(): TelemetrySinks & { spans: { name: string; attribu
     resyncCount: () => resyncs,
     tracer: {
       startSpan(name, options) {
-        const span: { name: string; attributes: Record<string, string | number | boolean>; error?: string } = { name, attributes: { ...options?.attributes } };
+        const span: { name: string; attributes: Record<string, string | number | boolean>; error?: string | undefined } = { name, attributes: { ...options?.attributes } };
         return {
           setAttribute: (key, value) => (span.attributes[key] = value),
           setStatus: (status) => (span.error = status.message),
