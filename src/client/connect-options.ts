@@ -198,10 +198,14 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
  * port, which hides a mistake. Whether one is given at all is the channel factory's check.
  */
 function checkTarget(options: ConnectOptions): void {
-  const given = (key: string): boolean => (options as Record<string, unknown>)[key] !== undefined;
-  const { host, port } = options as { host?: unknown; port?: unknown };
-  const forms = TARGET_FORMS.filter((keys) => keys.some(given)).map((keys) => keys.join(' + '));
-  if (forms.length > 1) throw new TypeError(`QgaClient.connect: give one of path, host + port, transport, libvirt or proxmox; ${forms.join(' and ')} cannot be combined`);
+  const o = options as Record<string, unknown>;
+  const { host, port } = o;
+  // Counted without arrays or closures: this runs on every connect.
+  const count = Number(o['path'] !== undefined) + Number(host !== undefined || port !== undefined) + Number(o['transport'] !== undefined) + Number(o['libvirt'] !== undefined) + Number(o['proxmox'] !== undefined);
+  if (count > 1) {
+    const forms = TARGET_FORMS.filter((keys) => keys.some((key) => o[key] !== undefined)).map((keys) => keys.join(' + '));
+    throw new TypeError(`QgaClient.connect: give one of path, host + port, transport, libvirt or proxmox; ${forms.join(' and ')} cannot be combined`);
+  }
   if ((host === undefined) !== (port === undefined)) throw new TypeError(`QgaClient.connect: host and port go together (got only ${host === undefined ? 'port' : 'host'})`);
 }
 

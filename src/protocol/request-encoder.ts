@@ -1,8 +1,12 @@
 /**
  * The bytes a queue writes: each command with an `id` unique to the queue, and the
  * random ids of `guest-sync` / `guest-sync-delimited`.
+ *
+ * The ids only have to differ from those of stale replies (an earlier connection's, a
+ * call given up earlier); nothing is protected by guessing them, since the agent echoes
+ * them anyway. So they come from `Math.random`, not from `node:crypto`: a crypto call per
+ * connection and per resync was ~15 µs of a short-lived connection's cycle.
  */
-import { randomBytes, randomInt } from 'node:crypto';
 import { encodeJson } from './json-codec.js';
 
 /** Requests below this come from Buffer's shared pool anyway. */
@@ -17,8 +21,9 @@ export interface EncodedCommand {
 }
 
 export class RequestEncoder {
-  // Ids need no escaping in JSON: hex digits, '-' and base-36 digits.
-  readonly #idPrefix = randomBytes(4).toString('hex') + '-';
+  // Ids need no escaping in JSON: hex digits, '-' and base-36 digits. 32 random bits tell
+  // this queue's ids from another connection's (the sequence alone would repeat them).
+  readonly #idPrefix = (Math.floor(Math.random() * 2 ** 32) + 2 ** 32).toString(16).slice(1) + '-';
   #sequence = 0;
   /** Reused request buffer (see #bytesOf) and whether the transport still holds it. */
   #scratch: Buffer | undefined;
@@ -45,7 +50,7 @@ export class RequestEncoder {
 
   /** Sync ids are `int` on the wire: stay within Number's safe range (AGENT-BEHAVIOUR §3). */
   nextSyncId(): number {
-    return randomInt(1, 2 ** 47);
+    return 1 + Math.floor(Math.random() * (2 ** 47 - 1));
   }
 
   /** Whether `bytes` is the reused buffer, which the caller must hand back with {@link release}. */

@@ -84,7 +84,12 @@ export class RequestQueue {
   #waiting: Job[] = [];
   #active: Job | undefined;
   #draining = false;
-  #closedError: QgaConnectionError | undefined;
+  /**
+   * Why the queue was closed: the error, or how to make it. Made only when a call is there
+   * to reject with it: closing an idle client (the usual end of a short-lived connection)
+   * then builds no error and captures no stack trace nobody would see.
+   */
+  #closedBy: QgaConnectionError | (() => QgaConnectionError) | undefined;
   #suspended = false;
   #resyncReason: ResyncReason | undefined = 'connect';
   #discardedBytes = 0;
@@ -160,20 +165,30 @@ export class RequestQueue {
 
   /**
    * The channel is gone: every waiting and active call rejects with `error`, and so does
-   * every later call. A new queue is needed for a new channel.
+   * every later call. A new queue is needed for a new channel. `error` may be a function
+   * that makes it, called at most once and only when some call is to reject with it.
    */
-  close(error: QgaConnectionError): void {
-    if (this.#closedError) return;
-    this.#closedError = error;
+  close(error: QgaConnectionError | (() => QgaConnectionError)): void {
+    if (this.#closedBy) return;
+    this.#closedBy = error;
     this.#lateHandlers.clear();
     const active = this.#active;
-    active?.onChannelLost?.(active, error);
-    for (const job of this.#waiting.splice(0)) this.#settle(job, error, true);
+    if (active?.onChannelLost && !active.settled) active.onChannelLost(active, this.#closedError());
+    for (const job of this.#waiting.splice(0)) if (!job.settled) this.#settle(job, this.#closedError(), true);
     if (!this.#active || this.#active.settled) this.#deadlines.stop();
   }
 
+  /** The error the queue was closed with, made on first use and then kept (one object for every call). */
+  #closedError(): QgaConnectionError {
+    const by = this.#closedBy!;
+    if (typeof by !== 'function') return by;
+    const error = by();
+    this.#closedBy = error;
+    return error;
+  }
+
   #enqueue(kind: JobKind, request: QueueRequest, options: QueueCallOptions, resyncReason?: ResyncReason, first = false): Promise<unknown> {
-    if (this.#closedError) return Promise.reject(this.#closedError);
+    if (this.#closedBy) return Promise.reject(this.#closedError());
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const job: Job = {

@@ -92,7 +92,7 @@ export class DirectChannel implements QgaChannel {
     this.#closing ??= (async () => {
       const wasOpen = this.#state !== 'closed';
       this.#state = 'closed';
-      this.queue.close(new QgaConnectionError(`${this.description}: the client was closed`));
+      this.queue.close(() => new QgaConnectionError(`${this.description}: the client was closed`));
       await this.#transport.close();
       if (wasOpen) this.#hooks.close();
     })();
@@ -142,9 +142,10 @@ export class DirectChannel implements QgaChannel {
 
   #lost(error: Error | undefined): void {
     const reason = `${this.description}: the channel closed${error ? ` (${error.message})` : ''}`;
-    const lost = new QgaConnectionError(reason, error ? { cause: error } : undefined);
     if (debug.enabled) debug('%s', reason);
+    // Closed by close(): the socket's own close report needs no error (nobody would see it).
     if (this.#state === 'closed') return;
+    const lost = new QgaConnectionError(reason, error ? { cause: error } : undefined);
     if (this.#state === 'opening' || this.#state === 'reconnecting') {
       this.queue.suspend(lost);
       return;

@@ -64,8 +64,9 @@ export async function openWithRetry(steps: OpenChannelSteps): Promise<number> {
     if (!handlers?.isOpen()) {
       handlers = steps.attach();
       openings += 1;
+      const attempt = openingSignal(signal, Math.ceil(attemptLimit()));
       try {
-        await transport.open(handlers, anySignal(signal, AbortSignal.timeout(Math.ceil(attemptLimit()))));
+        await transport.open(handlers, attempt.signal);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         lastError = error;
@@ -73,6 +74,8 @@ export async function openWithRetry(steps: OpenChannelSteps): Promise<number> {
         if (!waiting) break;
         await backOff();
         continue;
+      } finally {
+        attempt.dispose();
       }
     }
     try {
@@ -121,6 +124,38 @@ function failure(description: string, budget: number, error: unknown, tried: { o
   });
 }
 
-function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
-  return a ? AbortSignal.any([a, b]) : b;
+/** The signal one opening of the channel gets, and how to let go of it once it settled. */
+interface OpeningSignal {
+  readonly signal: AbortSignal;
+  dispose(): void;
+}
+
+/**
+ * Aborts when the caller's `signal` does (with its reason) or after `ms` (with the
+ * `TimeoutError` AbortSignal.timeout gives). A plain controller and timer, both let go of
+ * as soon as the opening settled: AbortSignal.timeout keeps its timer, and a weak
+ * reference, until it fires seconds later, and AbortSignal.any registers with every
+ * parent, which for a fleet opening hundreds of short-lived connections is thousands of
+ * live timers and registrations.
+ */
+function openingSignal(signal: AbortSignal | undefined, ms: number): OpeningSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(abortOnTimeout, ms, controller);
+  // Like AbortSignal.timeout: the limit alone does not keep the process alive.
+  timer.unref();
+  if (!signal) return { signal: controller.signal, dispose: () => clearTimeout(timer) };
+  const onAbort = (): void => controller.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+function abortOnTimeout(controller: AbortController): void {
+  controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
 }
