@@ -33,6 +33,11 @@ export interface ChannelCallOptions {
   /** False for commands the agent answers only on failure (guest-shutdown, guest-suspend-*). */
   expectReply: boolean;
   /**
+   * The command has no result (`hasReturn` false, e.g. guest-ping's `{}`): resolve with
+   * `undefined`, whatever the reply carries.
+   */
+  discardResult?: boolean | undefined;
+  /**
    * Gets the result if the reply arrives after the call timed out or was aborted, for
    * undoing what the abandoned command did. Channels that cannot see late replies ignore it.
    */

@@ -25,6 +25,22 @@ export interface CallBytes {
  */
 export type CallTrace = QgaRequestEndMessage & Partial<Pick<QgaRequestErrorMessage, 'error'>>;
 
+/**
+ * True when reporting a call would do anything: an event listener, `NODE_DEBUG=qga` or a
+ * diagnostics subscriber. Without any, a call skips its reporting entirely (no timing, no
+ * async step around it); whoever starts listening sees the calls made from then on.
+ */
+export function callObserved(client: EventEmitter<QgaClientEvents>): boolean {
+  return (
+    debug.enabled ||
+    client.listenerCount('request') > 0 ||
+    client.listenerCount('response') > 0 ||
+    requestStartChannel.hasSubscribers ||
+    requestEndChannel.hasSubscribers ||
+    requestErrorChannel.hasSubscribers
+  );
+}
+
 /** Reports the start; returns the trace object when a diagnostics channel is subscribed. */
 export function reportCallStart(client: EventEmitter<QgaClientEvents>, channel: QgaChannel, name: string): CallTrace | undefined {
   if (client.listenerCount('request') > 0) client.emit('request', { name, command: name });

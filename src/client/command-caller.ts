@@ -7,12 +7,11 @@
  * @module
  */
 import type { EventEmitter } from 'eventemitter3';
-import type { QgaChannel } from '../channels/channel.js';
+import type { ChannelCallOptions, QgaChannel } from '../channels/channel.js';
 import { QgaCommandError, QgaConnectionError } from '../errors.js';
 import { QGA_COMMANDS, type QgaCommandName } from '../generated/index.js';
-import { CALL_OPTION_KEYS, type CallOptions } from './call-options.js';
-import { callBytesFor, reportCallEnd, reportCallStart } from './call-report.js';
-import { checkOptions } from './check-options.js';
+import { checkCallOptions, type CallOptions } from './call-options.js';
+import { callBytesFor, callObserved, reportCallEnd, reportCallStart } from './call-report.js';
 import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
 import { positive, type ResolvedConnectOptions } from './connect-options.js';
 import type { QgaClientEvents } from './events.js';
@@ -22,7 +21,8 @@ import { invalidReplyError, validateReply } from './validate.js';
 /** Problems collected per mismatching reply with `validate` on. */
 const VALIDATION_LIMIT = 10;
 
-const COMMANDS = QGA_COMMANDS as Readonly<Record<string, (typeof QGA_COMMANDS)[QgaCommandName] | undefined>>;
+type CommandInfo = (typeof QGA_COMMANDS)[QgaCommandName];
+const COMMANDS = QGA_COMMANDS as Readonly<Record<string, CommandInfo | undefined>>;
 
 export class CommandCaller {
   readonly #events: EventEmitter<QgaClientEvents>;
@@ -37,29 +37,58 @@ export class CommandCaller {
     this.#options = options;
   }
 
-  async call(name: string, args: Record<string, unknown> | undefined, options: CallOptions | undefined): Promise<unknown> {
-    if (typeof name !== 'string' || name === '') throw new TypeError('command name must be a non-empty string');
-    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
-      throw new TypeError(`${name}: arguments must be an object, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
+  /**
+   * One call. Not an async function: when nothing watches the call (no retry for it, no
+   * validation of its result, no event listener, debug log or diagnostics subscriber),
+   * the channel's promise is handed back as it is, with no async step, timing or report
+   * around it. Short-lived connections and short bursts of calls run this path before V8
+   * has optimised it, where each such layer costs. Bad arguments still reject (never
+   * throw), as from an async function.
+   */
+  call(name: string, args: Record<string, unknown> | undefined, options: CallOptions | undefined): Promise<unknown> {
+    let channelOptions: ChannelCallOptions;
+    let info: CommandInfo | undefined;
+    try {
+      if (typeof name !== 'string' || name === '') throw new TypeError('command name must be a non-empty string');
+      if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
+        throw new TypeError(`${name}: arguments must be an object, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
+      }
+      if (options !== undefined) checkCallOptions(name, options);
+      const timeout = positive('timeout', options?.timeout, LONG_COMMAND_TIMEOUTS[name] ?? this.#options.timeout);
+      const signal = options?.signal;
+      if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${name}: signal must be an AbortSignal`);
+      const onLateReply = options?.onLateReply;
+      if (onLateReply !== undefined && typeof onLateReply !== 'function') throw new TypeError(`${name}: onLateReply must be a function`);
+      this.assertOpen();
+      this.#refuseUncarried(name);
+      info = COMMANDS[name];
+      channelOptions = { timeout, signal, expectReply: info?.successResponse ?? true, discardResult: info !== undefined && !info.hasReturn, onLateReply, bytes: undefined };
+      if (!this.#watched(info)) return this.#channel.send({ execute: name, arguments: args }, channelOptions);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (options !== undefined) checkOptions(name, options, CALL_OPTION_KEYS);
-    const timeout = positive('timeout', options?.timeout, LONG_COMMAND_TIMEOUTS[name] ?? this.#options.timeout);
-    const signal = options?.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${name}: signal must be an AbortSignal`);
-    const onLateReply = options?.onLateReply;
-    if (onLateReply !== undefined && typeof onLateReply !== 'function') throw new TypeError(`${name}: onLateReply must be a function`);
-    this.assertOpen();
-    this.#refuseUncarried(name);
-    const info = COMMANDS[name];
+    return this.#watchedCall(name, args, info, channelOptions);
+  }
+
+  /** Whether anything happens around the call besides sending it. */
+  #watched(info: CommandInfo | undefined): boolean {
+    if (this.#options.retry !== undefined && info?.idempotent === true) return true;
+    if (this.#options.validate !== false && info?.hasReturn === true) return true;
+    return callObserved(this.#events);
+  }
+
+  /** A call with retries, validation or someone listening: reported, as it goes, to all of them. */
+  async #watchedCall(name: string, args: Record<string, unknown> | undefined, info: CommandInfo | undefined, channelOptions: ChannelCallOptions): Promise<unknown> {
     const started = performance.now();
     const trace = reportCallStart(this.#events, this.#channel, name);
     const bytes = callBytesFor(trace);
-    const send = (): Promise<unknown> => this.#channel.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true, onLateReply, bytes });
+    if (bytes) channelOptions.bytes = bytes;
+    const send = (): Promise<unknown> => this.#channel.send({ execute: name, arguments: args }, channelOptions);
     const retry = this.#options.retry;
     try {
       const value = await (retry && info?.idempotent
         ? withRetries(retry, send, {
-            signal,
+            signal: channelOptions.signal,
             canRetry: () => !this.#channel.closed,
             onRetry: (attempt, error, delay) => {
               if (this.#events.listenerCount('retry') > 0) this.#events.emit('retry', { command: name, attempt, error, delay });
@@ -68,7 +97,7 @@ export class CommandCaller {
         : send());
       this.#validate(name, value, info?.hasReturn === true);
       reportCallEnd(this.#events, name, started, trace, undefined, bytes);
-      return info && !info.hasReturn ? undefined : value;
+      return value;
     } catch (error) {
       reportCallEnd(this.#events, name, started, trace, { error });
       throw error;

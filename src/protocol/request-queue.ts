@@ -10,16 +10,24 @@
  * echoes it). A reply with another id is stale (an earlier timed-out call, an earlier
  * client) and is dropped. After a timeout, an abort, or anything unmatched, the next job
  * first resynchronises, so a late reply can never reach a later call.
+ *
+ * How it runs: as a small state machine driven by the framer's events, not as an async
+ * loop. A call is one job record and one promise; its turn starts it synchronously (no
+ * promise per stage), and when it settles the next job starts a microtask later. That
+ * microtask keeps what an awaiting loop had: a call made meanwhile joins the line, and
+ * the rest of a chunk being read finds nobody waiting. Short-lived connections and short
+ * bursts of calls run this code before V8 has optimised it, where every promise, closure
+ * and async frame counts.
  */
 import { QgaConnectionError, QgaProtocolError, QgaTimeoutError } from '../errors.js';
 import { formatMs } from '../format-ms.js';
-import { deferred } from './deferred.js';
+import { DeadlineTimer } from './deadline-timer.js';
 import { Framer, type FramerEvent } from './framer.js';
-import type { Job, JobKind } from './queue-job.js';
+import { LateReplies } from './late-replies.js';
+import { newJob, type Job, type JobKind } from './queue-job.js';
 import { RequestEncoder } from './request-encoder.js';
 import { asReply, commandErrorOf } from './reply.js';
 import { resyncRequest, ResyncWatch } from './resync-watch.js';
-import { DeadlineTimer } from './deadline-timer.js';
 import { systemTimers, type Timers } from './timers.js';
 
 /** Why the queue resynchronised. */
@@ -51,6 +59,8 @@ export interface QueueCallOptions {
   signal?: AbortSignal | undefined;
   /** False for commands the agent answers only on failure. */
   expectReply: boolean;
+  /** Resolve with `undefined` whatever the reply carries (commands without a result). */
+  discardResult?: boolean | undefined;
   /**
    * Gets the result if the reply arrives after the call timed out or was aborted (it still
    * never reaches a later call). For undoing what the abandoned command did.
@@ -81,9 +91,12 @@ export class RequestQueue {
   readonly #deadlines: DeadlineTimer<Job>;
   readonly #framer: Framer;
   readonly #encoder = new RequestEncoder();
+  readonly #late = new LateReplies();
   #waiting: Job[] = [];
+  /** The job whose turn it is (resynchronising before it, or its own exchange); unset once it settles. */
   #active: Job | undefined;
-  #draining = false;
+  /** A job settled and the next one starts in a microtask (see {@link #next}). */
+  #handingOver = false;
   /**
    * Why the queue was closed: the error, or how to make it. Made only when a call is there
    * to reject with it: closing an idle client (the usual end of a short-lived connection)
@@ -96,8 +109,6 @@ export class RequestQueue {
   #discardedMessages = 0;
   /** When the first attempt of the resync under way began (`timers.now()`). */
   #resyncStartedAt: number | undefined;
-  /** Reply id → handler, for abandoned calls whose late result someone wants. */
-  readonly #lateHandlers = new Map<string, (value: unknown) => void>();
 
   constructor(options: RequestQueueOptions) {
     this.#write = (bytes) => options.write(bytes);
@@ -113,7 +124,7 @@ export class RequestQueue {
         // (that would crash the process): fail the call on the wire instead.
         const active = this.#active;
         this.#needsResync('protocol');
-        if (active) this.#settle(active, new QgaProtocolError(`${active.request.execute}: could not handle the agent's reply (${String(error)})`, { cause: error }), true);
+        if (active) this.#settle(active, new QgaProtocolError(`${active.execute}: could not handle the agent's reply (${String(error)})`, { cause: error }), true);
       }
     });
   }
@@ -130,7 +141,7 @@ export class RequestQueue {
 
   /** Send one command; resolves with its `return` value. */
   send(request: QueueRequest, options: QueueCallOptions): Promise<unknown> {
-    return this.#enqueue('command', request, options);
+    return this.#enqueue('command', request.execute, request.arguments, options, undefined, false);
   }
 
   /**
@@ -138,7 +149,7 @@ export class RequestQueue {
    * them, as a (re)connect must.
    */
   resync(options: { timeout: number; signal?: AbortSignal | undefined; first?: boolean }, reason: ResyncReason = 'requested'): Promise<void> {
-    return this.#enqueue('resync', { execute: 'guest-sync-delimited' }, { ...options, expectReply: true }, reason, options.first) as Promise<void>;
+    return this.#enqueue('resync', 'guest-sync-delimited', undefined, { timeout: options.timeout, signal: options.signal, expectReply: true }, reason, options.first === true) as Promise<void>;
   }
 
   /**
@@ -152,15 +163,15 @@ export class RequestQueue {
     // The resync on the new channel is a new one.
     this.#resyncStartedAt = undefined;
     this.#framer.reset();
-    this.#lateHandlers.clear();
+    this.#late.clear();
     const active = this.#active;
-    active?.onChannelLost?.(active, error);
+    if (active !== undefined) this.#channelLost(active, error);
   }
 
   /** The channel is open again: go on with the waiting calls (resynchronising first). */
   resume(): void {
     this.#suspended = false;
-    if (!this.#draining) void this.#drain();
+    if (this.#active === undefined && !this.#handingOver) this.#startNext();
   }
 
   /**
@@ -171,9 +182,9 @@ export class RequestQueue {
   close(error: QgaConnectionError | (() => QgaConnectionError)): void {
     if (this.#closedBy) return;
     this.#closedBy = error;
-    this.#lateHandlers.clear();
+    this.#late.clear();
     const active = this.#active;
-    if (active?.onChannelLost && !active.settled) active.onChannelLost(active, this.#closedError());
+    if (active !== undefined && !active.settled) this.#channelLost(active, this.#closedError());
     for (const job of this.#waiting.splice(0)) if (!job.settled) this.#settle(job, this.#closedError(), true);
     if (!this.#active || this.#active.settled) this.#deadlines.stop();
   }
@@ -187,125 +198,84 @@ export class RequestQueue {
     return error;
   }
 
-  #enqueue(kind: JobKind, request: QueueRequest, options: QueueCallOptions, resyncReason?: ResyncReason, first = false): Promise<unknown> {
+  #enqueue(kind: JobKind, execute: string, args: Record<string, unknown> | undefined, options: QueueCallOptions, resyncReason: ResyncReason | undefined, first: boolean): Promise<unknown> {
     if (this.#closedBy) return Promise.reject(this.#closedError());
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const job: Job = {
-      kind,
-      request,
-      options,
-      resyncReason,
-      result: deferred<unknown>(),
-      settled: false,
-      sent: false,
-      deadline: this.#timers.now() + options.timeout,
-      removeAbortListener: undefined,
-      onEvent: undefined,
-      onChannelLost: undefined,
-      replyId: undefined,
-      probeId: undefined,
-      wake: undefined,
-    };
+    const job = newJob(kind, execute, args, options, resyncReason, this.#timers.now() + options.timeout);
+    const result = new Promise<unknown>((resolve, reject) => {
+      job.resolve = resolve;
+      job.reject = reject;
+    });
     this.#deadlines.add(job.deadline);
     if (signal) {
-      const onAbort = (): void => this.#abort(job, signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      job.removeAbortListener = () => signal.removeEventListener('abort', onAbort);
+      job.onAbort = () => this.#abort(job, signal.reason);
+      signal.addEventListener('abort', job.onAbort, { once: true });
     }
     if (first) this.#waiting.unshift(job);
     else this.#waiting.push(job);
-    if (!this.#draining && !this.#suspended) void this.#drain();
-    return job.result.promise;
+    if (this.#active === undefined && !this.#handingOver && !this.#suspended) this.#startNext();
+    return result;
   }
 
-  async #drain(): Promise<void> {
-    this.#draining = true;
-    try {
-      while (!this.#suspended) {
-        const job = this.#waiting.shift();
-        if (!job) break;
-        if (job.settled) continue;
-        this.#active = job;
-        try {
-          await this.#run(job);
-        } catch (error) {
-          this.#settle(job, error, true);
-        } finally {
-          this.#active = undefined;
-        }
+  /** Starts the first waiting job that is still wanted, if the channel may carry it. */
+  #startNext(): void {
+    while (!this.#suspended) {
+      const job = this.#waiting.shift();
+      if (!job) break;
+      if (job.settled) continue;
+      this.#active = job;
+      try {
+        if (this.#resyncReason !== undefined || job.kind === 'resync') this.#beginResync(job);
+        else this.#send(job);
+      } catch (error) {
+        this.#settle(job, error, true);
       }
-    } finally {
-      this.#draining = false;
-      this.#checkIdle();
-    }
-  }
-
-  #run(job: Job): Promise<void> {
-    // Not async on the common path (no resync due): one promise less per call.
-    if (this.#resyncReason !== undefined || job.kind === 'resync') return this.#resyncThenSend(job);
-    return this.#send(job);
-  }
-
-  async #resyncThenSend(job: Job): Promise<void> {
-    const reason = this.#resyncReason ?? job.resyncReason ?? 'requested';
-    await this.#resynchronise(job, reason);
-    if (job.kind === 'resync') {
-      this.#settle(job, undefined, false);
       return;
     }
-    if (job.settled) return;
-    await this.#send(job);
+    this.#checkIdle();
   }
 
-  #send(job: Job): Promise<void> {
-    const { execute, arguments: args } = job.request;
-    // Only the name is needed from here on. Without this, the arguments (a file chunk's
-    // base64, say) live as long as the call and get promoted to the old generation.
-    job.request = { execute };
-    if (job.options.expectReply) {
-      const { id, bytes } = this.#encoder.command(execute, args);
-      job.replyId = id;
-      if (job.options.bytes) job.options.bytes.requestBytes = bytes.length;
-      return this.#exchange(job, bytes);
+  /** The settled job's successor starts here, a microtask after it settled. */
+  readonly #next = (): void => {
+    this.#handingOver = false;
+    if (this.#active === undefined) this.#startNext();
+  };
+
+  /** Writes the job's own request; its reply (or its end) comes through {@link #commandEvent}. */
+  #send(job: Job): void {
+    const { execute, args } = job;
+    job.args = undefined;
+    let bytes: Buffer;
+    if (job.expectReply) {
+      const encoded = this.#encoder.command(execute, args);
+      job.replyId = encoded.id;
+      bytes = encoded.bytes;
+    } else {
+      // The agent answers this command only on failure: a guest-sync goes with it.
+      const encoded = this.#encoder.commandWithProbe(execute, args);
+      job.replyId = encoded.id;
+      job.probeId = encoded.probeId;
+      bytes = encoded.bytes;
     }
-    // The agent answers this command only on failure: a guest-sync goes with it.
-    const { id, probeId, bytes } = this.#encoder.commandWithProbe(execute, args);
-    job.replyId = id;
-    job.probeId = probeId;
-    if (job.options.bytes) job.options.bytes.requestBytes = bytes.length;
-    return this.#exchange(job, bytes);
-  }
-
-  /**
-   * Write `bytes` and wait until the job is settled: by its reply (see #commandEvent), a
-   * timeout, an abort or a lost channel. Replies that are not its own are counted as
-   * discarded and make the next job resynchronise.
-   */
-  #exchange(job: Job, bytes: Uint8Array): Promise<void> {
-    // One promise per exchange: every way the job ends goes through #settle, which wakes it.
-    // The handlers are shared by all jobs (they get the job), not made per call.
-    return new Promise<void>((resolve) => {
-      job.wake = resolve;
-      job.onEvent = this.#commandEvent;
-      job.onChannelLost = this.#commandLost;
-      job.sent = true;
-      const written = this.#write(bytes);
-      if (this.#encoder.isScratch(bytes)) written.then(this.#encoder.release, this.#encoder.release);
-      written.catch((error: unknown) => this.#writeFailed(job, error));
-    });
+    if (job.bytes) job.bytes.requestBytes = bytes.length;
+    job.phase = 'exchange';
+    job.sent = true;
+    const written = this.#write(bytes);
+    if (this.#encoder.isScratch(bytes)) written.then(this.#encoder.release, this.#encoder.release);
+    written.catch((error: unknown) => this.#writeFailed(job, error));
   }
 
   /** What the framer saw while a command is on the wire. */
-  readonly #commandEvent = (job: Job, event: FramerEvent): void => {
+  #commandEvent(job: Job, event: FramerEvent): void {
     if (event.kind === 'message') {
       const reply = asReply(event.value);
       if (reply) {
-        if (job.options.expectReply) {
+        if (job.expectReply) {
           if (reply.id === job.replyId) {
-            if (job.options.bytes) job.options.bytes.replyBytes = event.bytes;
-            if (reply.error) this.#settle(job, commandErrorOf(job.request.execute, reply), true);
-            else this.#settle(job, reply.return, false);
+            if (job.bytes) job.bytes.replyBytes = event.bytes;
+            if (reply.error) this.#settle(job, commandErrorOf(job.execute, reply), true);
+            else this.#settle(job, job.discardResult ? undefined : reply.return, false);
             return;
           }
           if (reply.id === undefined && reply.error) {
@@ -313,11 +283,11 @@ export class RequestQueue {
             // that request (it could not parse it: too large, too deep). More such errors
             // may follow, hence the resync.
             this.#needsResync('protocol');
-            this.#settle(job, commandErrorOf(job.request.execute, reply), true);
+            this.#settle(job, commandErrorOf(job.execute, reply), true);
             return;
           }
         } else if (reply.id === job.replyId && reply.error) {
-          this.#settle(job, commandErrorOf(job.request.execute, reply), true);
+          this.#settle(job, commandErrorOf(job.execute, reply), true);
           return;
         } else if (reply.return === job.probeId) {
           this.#settle(job, undefined, false);
@@ -326,74 +296,88 @@ export class RequestQueue {
       }
       this.#countDiscarded(event.bytes, 1);
       this.#needsResync('unmatched');
-      this.#handOverLate(reply);
+      this.#late.handOver(reply);
     } else if (event.kind === 'invalid') {
       this.#countDiscarded(event.bytes, 1);
       this.#needsResync('protocol');
-      this.#settle(job, new QgaProtocolError(`${job.request.execute}: the agent sent a reply that is not valid JSON (${event.error.message})`, { cause: event.error }), true);
+      this.#settle(job, new QgaProtocolError(`${job.execute}: the agent sent a reply that is not valid JSON (${event.error.message})`, { cause: event.error }), true);
     } else if (event.kind === 'oversize') {
       this.#needsResync('protocol');
-      this.#settle(job, new QgaProtocolError(`${job.request.execute}: reply larger than maxReplyBytes (${event.limit} bytes); it is being discarded`), true);
+      this.#settle(job, new QgaProtocolError(`${job.execute}: reply larger than maxReplyBytes (${event.limit} bytes); it is being discarded`), true);
     } else {
       this.#countDiscarded(event.bytes, 0);
     }
-  };
+  }
 
   /**
    * The call being written fails with the write's error (a command that answers only on
    * failure was not taken either); then the owner learns the channel is gone, before the
-   * drain loop writes the next call into it.
+   * next call is written into it.
    */
   #writeFailed(job: Job, error: unknown): void {
     this.#settle(job, writeFailure(error), true);
     this.#onWriteFailed?.(error);
   }
 
-  /** The channel went away while a command was on the wire. */
-  readonly #commandLost = (job: Job, error: QgaConnectionError): void => {
+  /** The channel went away during the job's turn. */
+  #channelLost(job: Job, error: QgaConnectionError): void {
+    if (job.settled) return;
     // A command that answers only on failure was taken if nothing failed before the loss.
-    if (job.options.expectReply) this.#settle(job, error, true);
-    else this.#settle(job, undefined, false);
-  };
+    if (job.phase === 'exchange' && !job.expectReply) this.#settle(job, undefined, false);
+    else this.#settle(job, error, true);
+  }
 
-  async #resynchronise(job: Job, reason: ResyncReason): Promise<void> {
+  /** 0xFF + guest-sync-delimited before the job; what arrives goes to {@link #resyncEvent}. */
+  #beginResync(job: Job): void {
+    job.syncReason = this.#resyncReason ?? job.resyncReason ?? 'requested';
     // A resync whose waiting call gave up is taken up again by the next call: one resync.
     this.#resyncStartedAt ??= this.#timers.now();
     const syncId = this.#encoder.nextSyncId();
-    const watch = new ResyncWatch(syncId);
-    let done!: (synced: boolean) => void;
-    const outcome = new Promise<boolean>((resolve) => (done = resolve));
-    // Settled meanwhile (timeout, abort, lost channel): not synchronised.
-    job.wake = () => done(false);
-    job.onEvent = (_job, event) => {
-      const verdict = watch.judge(event);
-      if (verdict === 'synced') done(true);
-      else if (verdict === 'stale') {
-        this.#countDiscarded(event.bytes, event.kind === 'message' || event.kind === 'invalid' ? 1 : 0);
-        if (event.kind === 'message') this.#handOverLate(asReply(event.value));
-      }
-    };
-    job.onChannelLost = (_job, error) => this.#settle(job, error, true);
+    job.watch = new ResyncWatch(syncId);
+    job.phase = 'resync';
     this.#write(resyncRequest(syncId)).catch((error: unknown) => this.#writeFailed(job, error));
-    const synced = await outcome;
-    job.wake = undefined;
-    job.onEvent = undefined;
-    job.onChannelLost = undefined;
-    if (!synced) return;
+  }
+
+  #resyncEvent(job: Job, event: FramerEvent): void {
+    const verdict = job.watch!.judge(event);
+    if (verdict === 'synced') {
+      // The rest of the chunk is still judged by this resync; the job goes on after it.
+      if (!job.synced) void RESOLVED.then(() => this.#resynced(job));
+      job.synced = true;
+    } else if (verdict === 'stale') {
+      this.#countDiscarded(event.bytes, event.kind === 'message' || event.kind === 'invalid' ? 1 : 0);
+      if (event.kind === 'message') this.#late.handOver(asReply(event.value));
+    }
+  }
+
+  /** The resync before `job` completed: report it, then settle a resync job or send the command. */
+  #resynced(job: Job): void {
+    job.watch = undefined;
     this.#resyncReason = undefined;
     // The agent answers in order: a reply not in before the sync's never comes.
-    this.#lateHandlers.clear();
-    const info: ResyncInfo = { reason, bytes: this.#discardedBytes, messages: this.#discardedMessages, duration: this.#timers.now() - this.#resyncStartedAt };
+    this.#late.clear();
+    const info: ResyncInfo = { reason: job.syncReason!, bytes: this.#discardedBytes, messages: this.#discardedMessages, duration: this.#timers.now() - this.#resyncStartedAt! };
     this.#resyncStartedAt = undefined;
     this.#discardedBytes = 0;
     this.#discardedMessages = 0;
     this.#onResync?.(info);
+    if (job.kind === 'resync') {
+      this.#settle(job, undefined, false);
+      return;
+    }
+    if (job.settled) return;
+    try {
+      this.#send(job);
+    } catch (error) {
+      this.#settle(job, error, true);
+    }
   }
 
   #dispatch(event: FramerEvent): void {
     const active = this.#active;
-    if (active?.onEvent && !active.settled) {
-      active.onEvent(active, event);
+    if (active !== undefined && !active.settled) {
+      if (active.phase === 'exchange') this.#commandEvent(active, event);
+      else this.#resyncEvent(active, event);
       return;
     }
     // Nobody is waiting (or the call on the wire already timed out or was aborted):
@@ -401,7 +385,7 @@ export class RequestQueue {
     if (event.kind === 'message' || event.kind === 'invalid') {
       this.#countDiscarded(event.bytes, 1);
       this.#needsResync('unmatched');
-      if (event.kind === 'message') this.#handOverLate(asReply(event.value));
+      if (event.kind === 'message') this.#late.handOver(asReply(event.value));
     } else if (event.kind === 'oversize') {
       this.#needsResync('protocol');
     } else {
@@ -415,18 +399,18 @@ export class RequestQueue {
       this.#needsResync('timeout');
       // A command that replies only on failure was taken and nothing failed: silence is
       // its expected outcome (e.g. `guest-shutdown` with mode `halt`).
-      if (!job.options.expectReply && job.sent) {
+      if (!job.expectReply && job.sent) {
         this.#settle(job, undefined, false);
         return;
       }
     }
-    this.#settle(job, new QgaTimeoutError(job.request.execute, job.options.timeout, job.sent ? undefined : this.#notSent(job)), true);
+    this.#settle(job, new QgaTimeoutError(job.execute, job.timeout, job.sent ? undefined : this.#notSent(job)), true);
   }
 
   /** Why a call that timed out was never written: "no reply" would be wrong. */
   #notSent(job: Job): string {
-    const { execute } = job.request;
-    const within = `within ${formatMs(job.options.timeout)} ms`;
+    const { execute } = job;
+    const within = `within ${formatMs(job.timeout)} ms`;
     if (this.#active === job) {
       return `${execute}: not sent: the resynchronisation before it did not complete ${within} (the agent is still busy, e.g. with a command given up earlier, or does not answer)`;
     }
@@ -443,18 +427,21 @@ export class RequestQueue {
   #settle(job: Job, value: unknown, failed: boolean): void {
     if (job.settled) return;
     job.settled = true;
+    const active = this.#active === job;
     // Abandoned on the wire: its reply may still come, and someone wants it.
-    if (failed && job.sent && job.replyId !== undefined && job.options.onLateReply && this.#active === job && this.#resyncReason !== undefined) {
-      this.#rememberLate(job.replyId, job.options.onLateReply);
+    if (failed && job.sent && job.replyId !== undefined && job.onLateReply && active && this.#resyncReason !== undefined) {
+      this.#late.remember(job.replyId, job.onLateReply);
     }
-    job.removeAbortListener?.();
-    job.onEvent = undefined;
-    job.onChannelLost = undefined;
-    if (failed) job.result.reject(value);
-    else job.result.resolve(value);
-    const wake = job.wake;
-    job.wake = undefined;
-    wake?.();
+    if (job.onAbort) job.signal!.removeEventListener('abort', job.onAbort);
+    job.watch = undefined;
+    if (active) {
+      // The next job starts a microtask from now, before the caller's code sees this outcome.
+      this.#active = undefined;
+      this.#handingOver = true;
+      void RESOLVED.then(this.#next);
+    }
+    if (failed) job.reject(value);
+    else job.resolve(value);
     this.#checkIdle();
   }
 
@@ -471,25 +458,6 @@ export class RequestQueue {
     this.#deadlines.idle();
   }
 
-  #rememberLate(replyId: string, handler: (value: unknown) => void): void {
-    // Bounded against a run of abandoned calls on an agent that never answers.
-    if (this.#lateHandlers.size >= MAX_LATE_HANDLERS) this.#lateHandlers.delete(this.#lateHandlers.keys().next().value!);
-    this.#lateHandlers.set(replyId, handler);
-  }
-
-  /** A discarded reply that an abandoned call asked to see. Error replies undo nothing. */
-  #handOverLate(reply: ReturnType<typeof asReply>): void {
-    if (this.#lateHandlers.size === 0 || !reply || typeof reply.id !== 'string' || reply.error) return;
-    const handler = this.#lateHandlers.get(reply.id);
-    if (!handler) return;
-    this.#lateHandlers.delete(reply.id);
-    try {
-      handler(reply.return);
-    } catch {
-      // A cleanup hook's failure must not fail the call on the wire or the reader.
-    }
-  }
-
   #needsResync(reason: ResyncReason): void {
     this.#resyncReason ??= reason;
   }
@@ -500,8 +468,12 @@ export class RequestQueue {
   }
 }
 
-/** Abandoned calls remembered for their late replies at most. */
-const MAX_LATE_HANDLERS = 64;
+/**
+ * For running something a microtask later: `RESOLVED.then(fn)` costs a promise reaction,
+ * where Node's `queueMicrotask` also builds an AsyncResource and a bound function (4-8x
+ * the cost, paid per call).
+ */
+const RESOLVED: Promise<void> = Promise.resolve();
 
 function writeFailure(error: unknown): QgaConnectionError {
   return error instanceof QgaConnectionError ? error : new QgaConnectionError(`write failed: ${String(error)}`, { cause: error });

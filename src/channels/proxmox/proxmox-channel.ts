@@ -139,7 +139,7 @@ export class ProxmoxChannel implements QgaChannel {
       throw new QgaCommandError(command, 'CommandNotFound', `${command} cannot be carried by the Proxmox VE channel: Proxmox's API exposes a fixed set of agent commands (see capabilities.commands); not sent`);
     }
     const params = mapArguments(command, endpoint.args, request.arguments);
-    return this.#inTurn(command, options, async (ctx) => {
+    const result = await this.#inTurn(command, options, async (ctx) => {
       try {
         if (command === 'guest-fsfreeze-freeze') return await freeze(this.#requester, ctx);
         if (command === 'guest-exec') return { pid: await this.#exec.start(ctx, params) };
@@ -152,6 +152,7 @@ export class ProxmoxChannel implements QgaChannel {
         throw new QgaCommandError(command, 'GenericError', `the request is over this Proxmox's body limit of ${error.limit} bytes (64 KiB before PVE 8.4); send less input; not run`);
       }
     });
+    return options.discardResult ? undefined : result;
   }
 
   /** Nothing to do: qemu-server synchronises the agent socket before every command. */
