@@ -71,19 +71,31 @@ export interface ChannelLimits {
  */
 export type NoReplyEnding = 'probe' | 'manager';
 
-/** What a channel can carry. */
+/**
+ * What a channel can carry (`client.capabilities`).
+ *
+ * @example
+ * ```ts
+ * const { kind, commands, limits } = client.capabilities;
+ * if (commands && !commands.has('guest-get-disks')) console.log(`${kind} cannot ask for disks`);
+ * console.log('reads in chunks of', limits.fileReadChunk);
+ * ```
+ */
 export interface ChannelCapabilities {
+  /** Which way the client reaches its agent. */
   readonly kind: ChannelKind;
   /**
    * The commands the channel can carry, or `undefined` when it passes any command through
    * (direct, libvirt). Others are refused before anything is sent.
    */
   readonly commands: ReadonlySet<string> | undefined;
+  /** The sizes the channel moves. */
   readonly limits: ChannelLimits;
+  /** How commands the agent answers only on failure end. */
   readonly noReply: NoReplyEnding;
   /**
    * True when guest-file-open handles are available. Proxmox has whole-file endpoints
-   * instead; the file helpers then go through {@link QgaChannel.files}.
+   * instead; the file helpers then use the channel's whole-file access.
    */
   readonly fileHandles: boolean;
 }

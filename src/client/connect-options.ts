@@ -1,3 +1,4 @@
+import type { ChannelOptions } from '../channels/channel.js';
 import type { Transport } from '../transport/transport.js';
 
 /**
@@ -114,12 +115,7 @@ export interface ReconnectOptions {
 }
 
 /** {@link ConnectOptions} after defaults. */
-export interface ResolvedConnectOptions {
-  reconnect: { retries: number; delay: number } | undefined;
-  timeout: number;
-  connectTimeout: number;
-  waitForAgent: number;
-  maxReplyBytes: number;
+export interface ResolvedConnectOptions extends ChannelOptions {
   checkEnabled: boolean;
   validate: boolean | 'warn';
 }

@@ -1,6 +1,9 @@
 import type { ResyncInfo } from '../protocol/request-queue.js';
 
 export type { ResyncInfo, ResyncReason } from '../protocol/request-queue.js';
+import type { ConnectEvent, ReconnectEvent } from '../channels/channel.js';
+
+export type { ConnectEvent, ReconnectEvent } from '../channels/channel.js';
 
 /** Payload of the `request` event. */
 export interface RequestEvent {
@@ -20,32 +23,6 @@ export interface ResponseEvent {
   duration: number;
   /** The error the call rejected with, if it failed. */
   error?: unknown;
-}
-
-/** Payload of the `connect` event. */
-export interface ConnectEvent {
-  /** The channel, e.g. `unix socket /run/qga.sock`. */
-  transport: string;
-  /** ms spent opening the channel and resynchronising (waiting for the agent included). */
-  duration: number;
-  /** Channel opening attempts made (more than one while waiting for the agent). */
-  attempts: number;
-  /** True when this is a reconnect after the channel was lost. */
-  reconnected: boolean;
-  /** Bytes the connect's resynchronisation threw away (stale replies left for an earlier client). */
-  discardedBytes: number;
-  /** Whole messages the connect's resynchronisation threw away. */
-  discardedMessages: number;
-}
-
-/** Payload of the `reconnecting` event. */
-export interface ReconnectEvent {
-  /** 1 for the first attempt. */
-  attempt: number;
-  /** Attempts that will be made in all. */
-  retries: number;
-  /** How the channel was lost. */
-  error: Error;
 }
 
 /**

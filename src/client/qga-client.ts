@@ -18,15 +18,14 @@ import { setUserPassword as setUserPasswordHelper, type SetUserPasswordOptions }
 import { reboot as rebootHelper, shutdown as shutdownHelper, suspend as suspendHelper, type ShutdownOptions, type SuspendKind } from '../helpers/power.js';
 import type { GuestAgentInfo } from '../generated/index.js';
 import { QGA_COMMANDS, type QgaCommandMap, type QgaCommandMethods, type QgaCommandName } from '../generated/index.js';
-import { SocketTransport } from '../transport/socket-transport.js';
-import type { Transport } from '../transport/transport.js';
+import type { ChannelCapabilities, ConnectEvent, QgaChannel } from '../channels/channel.js';
 import { AgentInfoCache } from './agent-info-cache.js';
 import type { CallOptions } from './call-options.js';
 import { installCommandMethods } from './command-methods.js';
 import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
 import { positive, resolveConnectOptions, type ConnectOptions, type ResolvedConnectOptions } from './connect-options.js';
-import type { ConnectEvent, QgaClientEvents } from './events.js';
-import { Connection } from './connection.js';
+import { createChannel } from './create-channel.js';
+import type { QgaClientEvents } from './events.js';
 import { invalidReplyError, validateReply } from './validate.js';
 import { exec as execHelper, execAndWait as execAndWaitHelper } from '../helpers/exec.js';
 import type { ExecOptions, ExecResult, GuestProcess, SpawnOptions } from '../helpers/exec-types.js';
@@ -80,17 +79,17 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     installCommandMethods(QgaClient.prototype, QGA_COMMANDS);
   }
 
-  readonly #connection: Connection;
+  readonly #channel: QgaChannel;
   readonly #options: ResolvedConnectOptions;
   /** With `checkEnabled`: the commands guest-info listed as disabled at connect. */
   #disabled: ReadonlySet<string> | undefined;
   /** `guest-info` as `info()` / `supports()` last read it on this connection. */
   readonly #agentInfo = new AgentInfoCache();
 
-  private constructor(transport: Transport, options: ResolvedConnectOptions) {
+  private constructor(options: ConnectOptions, resolved: ResolvedConnectOptions) {
     super();
-    this.#options = options;
-    this.#connection = new Connection(transport, options, {
+    this.#options = resolved;
+    this.#channel = createChannel(options, resolved, {
       connect: (event) => {
         // A new connection may reach another agent, or the same one restarted with another
         // configuration: forget what the old one said, before any listener can ask again.
@@ -119,9 +118,8 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    */
   static async connect(options: ConnectOptions): Promise<QgaClient> {
     const resolved = resolveConnectOptions(options);
-    const transport = transportFor(options);
-    const client = new QgaClient(transport, resolved);
-    await client.#connection.open(options.signal);
+    const client = new QgaClient(options, resolved);
+    await client.#channel.open(options.signal);
     if (resolved.checkEnabled) {
       try {
         client.#disabled = disabledCommands(await infoHelper(client, client.#agentInfo, { refresh: true, signal: options.signal }));
@@ -151,7 +149,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
 
   /** True once the client was closed or its channel was lost. */
   get closed(): boolean {
-    return this.#connection.closed;
+    return this.#channel.closed;
   }
 
   /**
@@ -167,14 +165,29 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * ```
    */
   get connectInfo(): ConnectEvent {
-    const info = this.#connection.lastConnect;
-    if (!info) throw new QgaConnectionError(`${this.#connection.description}: not connected yet`);
+    const info = this.#channel.lastConnect;
+    if (!info) throw new QgaConnectionError(`${this.#channel.description}: not connected yet`);
     return info;
   }
 
   /** The channel this client talks over, e.g. `unix socket /run/qga.sock`. */
   get transportDescription(): string {
-    return this.#connection.description;
+    return this.#channel.description;
+  }
+
+  /**
+   * What this client's channel can carry: its kind (`direct`, `libvirt`, `proxmox`), the
+   * commands it passes (all on the direct channel), and the sizes it moves (the file
+   * helpers' chunk sizes come from here).
+   *
+   * @example
+   * ```ts
+   * const { kind, limits } = client.capabilities;
+   * console.log(kind, limits.fileReadChunk, limits.maxReplyBytes);
+   * ```
+   */
+  get capabilities(): ChannelCapabilities {
+    return this.#channel.capabilities;
   }
 
   /** The default per-call timeout in ms. */
@@ -223,7 +236,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   async sync(options?: CallOptions): Promise<void> {
     const timeout = positive('timeout', options?.timeout, this.#options.timeout);
     this.#assertOpen();
-    await this.#connection.queue.resync({ timeout, signal: options?.signal }, 'requested');
+    await this.#channel.sync({ timeout, signal: options?.signal });
   }
 
   /**
@@ -298,7 +311,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * ```
    */
   close(): Promise<void> {
-    return this.#connection.close();
+    return this.#channel.close();
   }
 
   /**
@@ -510,6 +523,11 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     const onLateReply = options?.onLateReply;
     if (onLateReply !== undefined && typeof onLateReply !== 'function') throw new TypeError(`${name}: onLateReply must be a function`);
     this.#assertOpen();
+    const carried = this.#channel.capabilities.commands;
+    if (carried !== undefined && !carried.has(name)) {
+      const { kind } = this.#channel.capabilities;
+      throw new QgaCommandError(name, 'CommandNotFound', `the ${kind} channel cannot carry ${name} (${this.#channel.description}; not sent)`);
+    }
     if (this.#disabled?.has(name)) {
       // Same class and wording as the agent's own refusal (AGENT-BEHAVIOUR §8).
       throw new QgaCommandError(name, 'CommandNotFound', `Command ${name} has been disabled (guest-info lists it as disabled; not sent)`);
@@ -518,7 +536,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     const started = performance.now();
     if (this.listenerCount('request') > 0) this.emit('request', { name, command: name });
     try {
-      const value = await this.#connection.queue.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true, onLateReply });
+      const value = await this.#channel.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true, onLateReply });
       if (this.#options.validate !== false && info?.hasReturn === true) {
         const problems = validateReply(name, value, { limit: VALIDATION_LIMIT });
         if (problems.length > 0) {
@@ -539,23 +557,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   }
 
   #assertOpen(): void {
-    if (this.#connection.closed) throw new QgaConnectionError(`${this.#connection.description}: the client is closed`);
+    if (this.#channel.closed) throw new QgaConnectionError(`${this.#channel.description}: the client is closed`);
   }
 
-}
-
-function transportFor(options: ConnectOptions): Transport {
-  if (options.transport !== undefined) {
-    const t = options.transport as Partial<Transport> | null;
-    if (typeof t !== 'object' || t === null || typeof t.open !== 'function' || typeof t.write !== 'function' || typeof t.close !== 'function') {
-      throw new TypeError('QgaClient.connect: transport must implement open(), write() and close()');
-    }
-    return options.transport;
-  }
-  const target = options as { path?: unknown; host?: unknown; port?: unknown };
-  if (target.path !== undefined) return new SocketTransport({ path: target.path as string });
-  if (target.host !== undefined || target.port !== undefined) {
-    return new SocketTransport({ host: target.host as string, port: target.port as number });
-  }
-  throw new TypeError('QgaClient.connect: give one of path, host + port, or transport');
 }

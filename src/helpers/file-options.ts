@@ -2,6 +2,8 @@
  * Options shared by the file helpers, their defaults and the agent's size limits.
  * @module
  */
+import { DEFAULT_FILE_CHUNK } from '../channels/direct/capabilities.js';
+import type { QgaClient } from '../client/qga-client.js';
 import { QgaTimeoutError } from '../errors.js';
 
 /** Reported to `onProgress` after every chunk that crossed the channel. */
@@ -32,10 +34,11 @@ export interface TransferProgress {
  */
 export interface FileTransferOptions {
   /**
-   * Bytes per `guest-file-read` / `guest-file-write` call. Default 1 MiB. Larger values are
-   * capped at the agent's limits: 48 MiB per read (`GUEST_FILE_READ_COUNT_MAX`), and just
-   * under 48 MiB per write (the base64 request must stay below the agent's 64 MiB JSON
-   * token limit).
+   * Bytes per `guest-file-read` / `guest-file-write` call. Default: the channel's
+   * (`client.capabilities.limits`; 1 MiB on the direct channel). Larger values are capped
+   * at what the channel carries: on the direct channel 48 MiB per read
+   * (`GUEST_FILE_READ_COUNT_MAX`) and just under 48 MiB per write (the base64 request must
+   * stay below the agent's 64 MiB JSON token limit).
    */
   chunkSize?: number | undefined;
   /**
@@ -66,22 +69,17 @@ export type GuestFileMode =
   | 'w' | 'wb' | 'w+' | 'wb+' | 'w+b'
   | 'a' | 'ab' | 'a+' | 'ab+' | 'a+b';
 
-const MiB = 1024 * 1024;
+/** Default bytes per call on the direct channel; the benchmark picks the figure, see docs/files.md. */
+export const DEFAULT_CHUNK_SIZE = DEFAULT_FILE_CHUNK;
 
-/** Default bytes per call; the benchmark picks the figure, see docs/files.md. */
-export const DEFAULT_CHUNK_SIZE = MiB;
-/** `GUEST_FILE_READ_COUNT_MAX` in `qga/commands.c`: a larger `count` is refused. */
-export const MAX_READ_CHUNK = 48 * MiB;
 /**
- * A `guest-file-write` request carries the data base64-encoded, and the agent refuses a
- * request whose JSON tokens exceed 64 MiB (`MAX_TOKEN_SIZE`, `qobject/json-streamer.c`):
- * 48 MiB of data is exactly 64 MiB of base64, so leave room for the rest of the message.
+ * The chunk size for reads (`direction` 'read') or writes: the caller's, capped at what
+ * the client's channel carries, else the channel's default.
  */
-export const MAX_WRITE_CHUNK = 48 * MiB - 64 * 1024;
-
-/** Validates `chunkSize` and caps it at the agent's limit for the direction. */
-export function resolveChunkSize(value: unknown, max: number): number {
-  if (value === undefined) return Math.min(DEFAULT_CHUNK_SIZE, max);
+export function chunkSizeFor(client: QgaClient, direction: 'read' | 'write', value: unknown): number {
+  const { limits } = client.capabilities;
+  const [preferred, max] = direction === 'read' ? [limits.fileReadChunk, limits.maxFileReadChunk] : [limits.fileWriteChunk, limits.maxFileWriteChunk];
+  if (value === undefined) return Math.min(preferred, max);
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
     throw new TypeError(`chunkSize must be a positive integer number of bytes, got ${String(value)}`);
   }

@@ -8,9 +8,7 @@ import type { QgaClient } from '../client/qga-client.js';
 import {
   checkPath,
   checkTransferOptions,
-  MAX_READ_CHUNK,
-  MAX_WRITE_CHUNK,
-  resolveChunkSize,
+  chunkSizeFor,
   transferDeadline,
   type FileTransferOptions,
   type TransferProgress,
@@ -56,7 +54,7 @@ export interface WriteStreamOptions extends WriteFileOptions {
 export function createReadStream(client: QgaClient, path: string, options?: ReadStreamOptions): GuestFileReadStream {
   checkPath('createReadStream', path);
   const opts = checkTransferOptions('createReadStream', options);
-  return new GuestFileReadStream(client, path, opts, resolveChunkSize(opts.chunkSize, MAX_READ_CHUNK));
+  return new GuestFileReadStream(client, path, opts, chunkSizeFor(client, 'read', opts.chunkSize));
 }
 
 /**
@@ -80,7 +78,7 @@ export function createWriteStream(client: QgaClient, path: string, options?: Wri
   if (opts.total !== undefined && !(Number.isSafeInteger(opts.total) && opts.total >= 0)) {
     throw new TypeError(`createWriteStream: total must be a non-negative integer, got ${String(opts.total)}`);
   }
-  return new GuestFileWriteStream(client, path, { ...opts, mode, encoding }, resolveChunkSize(opts.chunkSize, MAX_WRITE_CHUNK));
+  return new GuestFileWriteStream(client, path, { ...opts, mode, encoding }, chunkSizeFor(client, 'write', opts.chunkSize));
 }
 
 /**

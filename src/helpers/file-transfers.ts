@@ -7,7 +7,7 @@ import { createReadStream as createHostReadStream, createWriteStream as createHo
 import { rename, stat, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { QgaClient } from '../client/qga-client.js';
-import { checkPath, checkTransferOptions, MAX_WRITE_CHUNK, resolveChunkSize, transferDeadline, type FileTransferOptions } from './file-options.js';
+import { checkPath, checkTransferOptions, chunkSizeFor, transferDeadline, type FileTransferOptions } from './file-options.js';
 import { createReadStream, createWriteStream } from './file-streams.js';
 import type { WriteFileOptions } from './files-write.js';
 
@@ -84,7 +84,7 @@ export async function upload(client: QgaClient, hostPath: string, guestPath: str
   checkPath('upload', guestPath);
   const opts = checkTransferOptions('upload', options) as UploadOptions;
   opts.signal?.throwIfAborted();
-  const chunkSize = resolveChunkSize(opts.chunkSize, MAX_WRITE_CHUNK);
+  const chunkSize = chunkSizeFor(client, 'write', opts.chunkSize);
   const info = await stat(hostPath);
   if (info.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${hostPath}'`), { code: 'EISDIR', path: hostPath });
   const deadline = transferDeadline('upload', opts);

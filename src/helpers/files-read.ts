@@ -3,7 +3,7 @@
  * @module
  */
 import type { QgaClient } from '../client/qga-client.js';
-import { checkPath, checkTransferOptions, MAX_READ_CHUNK, resolveChunkSize, transferDeadline, type FileTransferOptions } from './file-options.js';
+import { checkPath, checkTransferOptions, chunkSizeFor, transferDeadline, type FileTransferOptions } from './file-options.js';
 import { withGuestFile } from './file-handle.js';
 
 /**
@@ -33,7 +33,7 @@ export async function readFile(client: QgaClient, path: string, options?: ReadFi
   const opts = checkTransferOptions('readFile', options) as ReadFileOptions;
   const { encoding, onProgress } = opts;
   if (encoding !== undefined && !Buffer.isEncoding(encoding)) throw new TypeError(`readFile: unknown encoding ${String(encoding)}`);
-  const chunkSize = resolveChunkSize(opts.chunkSize, MAX_READ_CHUNK);
+  const chunkSize = chunkSizeFor(client, 'read', opts.chunkSize);
   const deadline = transferDeadline('readFile', opts);
   const { signal } = deadline;
   const content = await withGuestFile(client, path, 'r', { timeout: opts.callTimeout, signal }, async (file) => {

@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { QgaClient } from '../client/qga-client.js';
-import { checkPath, checkTransferOptions, MAX_WRITE_CHUNK, resolveChunkSize, transferDeadline, type FileTransferOptions, type GuestFileMode } from './file-options.js';
+import { checkPath, checkTransferOptions, chunkSizeFor, transferDeadline, type FileTransferOptions, type GuestFileMode } from './file-options.js';
 import { withGuestFile } from './file-handle.js';
 
 /**
@@ -61,7 +61,7 @@ export async function writeFile(client: QgaClient, path: string, data: WriteFile
   const mode = writeMode('writeFile', opts);
   const encoding = opts.encoding ?? 'utf8';
   if (!Buffer.isEncoding(encoding)) throw new TypeError(`writeFile: unknown encoding ${String(encoding)}`);
-  const chunkSize = resolveChunkSize(opts.chunkSize, MAX_WRITE_CHUNK);
+  const chunkSize = chunkSizeFor(client, 'write', opts.chunkSize);
   const source = sourceOf(data, encoding);
   const { onProgress } = opts;
   const deadline = transferDeadline('writeFile', opts);

@@ -158,8 +158,16 @@ describe('QgaClient against a scripted agent', () => {
       answerSync(request, connection);
     });
     opened.client = await QgaClient.connect({ path: opened.agent.path });
-    expect(opened.client.connectInfo).toMatchObject({ reconnected: false, attempts: 1, discardedMessages: 2, discardedBytes: 16 + 28 });
+    expect(opened.client.connectInfo).toMatchObject({ channel: 'direct', reconnected: false, attempts: 1, discardedMessages: 2, discardedBytes: 16 + 28 });
     expect(opened.client.connectInfo.duration).toBeGreaterThan(0);
+  });
+
+  it('a direct client carries every command and sizes file chunks from the agent limits', async () => {
+    opened.agent = await startFakeAgent();
+    opened.client = await QgaClient.connect({ path: opened.agent.path, maxReplyBytes: 4096 });
+    const { kind, commands, fileHandles, noReply, limits } = opened.client.capabilities;
+    expect({ kind, commands, fileHandles, noReply }).toEqual({ kind: 'direct', commands: undefined, fileHandles: true, noReply: 'probe' });
+    expect(limits).toMatchObject({ maxReplyBytes: 4096, fileReadChunk: 1024 * 1024, maxFileReadChunk: 48 * 1024 * 1024 });
   });
 
   it('waitForAgent gives up with an error that says what was tried', async () => {

@@ -1,39 +1,36 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { debuglog } from 'node:util';
-import { QgaConnectionError } from '../errors.js';
-import { RequestQueue, type ResyncInfo, type ResyncReason } from '../protocol/request-queue.js';
-import type { Transport, TransportHandlers } from '../transport/transport.js';
-import type { ResolvedConnectOptions } from './connect-options.js';
-import type { ConnectEvent, ReconnectEvent } from './events.js';
-import { openWithRetry } from './open-channel.js';
+import { QgaConnectionError } from '../../errors.js';
+import { RequestQueue, type ResyncInfo, type ResyncReason } from '../../protocol/request-queue.js';
+import type { Transport, TransportHandlers } from '../../transport/transport.js';
+import type { ChannelCallOptions, ChannelCapabilities, ChannelHooks, ChannelOptions, ChannelRequest, ConnectEvent, QgaChannel } from '../channel.js';
+import { directCapabilities } from './capabilities.js';
+import { openWithRetry } from './open-with-retry.js';
 
 const debug = debuglog('qga');
 
-export interface ConnectionHooks {
-  connect(event: ConnectEvent): void;
-  close(error?: Error): void;
-  resync(info: ResyncInfo): void;
-  reconnecting(event: ReconnectEvent): void;
-}
-
 /**
- * The life of one client's channel: opening it (waiting for the agent if asked), losing
- * it, reopening it when `reconnect` is on, and closing it. The queue lives as long as the
- * client: across a reconnect, calls not yet written wait and then go out on the new
+ * The direct channel: the host end of the agent's virtio-serial port (or any
+ * {@link Transport}), framed and queued here, one request on the wire at a time.
+ *
+ * It owns the life of the byte channel: opening it (waiting for the agent if asked),
+ * losing it, reopening it when `reconnect` is on, and closing it. The queue lives as long
+ * as the client: across a reconnect, calls not yet written wait and then go out on the new
  * channel; the call that was on the wire fails, since nobody can tell whether it ran.
  */
-export class Connection {
+export class DirectChannel implements QgaChannel {
   readonly queue: RequestQueue;
+  readonly capabilities: ChannelCapabilities;
   readonly #transport: Transport;
-  readonly #options: ResolvedConnectOptions;
-  readonly #hooks: ConnectionHooks;
+  readonly #options: ChannelOptions;
+  readonly #hooks: ChannelHooks;
   #state: 'opening' | 'open' | 'reconnecting' | 'closed' = 'opening';
   #closing: Promise<void> | undefined;
-  #generation = 0;
   #connectResync: ResyncInfo | undefined;
   #lastConnect: ConnectEvent | undefined;
 
-  constructor(transport: Transport, options: ResolvedConnectOptions, hooks: ConnectionHooks) {
+  constructor(transport: Transport, options: ChannelOptions, hooks: ChannelHooks) {
+    this.capabilities = directCapabilities(options.maxReplyBytes);
     this.#transport = transport;
     this.#options = options;
     this.#hooks = hooks;
@@ -52,11 +49,6 @@ export class Connection {
     return this.#state === 'closed';
   }
 
-  /** Increases with every successful (re)connect: caches of agent facts key on it. */
-  get generation(): number {
-    return this.#generation;
-  }
-
   /** What the last (re)connect took and discarded. */
   get lastConnect(): ConnectEvent | undefined {
     return this.#lastConnect;
@@ -64,6 +56,14 @@ export class Connection {
 
   get description(): string {
     return this.#transport.description;
+  }
+
+  send(request: ChannelRequest, options: ChannelCallOptions): Promise<unknown> {
+    return this.queue.send(request, options);
+  }
+
+  sync(options: { timeout: number; signal?: AbortSignal | undefined }): Promise<void> {
+    return this.queue.resync(options, 'requested');
   }
 
   async open(signal: AbortSignal | undefined): Promise<void> {
@@ -103,12 +103,11 @@ export class Connection {
   }
 
   #connected(started: number, attempts: number, reconnected: boolean): void {
-    this.#generation += 1;
     const duration = performance.now() - started;
     if (debug.enabled) debug('%s %s in %d ms (%d attempts)', reconnected ? 'reconnected to' : 'connected to', this.description, duration.toFixed(1), attempts);
     const resync = this.#connectResync;
     this.#connectResync = undefined;
-    this.#lastConnect = { transport: this.description, duration, attempts, reconnected, discardedBytes: resync?.bytes ?? 0, discardedMessages: resync?.messages ?? 0 };
+    this.#lastConnect = { channel: 'direct', transport: this.description, duration, attempts, reconnected, discardedBytes: resync?.bytes ?? 0, discardedMessages: resync?.messages ?? 0 };
     this.#hooks.connect(this.#lastConnect);
   }
 

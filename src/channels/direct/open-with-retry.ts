@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { QgaConnectionError, QgaError, QgaTimeoutError } from '../errors.js';
-import type { ResyncReason } from '../protocol/request-queue.js';
-import type { Transport, TransportHandlers } from '../transport/transport.js';
-import type { ResolvedConnectOptions } from './connect-options.js';
+import { QgaConnectionError, QgaError, QgaTimeoutError } from '../../errors.js';
+import type { ResyncReason } from '../../protocol/request-queue.js';
+import type { Transport, TransportHandlers } from '../../transport/transport.js';
+import type { ChannelOptions } from '../channel.js';
 
 export interface OpenChannelSteps {
   transport: Transport;
-  options: ResolvedConnectOptions;
+  options: ChannelOptions;
   signal: AbortSignal | undefined;
   /** Fresh handlers (and a fresh queue behind them) for each opening of the channel. */
   attach(): TransportHandlers & { isOpen(): boolean };
