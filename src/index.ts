@@ -37,6 +37,9 @@ export {
 } from './client/validate.js';
 export { QgaError, QgaConnectionError, QgaCommandError, QgaTimeoutError, QgaProtocolError, QgaExecError, isQgaError, type QgaErrorCode } from './errors.js';
 export type { ChannelKind, ChannelCapabilities, ChannelLimits, NoReplyEnding } from './channels/channel.js';
+export { LibvirtConnection, type LibvirtConnectionOptions } from './channels/libvirt/libvirt-connection.js';
+export type { LibvirtConnectOptions } from './channels/libvirt/libvirt-options.js';
+export type { PemSource } from './channels/libvirt/dial.js';
 export type { Transport, TransportHandlers } from './transport/transport.js';
 export { SocketTransport, type SocketTransportOptions } from './transport/socket-transport.js';
 export type { ExecResult, ExecOptions, ExecWaitOptions, SpawnOptions, ExecEncoding, ExecCapture, ExecPollInterval, GuestProcess } from './helpers/exec-types.js';

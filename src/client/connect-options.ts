@@ -1,12 +1,14 @@
 import type { ChannelOptions } from '../channels/channel.js';
+import type { LibvirtConnectOptions } from '../channels/libvirt/libvirt-options.js';
 import type { Transport } from '../transport/transport.js';
 
 /**
- * Where to connect: a unix socket, TCP, or any {@link Transport}. Exactly one of the three
- * forms; the members of the other forms must stay unset.
+ * Where to connect: through libvirt, a unix socket, TCP, or any {@link Transport}. Exactly
+ * one of the four forms; the members of the other forms must stay unset.
  *
  * @example
  * ```ts
+ * await QgaClient.connect({ libvirt: { domain: 'vm1' } });    // through libvirtd (qemu:///system)
  * await QgaClient.connect({ path: '/run/vm1/qga.sock' });     // unix socket
  * await QgaClient.connect({ host: '127.0.0.1', port: 4444 }); // QEMU chardev socket over TCP
  * await QgaClient.connect({ transport: myTransport });        // any byte channel
@@ -22,6 +24,8 @@ export type ConnectTarget =
       port?: undefined;
       /** Only with the transport form. */
       transport?: undefined;
+      /** Only with the libvirt form. */
+      libvirt?: undefined;
     }
   | {
       /** Host of a TCP agent channel (QEMU `-chardev socket,host=…,port=…,server=on`). */
@@ -32,6 +36,8 @@ export type ConnectTarget =
       path?: undefined;
       /** Only with the transport form. */
       transport?: undefined;
+      /** Only with the libvirt form. */
+      libvirt?: undefined;
     }
   | {
       /** Any byte channel to the agent, e.g. a {@link SocketTransport} or your own. */
@@ -42,11 +48,28 @@ export type ConnectTarget =
       host?: undefined;
       /** Only with the TCP form. */
       port?: undefined;
+      /** Only with the libvirt form. */
+      libvirt?: undefined;
+    }
+  | {
+      /**
+       * Through libvirt: libvirtd owns the agent's socket and the client speaks libvirt's
+       * RPC protocol to it (local socket, TLS or SSH; see {@link LibvirtConnectOptions}).
+       */
+      libvirt: LibvirtConnectOptions;
+      /** Only with the unix socket form. */
+      path?: undefined;
+      /** Only with the TCP form. */
+      host?: undefined;
+      /** Only with the TCP form. */
+      port?: undefined;
+      /** Only with the transport form. */
+      transport?: undefined;
     };
 
 /**
- * Options of {@link QgaClient.connect}. One of `path`, `host` + `port` or `transport` is
- * required; everything else is optional.
+ * Options of {@link QgaClient.connect}. One of `libvirt`, `path`, `host` + `port` or
+ * `transport` is required; everything else is optional.
  *
  * @example
  * ```ts

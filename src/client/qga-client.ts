@@ -523,8 +523,8 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     const onLateReply = options?.onLateReply;
     if (onLateReply !== undefined && typeof onLateReply !== 'function') throw new TypeError(`${name}: onLateReply must be a function`);
     this.#assertOpen();
-    const carried = this.#channel.capabilities.commands;
-    if (carried !== undefined && !carried.has(name)) {
+    const { commands: carried, refused } = this.#channel.capabilities;
+    if ((carried !== undefined && !carried.has(name)) || refused?.has(name) === true) {
       const { kind } = this.#channel.capabilities;
       throw new QgaCommandError(name, 'CommandNotFound', `the ${kind} channel cannot carry ${name} (${this.#channel.description}; not sent)`);
     }

@@ -35,7 +35,7 @@ export interface ErrorContext {
  * A failure while opening the connection, authenticating, looking the domain up or
  * registering for events: always `QgaConnectionError` (or the abort reason unchanged).
  */
-export function connectError(error: unknown, context: ErrorContext, what: string, signal?: AbortSignal | undefined): unknown {
+export function connectError(error: unknown, context: ErrorContext, what: string, signal?: AbortSignal): unknown {
   if (signal?.aborted && error === signal.reason) return error;
   if (error instanceof QgaConnectionError) return error;
   if (error instanceof LibvirtRemoteError) {

@@ -37,10 +37,10 @@ export interface FrameHeader {
 }
 
 export interface FrameReaderOptions {
-  /** A whole message: its header and its payload (a view, valid until the handler returns or longer). */
-  onFrame(header: FrameHeader, payload: Buffer): void;
+  /** A whole message: its header and its payload (a view into the bytes received). */
+  onFrame: (header: FrameHeader, payload: Buffer) => void;
   /** The stream is broken (bad length); called once, after which input is ignored. */
-  onError(error: QgaProtocolError): void;
+  onError: (error: QgaProtocolError) => void;
   /** Largest message accepted, length word included. Default {@link MAX_FRAME_BYTES}. */
   maxFrameBytes?: number | undefined;
 }

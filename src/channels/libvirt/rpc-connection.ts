@@ -136,8 +136,8 @@ export class RpcConnection {
     this.#header(writer, procedure.program, procedure.proc, MessageType.CALL, serial);
     return new Promise<Ret>((resolve, reject) => {
       const entry: Pending = {
-        procedure: procedure as Procedure<never, unknown>,
-        resolve: resolve as (value: unknown) => void,
+        procedure: procedure,
+        resolve: resolve,
         reject,
         onLate: options.onLate as ((result: unknown) => void) | undefined,
       };

@@ -1,0 +1,135 @@
+/**
+ * One agent command through libvirt: the QEMU program's DOMAIN_AGENT_COMMAND (or, for
+ * guest-shutdown, the domain's own shutdown/reboot procedures in guest-agent mode), with
+ * the call's timeout, abort and reply limit, and the reply decoded as the direct channel
+ * decodes it.
+ *
+ * Timeout: libvirt takes whole seconds, and 0 means "don't wait", which fails at once and
+ * usually without sending anything (LIBVIRT-RPC §5): the call sends ⌈remaining ms / 1000⌉,
+ * at least 1, and also keeps its own timer, so the caller hears back on time even when
+ * libvirt adds its own sync wait (up to 5 s after an earlier timeout).
+ *
+ * Replies: libvirt returns the agent's whole object re-serialised (`{"return":…}`); it is
+ * parsed with the exact-integer codec, so 64-bit values arrive as `bigint` as on the direct
+ * channel. Errors come back as libvirt errors and are mapped in errors.ts.
+ * @module
+ */
+import { QgaCommandError, QgaProtocolError, QgaTimeoutError } from '../../errors.js';
+import { decodeJson, encodeJson } from '../../protocol/json-codec.js';
+import type { ChannelCallOptions, ChannelRequest } from '../channel.js';
+import { LIBVIRT_MAX_REQUEST_BYTES } from './capabilities.js';
+import { agentError, agentGoneOrSilent } from './errors.js';
+import { DOMAIN_AGENT_COMMAND, DOMAIN_REBOOT, DOMAIN_SHUTDOWN_FLAGS, REBOOT_GUEST_AGENT, SHUTDOWN_GUEST_AGENT, type RemoteDomain } from './procedures.js';
+import type { RpcConnection } from './rpc-connection.js';
+
+/** Where a command goes and what comes back is accepted. */
+export interface AgentTarget {
+  rpc: RpcConnection;
+  dom: RemoteDomain;
+  /** For messages: `libvirt qemu:///system domain vm1`. */
+  description: string;
+  maxReplyBytes: number;
+}
+
+/** Marks the call's own timer running out, told apart from the caller's abort. */
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * For commands the agent answers only on failure, libvirt's wait ends before the call's
+ * own, so "the agent went quiet" (the guest suspended) arrives as libvirt's timeout, which
+ * means the command was taken, instead of as the call's timeout.
+ */
+const NO_REPLY_HEADROOM_MS = 500;
+
+/**
+ * Carries `request` with `remaining` ms left of the call's `options.timeout`. `closing`
+ * aborts it with the channel's own error when the client closes meanwhile.
+ */
+export async function carry(target: AgentTarget, request: ChannelRequest, options: ChannelCallOptions, remaining: number, closing?: AbortSignal): Promise<unknown> {
+  const command = request.execute;
+  if (remaining <= 0) throw new QgaTimeoutError(command, options.timeout);
+  const { signal } = options;
+  signal?.throwIfAborted();
+  if (closing?.aborted) throw closing.reason;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(TIMED_OUT), remaining);
+  const onAbort = (): void => controller.abort(signal!.reason);
+  const onClose = (): void => controller.abort(closing!.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  closing?.addEventListener('abort', onClose, { once: true });
+  try {
+    return await send(target, request, options, remaining, controller.signal);
+  } catch (error) {
+    if (controller.signal.aborted) {
+      if (controller.signal.reason === TIMED_OUT) throw new QgaTimeoutError(command, options.timeout);
+      throw controller.signal.reason;
+    }
+    if (!options.expectReply && agentGoneOrSilent(error)) return undefined;
+    throw agentError(error, command, options.timeout, target);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    closing?.removeEventListener('abort', onClose);
+  }
+}
+
+async function send(target: AgentTarget, request: ChannelRequest, options: ChannelCallOptions, remaining: number, signal: AbortSignal): Promise<unknown> {
+  const { rpc, dom } = target;
+  const power = powerProcedure(request);
+  if (power) {
+    // libvirt sends guest-shutdown itself and waits for QEMU's SHUTDOWN/RESET event, so
+    // the call ends when the guest really goes down, not with "agent disappeared".
+    await rpc.call(power.procedure, { dom, flags: power.flags }, { signal });
+    return undefined;
+  }
+  const json = encodeJson(request.arguments === undefined ? { execute: request.execute } : { execute: request.execute, arguments: request.arguments });
+  const size = Buffer.byteLength(json, 'utf8');
+  if (size > LIBVIRT_MAX_REQUEST_BYTES) {
+    throw new QgaProtocolError(
+      `${request.execute}: ${target.description}: a request of ${size} bytes is more than libvirt carries safely (${LIBVIRT_MAX_REQUEST_BYTES}; ` +
+        'libvirt garbles agent commands longer than one socket write); nothing was sent',
+    );
+  }
+  const seconds = options.expectReply ? Math.ceil(remaining / 1000) : Math.floor((remaining - NO_REPLY_HEADROOM_MS) / 1000);
+  const { onLateReply } = options;
+  const reply = await rpc.call(
+    DOMAIN_AGENT_COMMAND,
+    { dom, command: json, timeout: Math.max(1, seconds) },
+    {
+      signal,
+      onLate: onLateReply && ((late) => onLateReply(returnValue(request.execute, late, target))),
+    },
+  );
+  return options.expectReply ? returnValue(request.execute, reply, target) : undefined;
+}
+
+/** guest-shutdown in powerdown (the default) or reboot mode goes through libvirt's own procedures. */
+function powerProcedure(request: ChannelRequest): { procedure: typeof DOMAIN_SHUTDOWN_FLAGS; flags: number } | undefined {
+  if (request.execute !== 'guest-shutdown') return undefined;
+  const mode = request.arguments?.mode;
+  if (mode === undefined || mode === 'powerdown') return { procedure: DOMAIN_SHUTDOWN_FLAGS, flags: SHUTDOWN_GUEST_AGENT };
+  if (mode === 'reboot') return { procedure: DOMAIN_REBOOT, flags: REBOOT_GUEST_AGENT };
+  return undefined;
+}
+
+/** The `return` member of libvirt's re-serialised reply, within the reply limit. */
+function returnValue(command: string, reply: Buffer | undefined, target: AgentTarget): unknown {
+  if (reply === undefined) return undefined;
+  if (reply.length > target.maxReplyBytes) {
+    throw new QgaProtocolError(`${command}: ${target.description}: the reply of ${reply.length} bytes exceeds maxReplyBytes (${target.maxReplyBytes})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = decodeJson(reply.toString('utf8'));
+  } catch (error) {
+    throw new QgaProtocolError(`${command}: ${target.description}: libvirt returned a reply that is not JSON`, { cause: error });
+  }
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+    if (Object.hasOwn(parsed, 'return')) return (parsed as { return: unknown }).return;
+    const error = (parsed as { error?: { class?: unknown; desc?: unknown } }).error;
+    if (typeof error === 'object' && error !== null) {
+      throw new QgaCommandError(command, typeof error.class === 'string' ? error.class : 'GenericError', typeof error.desc === 'string' ? error.desc : JSON.stringify(error));
+    }
+  }
+  throw new QgaProtocolError(`${command}: ${target.description}: libvirt returned a reply without "return"`);
+}
