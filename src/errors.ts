@@ -137,8 +137,8 @@ export class QgaTimeoutError extends QgaError {
   /** The timeout that expired, in ms. */
   readonly timeout: number;
 
-  constructor(command: string, timeout: number, message?: string) {
-    super('QGA_TIMEOUT', message ?? `${command}: no reply within ${timeout} ms`);
+  constructor(command: string, timeout: number, message?: string, options?: { cause?: unknown }) {
+    super('QGA_TIMEOUT', message ?? `${command}: no reply within ${timeout} ms`, options);
     this.command = command;
     this.timeout = timeout;
     brand(this, 'QgaTimeoutError');

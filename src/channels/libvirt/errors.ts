@@ -67,7 +67,7 @@ export function agentError(error: unknown, command: string, timeout: number, con
   }
   switch (virCode) {
     case VirErr.AGENT_COMMAND_TIMEOUT:
-      return new QgaTimeoutError(command, timeout, `${command}: ${where}: the agent did not answer within ${timeout} ms (${message})`);
+      return new QgaTimeoutError(command, timeout, `${command}: ${where}: the agent did not answer within ${timeout} ms (${message})`, cause);
     case VirErr.AGENT_UNRESPONSIVE:
       return unresponsive(error, command, timeout, where);
     case VirErr.OPERATION_TIMEOUT:
@@ -76,6 +76,7 @@ export function agentError(error: unknown, command: string, timeout: number, con
         timeout,
         `${command}: ${where}: another client holds this domain's guest agent (libvirt runs one agent command per domain ` +
           `at a time and gave up waiting after 30 s; nothing was sent, retry later): ${message}`,
+        cause,
       );
     case VirErr.RPC:
       if (/encode message payload/.test(message)) {
@@ -110,7 +111,7 @@ function unresponsive(error: LibvirtRemoteError, command: string, timeout: numbe
   const { message } = error;
   const cause = { cause: error };
   if (/not available for now/.test(message)) {
-    return new QgaTimeoutError(command, timeout, `${command}: ${where}: the agent did not answer in time (${message})`);
+    return new QgaTimeoutError(command, timeout, `${command}: ${where}: the agent did not answer in time (${message})`, cause);
   }
   if (/not connected/.test(message)) {
     return new QgaConnectionError(`${command}: ${where}: the guest agent is not connected (the guest is still booting, or qemu-ga is not running): ${message}`, cause);

@@ -70,7 +70,7 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
     const started = performance.now();
     const { waitForAgent, connectTimeout } = this.#options;
     const budget = waitForAgent > 0 ? Math.max(waitForAgent, connectTimeout) : connectTimeout;
-    const deadline = AbortSignal.timeout(budget);
+    const deadline = AbortSignal.timeout(Math.ceil(budget));
     const bounded = signal ? AbortSignal.any([signal, deadline]) : deadline;
     try {
       const connection = await this.#connect(bounded, budget);
@@ -173,7 +173,7 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
     if (this.#state === 'closed') throw new QgaConnectionError(`${this.description}: the client is closed`);
     const back = this.#back!.promise;
     const remaining = options.timeout - (performance.now() - started);
-    const timeout = AbortSignal.timeout(Math.max(1, remaining));
+    const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(remaining)));
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => reject(options.signal?.aborted ? options.signal.reason : new QgaTimeoutError(command, options.timeout, `${command}: ${this.description}: the libvirt connection was not back within ${options.timeout} ms`));
@@ -191,7 +191,7 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
       await sleep(delay);
       if (this.#isClosed()) return;
       try {
-        await this.#connection!.reopen(AbortSignal.timeout(this.#options.connectTimeout));
+        await this.#connection!.reopen(AbortSignal.timeout(Math.ceil(this.#options.connectTimeout)));
         if (this.#state !== 'reconnecting') return;
         this.#state = 'open';
         this.#back!.resolve();

@@ -296,7 +296,7 @@ function checkOptions(options: LibvirtConnectionOptions): void {
 /** Dial, authenticate, keepalive, CONNECT_OPEN; bounded by the open timeout and the signal. */
 async function openRpc(parsed: ParsedLibvirtUri, options: LibvirtConnectionOptions, signal: AbortSignal | undefined): Promise<RpcConnection> {
   const timeout = options.timeout ?? DEFAULT_OPEN_TIMEOUT;
-  const deadline = AbortSignal.timeout(timeout);
+  const deadline = AbortSignal.timeout(Math.ceil(timeout));
   const bounded = signal ? AbortSignal.any([signal, deadline]) : deadline;
   const description = `libvirt ${parsed.uri}`;
   let rpc: RpcConnection | undefined;

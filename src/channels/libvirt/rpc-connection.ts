@@ -17,11 +17,12 @@ import type { Duplex } from 'node:stream';
 import { debuglog } from 'node:util';
 import { QgaConnectionError, QgaProtocolError } from '../../errors.js';
 import { systemTimers, type Timers } from '../../protocol/timers.js';
-import { FrameReader, HEADER_BYTES, MAX_FRAME_BYTES, MessageStatus, MessageType, type FrameHeader } from './frame-reader.js';
+import { FrameReader, MAX_FRAME_BYTES, MessageStatus, MessageType, type FrameHeader } from './frame-reader.js';
+import { encodeCall, encodeMessage } from './frame-writer.js';
 import { Keepalive, type KeepaliveOptions } from './keepalive.js';
-import { KeepaliveProc, Program, PROTOCOL_VERSION, readRemoteError, type Procedure } from './procedures.js';
+import { KeepaliveProc, Program, readRemoteError, type Procedure } from './procedures.js';
 import { LibvirtRemoteError } from './remote-error.js';
-import { XdrReader, XdrWriter } from './xdr.js';
+import { XdrReader } from './xdr.js';
 
 const debug = debuglog('qga:libvirt');
 
@@ -127,13 +128,12 @@ export class RpcConnection {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const serial = this.#nextSerial();
-    const writer = new XdrWriter(HEADER_BYTES);
+    let frame: Buffer;
     try {
-      procedure.encode(writer, args);
+      frame = encodeCall(procedure, args, serial);
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#header(writer, procedure.program, procedure.proc, MessageType.CALL, serial);
     return new Promise<Ret>((resolve, reject) => {
       const entry: Pending = {
         procedure: procedure,
@@ -159,7 +159,7 @@ export class RpcConnection {
         };
       }
       this.#pending.set(serial, entry);
-      this.#send(writer.finish());
+      this.#send(frame);
     });
   }
 
@@ -175,21 +175,9 @@ export class RpcConnection {
     return this.#serial;
   }
 
-  #header(writer: XdrWriter, program: number, proc: number, type: number, serial: number): void {
-    writer.patchUint(0, writer.length);
-    writer.patchUint(4, program);
-    writer.patchUint(8, PROTOCOL_VERSION);
-    writer.patchUint(12, proc);
-    writer.patchUint(16, type);
-    writer.patchUint(20, serial);
-    writer.patchUint(24, MessageStatus.OK);
-  }
-
   #message(program: number, proc: number): Buffer {
-    const writer = new XdrWriter(HEADER_BYTES, HEADER_BYTES);
     // Keepalive messages always carry serial 0 (virkeepaliveprotocol.x).
-    this.#header(writer, program, proc, MessageType.MESSAGE, 0);
-    return writer.finish();
+    return encodeMessage({ program, proc, type: MessageType.MESSAGE, serial: 0 });
   }
 
   #send(frame: Buffer): void {
