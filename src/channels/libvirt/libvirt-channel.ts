@@ -149,7 +149,7 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
   /** @internal The shared connection was closed by its owner. */
   connectionClosed(error: QgaConnectionError): void {
     if (this.#state === 'closed') return;
-    this.#lose(new QgaConnectionError(`${this.description}: ${error.message}`, { cause: error }));
+    this.#lose(new QgaConnectionError(`${this.description}: the libvirt connection was closed`, { cause: error }));
   }
 
   async #connect(signal: AbortSignal, budget: number): Promise<LibvirtConnection> {
