@@ -17,13 +17,14 @@ import { downloadCase } from './cases/download.js';
 import { execCase } from './cases/exec.js';
 import { readCase, writeCase } from './cases/files.js';
 import { framerCase } from './cases/framer.js';
+import { libvirtCase } from './cases/libvirt.js';
 import { pingCase } from './cases/ping.js';
 import { agentRestarts, startRealAgent, type RealAgent } from './lib/agent.js';
 import { caseResult, consoleLines, markdown, readmeSection, type CaseResult, type RunResult } from './lib/report.js';
 import { NotAvailable, type BenchCase, type BenchContext } from './lib/types.js';
 import { RawQgaClient } from './raw-client.js';
 
-const CASES: BenchCase[] = [pingCase, execCase, readCase, writeCase, downloadCase, framerCase, clientsCase];
+const CASES: BenchCase[] = [pingCase, execCase, readCase, writeCase, downloadCase, framerCase, clientsCase, libvirtCase];
 
 function parseArgs(argv: string[]): { smoke: boolean; only: Set<string> | undefined } {
   let smoke = false;
