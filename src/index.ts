@@ -37,7 +37,7 @@ export {
 } from './client/validate.js';
 export { QgaError, QgaConnectionError, QgaCommandError, QgaTimeoutError, QgaProtocolError, QgaExecError, isQgaError, type QgaErrorCode } from './errors.js';
 export type { ChannelKind, ChannelCapabilities, ChannelLimits, NoReplyEnding } from './channels/channel.js';
-export { LibvirtConnection, type LibvirtConnectionOptions } from './channels/libvirt/libvirt-connection.js';
+export { LibvirtConnection, type LibvirtConnectionOptions, type LibvirtKeepaliveOptions } from './channels/libvirt/libvirt-connection.js';
 export type { LibvirtConnectOptions } from './channels/libvirt/libvirt-options.js';
 export type { PemSource } from './channels/libvirt/dial.js';
 export type { Transport, TransportHandlers } from './transport/transport.js';

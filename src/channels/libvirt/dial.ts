@@ -12,7 +12,15 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { QgaConnectionError } from '../../errors.js';
 import { tlsFiles, type LibvirtTarget } from './uri.js';
 
-/** PEM text, or the path of a PEM file. */
+/**
+ * A TLS credential for `qemu+tls://`: PEM text (a string containing `-----BEGIN`, or a
+ * Buffer), or the path of a PEM file.
+ *
+ * @example
+ * ```ts
+ * await LibvirtConnection.open({ uri: 'qemu+tls://kvm1/system', ca: '/etc/pki/CA/cacert.pem', cert: certPemText, key: keyBuffer });
+ * ```
+ */
 export type PemSource = string | Buffer;
 
 export interface TlsCredentials {

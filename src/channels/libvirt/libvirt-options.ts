@@ -4,7 +4,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { PemSource } from './dial.js';
-import { LibvirtConnection } from './libvirt-connection.js';
+import { LibvirtConnection, type LibvirtKeepaliveOptions } from './libvirt-connection.js';
 
 /**
  * Reach the agent through libvirt: the `libvirt` member of `QgaClient.connect`'s options.
@@ -34,7 +34,7 @@ export interface LibvirtConnectOptions {
   /** A connected byte stream to libvirtd instead of dialling `uri` (see {@link LibvirtConnectionOptions.stream}). */
   stream?: Duplex | (() => Duplex | Promise<Duplex>) | undefined;
   /** Dead-peer detection of the client's own connection (see {@link LibvirtConnectionOptions.keepalive}). */
-  keepalive?: { interval?: number | undefined; count?: number | undefined } | false | undefined;
+  keepalive?: LibvirtKeepaliveOptions | false | undefined;
 }
 
 const OWN_CONNECTION_KEYS = ['uri', 'ca', 'cert', 'key', 'stream', 'keepalive'] as const;
