@@ -3,10 +3,9 @@
  * domain): `LibvirtConnection.open({ uri })`, then `QgaClient.connect({ libvirt: { domain,
  * connection } })` as often as needed.
  *
- * Opening follows libvirt's own client (remote_driver.c doRemoteOpen, LIBVIRT-RPC §4):
- * dial → AUTH_LIST (mandatory, even for root) → AUTH_POLKIT when offered → ask for
- * keepalive (CONNECT_SUPPORTS_FEATURE 10: libvirtd then PINGs us and we PONG; we PING it
- * when it falls silent) → CONNECT_OPEN.
+ * Opening follows libvirt's own client (open-rpc.ts). Domains are looked up once per
+ * connection and cached; agent lifecycle events come from one registration shared by the
+ * clients (agent-events.ts).
  *
  * Loss and reopening: when the link goes (libvirtd restarted, network cut, keepalive
  * lost), every client on it is told. A client with `reconnect` asks the connection to
@@ -20,20 +19,17 @@ import type { Duplex } from 'node:stream';
 import { debuglog } from 'node:util';
 import { QgaConnectionError } from '../../errors.js';
 import { AgentEvents, type AgentLifecycleListener } from './agent-events.js';
-import { authenticate } from './auth.js';
-import { dial, type PemSource } from './dial.js';
+import type { PemSource } from './dial.js';
 import { connectError } from './errors.js';
-import { CONNECT_CLOSE, CONNECT_OPEN, CONNECT_SUPPORTS_FEATURE, DOMAIN_LOOKUP_BY_NAME, DOMAIN_LOOKUP_BY_UUID, Feature, parseUuid, type RemoteDomain } from './procedures.js';
+import { checkOptions, openRpc } from './open-rpc.js';
+import { CONNECT_CLOSE, DOMAIN_LOOKUP_BY_NAME, DOMAIN_LOOKUP_BY_UUID, parseUuid, type RemoteDomain } from './procedures.js';
 import { LibvirtRemoteError, VirErr } from './remote-error.js';
-import { RpcConnection } from './rpc-connection.js';
+import type { RpcConnection } from './rpc-connection.js';
 import { parseLibvirtUri, type ParsedLibvirtUri } from './uri.js';
 
 const debug = debuglog('qga:libvirt');
 
 const DEFAULT_URI = 'qemu:///system';
-const DEFAULT_OPEN_TIMEOUT = 10_000;
-/** libvirt's client defaults (virsh: keepalive_interval 5 s, count 6; the daemon's: 5, 5). */
-const DEFAULT_KEEPALIVE = { interval: 5_000, count: 5 };
 /** How long a polite CONNECT_CLOSE may take before the socket is just closed. */
 const CLOSE_GRACE_MS = 1_000;
 
@@ -291,48 +287,4 @@ export class LibvirtConnection {
       for (const user of [...this.#users]) user.connectionLost(error);
     });
   }
-}
-
-function checkOptions(options: LibvirtConnectionOptions): void {
-  const { timeout, keepalive, stream, signal } = options;
-  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout))) {
-    throw new TypeError(`libvirt timeout must be a positive number of ms, got ${String(timeout)}`);
-  }
-  if (keepalive !== undefined && keepalive !== false) {
-    if (typeof keepalive !== 'object' || keepalive === null) throw new TypeError('libvirt keepalive must be false or { interval, count }');
-    if (keepalive.interval !== undefined && !(keepalive.interval > 0)) throw new TypeError('libvirt keepalive.interval must be a positive number of ms');
-    if (keepalive.count !== undefined && !(Number.isInteger(keepalive.count) && keepalive.count > 0)) throw new TypeError('libvirt keepalive.count must be a positive integer');
-  }
-  if (stream !== undefined && typeof stream !== 'function' && (typeof stream !== 'object' || stream === null || typeof stream.write !== 'function')) {
-    throw new TypeError('libvirt stream must be a Duplex or a function returning one');
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
-}
-
-/** Dial, authenticate, keepalive, CONNECT_OPEN; bounded by the open timeout and the signal. */
-async function openRpc(parsed: ParsedLibvirtUri, options: LibvirtConnectionOptions, signal: AbortSignal | undefined): Promise<RpcConnection> {
-  const timeout = options.timeout ?? DEFAULT_OPEN_TIMEOUT;
-  const deadline = AbortSignal.timeout(Math.ceil(timeout));
-  const bounded = signal ? AbortSignal.any([signal, deadline]) : deadline;
-  const description = `libvirt ${parsed.uri}`;
-  let rpc: RpcConnection | undefined;
-  try {
-    const given = options.stream;
-    const stream = given === undefined ? await dial(parsed.target, parsed.name, options, bounded) : typeof given === 'function' ? await given() : given;
-    rpc = new RpcConnection(stream, { description });
-    await authenticate(rpc, bounded);
-    const keepalive = options.keepalive === false ? undefined : { ...DEFAULT_KEEPALIVE, ...definedOnly(options.keepalive ?? {}) };
-    if (keepalive && (await rpc.call(CONNECT_SUPPORTS_FEATURE, Feature.PROGRAM_KEEPALIVE, { signal: bounded })) === 1) rpc.startKeepalive(keepalive);
-    await rpc.call(CONNECT_OPEN, { name: parsed.name, flags: 0 }, { signal: bounded });
-    return rpc;
-  } catch (error) {
-    rpc?.close();
-    if (signal?.aborted) throw signal.reason;
-    if (deadline.aborted) throw new QgaConnectionError(`${description}: no answer from libvirtd within ${timeout} ms`, { cause: error });
-    throw connectError(error, { description }, 'opening the connection');
-  }
-}
-
-function definedOnly(value: LibvirtKeepaliveOptions): { interval?: number; count?: number } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }

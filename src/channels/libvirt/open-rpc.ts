@@ -1,0 +1,65 @@
+/**
+ * Opening one libvirt RPC link, as libvirt's own client does (remote_driver.c
+ * doRemoteOpen, LIBVIRT-RPC §4): dial → AUTH_LIST (mandatory, even for root) → AUTH_POLKIT
+ * when offered → ask for keepalive (CONNECT_SUPPORTS_FEATURE 10: libvirtd then PINGs us
+ * and we PONG; we PING it when it falls silent) → CONNECT_OPEN. Bounded by the open
+ * timeout and the caller's signal; failures are `QgaConnectionError`.
+ * @module
+ */
+import { QgaConnectionError } from '../../errors.js';
+import { authenticate } from './auth.js';
+import { dial } from './dial.js';
+import { connectError } from './errors.js';
+import type { LibvirtConnectionOptions, LibvirtKeepaliveOptions } from './libvirt-connection.js';
+import { CONNECT_OPEN, CONNECT_SUPPORTS_FEATURE, Feature } from './procedures.js';
+import { RpcConnection } from './rpc-connection.js';
+import type { ParsedLibvirtUri } from './uri.js';
+
+const DEFAULT_OPEN_TIMEOUT = 10_000;
+/** libvirt's client defaults (virsh: keepalive_interval 5 s, count 6; the daemon's: 5, 5). */
+const DEFAULT_KEEPALIVE = { interval: 5_000, count: 5 };
+
+/** Checks {@link LibvirtConnectionOptions}; throws `TypeError` before anything is opened. */
+export function checkOptions(options: LibvirtConnectionOptions): void {
+  const { timeout, keepalive, stream, signal } = options;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout))) {
+    throw new TypeError(`libvirt timeout must be a positive number of ms, got ${String(timeout)}`);
+  }
+  if (keepalive !== undefined && keepalive !== false) {
+    if (typeof keepalive !== 'object' || keepalive === null) throw new TypeError('libvirt keepalive must be false or { interval, count }');
+    if (keepalive.interval !== undefined && !(keepalive.interval > 0)) throw new TypeError('libvirt keepalive.interval must be a positive number of ms');
+    if (keepalive.count !== undefined && !(Number.isInteger(keepalive.count) && keepalive.count > 0)) throw new TypeError('libvirt keepalive.count must be a positive integer');
+  }
+  if (stream !== undefined && typeof stream !== 'function' && (typeof stream !== 'object' || stream === null || typeof stream.write !== 'function')) {
+    throw new TypeError('libvirt stream must be a Duplex or a function returning one');
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
+}
+
+/** Dial, authenticate, keepalive, CONNECT_OPEN; bounded by the open timeout and the signal. */
+export async function openRpc(parsed: ParsedLibvirtUri, options: LibvirtConnectionOptions, signal: AbortSignal | undefined): Promise<RpcConnection> {
+  const timeout = options.timeout ?? DEFAULT_OPEN_TIMEOUT;
+  const deadline = AbortSignal.timeout(Math.ceil(timeout));
+  const bounded = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  const description = `libvirt ${parsed.uri}`;
+  let rpc: RpcConnection | undefined;
+  try {
+    const given = options.stream;
+    const stream = given === undefined ? await dial(parsed.target, parsed.name, options, bounded) : typeof given === 'function' ? await given() : given;
+    rpc = new RpcConnection(stream, { description });
+    await authenticate(rpc, bounded);
+    const keepalive = options.keepalive === false ? undefined : { ...DEFAULT_KEEPALIVE, ...definedOnly(options.keepalive ?? {}) };
+    if (keepalive && (await rpc.call(CONNECT_SUPPORTS_FEATURE, Feature.PROGRAM_KEEPALIVE, { signal: bounded })) === 1) rpc.startKeepalive(keepalive);
+    await rpc.call(CONNECT_OPEN, { name: parsed.name, flags: 0 }, { signal: bounded });
+    return rpc;
+  } catch (error) {
+    rpc?.close();
+    if (signal?.aborted) throw signal.reason;
+    if (deadline.aborted) throw new QgaConnectionError(`${description}: no answer from libvirtd within ${timeout} ms`, { cause: error });
+    throw connectError(error, { description }, 'opening the connection');
+  }
+}
+
+function definedOnly(value: LibvirtKeepaliveOptions): { interval?: number; count?: number } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
