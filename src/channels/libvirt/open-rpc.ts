@@ -49,8 +49,14 @@ export async function openRpc(parsed: ParsedLibvirtUri, options: LibvirtConnecti
     rpc = new RpcConnection(stream, { description });
     await authenticate(rpc, bounded);
     const keepalive = options.keepalive === false ? undefined : { ...DEFAULT_KEEPALIVE, ...definedOnly(options.keepalive ?? {}) };
-    if (keepalive && (await rpc.call(CONNECT_SUPPORTS_FEATURE, Feature.PROGRAM_KEEPALIVE, { signal: bounded })) === 1) rpc.startKeepalive(keepalive);
-    await rpc.call(CONNECT_OPEN, { name: parsed.name, flags: 0 }, { signal: bounded });
+    // Asked together with CONNECT_OPEN, one round trip for both: libvirtd answers the
+    // keepalive feature without looking at the connection (daemon/remote.c,
+    // remoteDispatchConnectSupportsFeature), so their order does not matter.
+    const [supported] = await Promise.all([
+      keepalive ? rpc.call(CONNECT_SUPPORTS_FEATURE, Feature.PROGRAM_KEEPALIVE, { signal: bounded }) : undefined,
+      rpc.call(CONNECT_OPEN, { name: parsed.name, flags: 0 }, { signal: bounded }),
+    ]);
+    if (keepalive && supported === 1) rpc.startKeepalive(keepalive);
     return rpc;
   } catch (error) {
     rpc?.close();
