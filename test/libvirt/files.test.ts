@@ -56,6 +56,17 @@ describe.skipIf(noLibvirt)('libvirt channel, real libvirtd: files', () => {
     }
   });
 
+  it('just above the boundary: a guest-file-write request over the safe size is refused before sending, the agent untouched', async () => {
+    const handle = await client.call('guest-file-open', { path: '/tmp/lv-over', mode: 'w' });
+    try {
+      const over = randomBytes(150 * KiB).toString('base64');
+      await expect(client.call('guest-file-write', { handle, 'buf-b64': over })).rejects.toThrow(/more than libvirt carries safely/);
+      await expect(client.call('guest-file-write', { handle, 'buf-b64': randomBytes(KiB).toString('base64') })).resolves.toMatchObject({ count: KiB });
+    } finally {
+      await client.call('guest-file-close', { handle });
+    }
+  });
+
   it('a read chunk near libvirt’s 4 MiB reply limit works; readFile caps chunkSize below it', async () => {
     const size = 3 * MiB;
     await client.exec(['sh', '-c', `head -c ${size} /dev/urandom > /tmp/lv-big`]);
@@ -63,6 +74,6 @@ describe.skipIf(noLibvirt)('libvirt channel, real libvirtd: files', () => {
     const data = await client.readFile('/tmp/lv-big', { chunkSize: 8 * MiB, onProgress: ({ bytes }) => chunks.push(bytes) });
     expect(data.length).toBe(size);
     expect(chunks[0]).toBe(client.capabilities.limits.maxFileReadChunk);
-    await client.exec(['rm', '-f', '/tmp/lv-big', '/tmp/lv-capped', '/tmp/lv-max']);
+    await client.exec(['rm', '-f', '/tmp/lv-big', '/tmp/lv-capped', '/tmp/lv-max', '/tmp/lv-over']);
   });
 });
