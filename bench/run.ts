@@ -19,6 +19,7 @@ import { readCase, writeCase } from './cases/files.js';
 import { framerCase } from './cases/framer.js';
 import { libvirtCase } from './cases/libvirt.js';
 import { pingCase } from './cases/ping.js';
+import { findMissing, type Missing, SETUP_COMMAND, skipOrFail } from '../scripts/test-env/prerequisites.js';
 import { agentRestarts, startRealAgent, type RealAgent } from './lib/agent.js';
 import { caseResult, consoleLines, markdown, readmeSection, type CaseResult, type RunResult } from './lib/report.js';
 import { NotAvailable, type BenchCase, type BenchContext } from './lib/types.js';
@@ -75,18 +76,25 @@ process.once('SIGTERM', onSignal);
 const results: CaseResult[] = [];
 try {
   if (selected.some((c) => c.needsAgent)) {
+    // What the machine lacks, found before starting anything (or reported by start-qemu-ga).
+    let missing = findMissing('integration');
     try {
-      agent = await startRealAgent(repoRoot);
-      const probe = await QgaClient.connect({ path: agent.socket, waitForAgent: 5_000 });
-      agentVersion = `qemu-ga ${(await probe.call('guest-info')).version}`;
-      await probe.close();
-      log(`real agent: ${agentVersion}`);
+      if (missing.length === 0) {
+        agent = await startRealAgent(repoRoot);
+        const probe = await QgaClient.connect({ path: agent.socket, waitForAgent: 5_000 });
+        agentVersion = `qemu-ga ${(await probe.call('guest-info')).version}`;
+        await probe.close();
+        log(`real agent: ${agentVersion}`);
+      }
     } catch (error) {
-      const notInstalled = (error as { notInstalled?: boolean }).notInstalled === true;
+      const reported = (error as { missing?: Missing[] }).missing;
+      if (reported === undefined) throw error;
+      missing = reported;
+    }
+    if (missing.length > 0) {
       // CI installs the agent: there a missing agent is a failure, not a skip.
-      if (!notInstalled || process.env['CI']) throw error;
-      agentProblem = (error as Error).message;
-      log(`*** no real agent (${agentProblem}): cases that need it are skipped ***`);
+      skipOrFail('bench', 'the cases that need a real agent', missing);
+      agentProblem = `this machine lacks ${missing.map((m) => m.what).join('; ')} (${SETUP_COMMAND})`;
     }
   }
   const context: BenchContext = {
@@ -156,7 +164,14 @@ const failed = results.filter((r) => r.status === 'failed');
 if (failed.length > 0) {
   console.error(`${failed.length} case(s) failed: ${failed.map((r) => r.name).join(', ')}`);
   process.exitCode = 1;
-} else if (smoke) log('smoke: every case ran (timings are not judged in smoke mode)');
+} else if (smoke) {
+  const skipped = results.filter((r) => r.status === 'skipped').map((r) => r.name);
+  log(
+    skipped.length === 0
+      ? 'smoke: every case ran (timings are not judged in smoke mode)'
+      : `smoke: ${results.length - skipped.length} case(s) ran, ${skipped.length} SKIPPED (${skipped.join(', ')}); timings are not judged in smoke mode`,
+  );
+}
 
 /**
  * Smoke runs go to smoke.* (not committed). A full run of some cases only is merged into

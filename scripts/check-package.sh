@@ -2,7 +2,7 @@
 # Packaging checks: the tarball holds only what users need, its types resolve under every
 # module system (attw), its package.json is consistent (publint), and both an ESM and a
 # CJS project can install it and talk to the simulated agent — with error classes that
-# `instanceof` across the two builds.
+# `instanceof` across the two builds, for prototypes and users' own subclasses too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +33,7 @@ for kind in esm cjs; do
   (cd "$work/$kind" && npm init -y >/dev/null && npm install --no-audit --no-fund --silent "../$tarball" >/dev/null)
 done
 cat >"$work/esm/smoke.mjs" <<'JS'
-import { QgaClient, QgaError, QgaCommandError } from 'qga-client';
+import { QgaClient, QgaError, QgaCommandError, QgaTimeoutError } from 'qga-client';
 import { SimulatedAgent } from 'qga-client/testing';
 import { createRequire } from 'node:module';
 const cjs = createRequire(import.meta.url)('qga-client');
@@ -45,12 +45,24 @@ const err = await client.call('guest-no-such-command').catch((e) => e);
 if (!(err instanceof QgaCommandError) || !(err instanceof cjs.QgaCommandError) || !(err instanceof cjs.QgaError) || err.code !== 'QGA_COMMAND') {
   throw new Error('error classes do not match across ESM and CJS');
 }
+// The brand is inherited: prototypes and a user's subclass of the other build's class count.
+class SlowGuest extends cjs.QgaTimeoutError {}
+const slow = new SlowGuest('guest-exec-status', 10);
+const inherited = [
+  cjs.QgaConnectionError.prototype instanceof QgaError,
+  QgaCommandError.prototype instanceof cjs.QgaError,
+  slow instanceof QgaError,
+  slow instanceof QgaTimeoutError,
+  slow instanceof SlowGuest,
+  !(new QgaTimeoutError('guest-ping', 1) instanceof SlowGuest),
+];
+if (inherited.includes(false)) throw new Error(`inherited brands across ESM and CJS: ${inherited.join(' ')}`);
 await client.close();
 await agent.stop();
 console.log('esm ok:', host['host-name'], QgaError.name);
 JS
 cat >"$work/cjs/smoke.cjs" <<'JS'
-const { QgaClient, QgaCommandError } = require('qga-client');
+const { QgaClient, QgaCommandError, QgaError } = require('qga-client');
 const { SimulatedAgent } = require('qga-client/testing');
 (async () => {
   const esm = await import('qga-client');
@@ -59,6 +71,13 @@ const { SimulatedAgent } = require('qga-client/testing');
   await client.ping();
   const err = await client.call('guest-no-such-command').catch((e) => e);
   if (!(err instanceof QgaCommandError) || !(err instanceof esm.QgaCommandError)) throw new Error('instanceof across builds failed');
+  class Retryable extends esm.QgaConnectionError {}
+  const inherited = [
+    esm.QgaExecError.prototype instanceof QgaError,
+    new Retryable('lost') instanceof QgaError,
+    new Retryable('lost') instanceof esm.QgaConnectionError,
+  ];
+  if (inherited.includes(false)) throw new Error(`inherited brands across CJS and ESM: ${inherited.join(' ')}`);
   await client.close();
   await agent.stop();
   console.log('cjs ok:', err.code);

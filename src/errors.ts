@@ -3,30 +3,43 @@
  * channel trouble extends {@link QgaError} and carries a stable `code`.
  *
  * `instanceof` works across the ESM and CJS copies of the package (the dual package
- * hazard): each instance carries a `Symbol.for` brand listing its classes, and the
- * classes check the brand instead of the prototype chain.
+ * hazard), as undici's errors do: each class puts a `Symbol.for` brand on its prototype as a
+ * getter, and the classes check for the brand instead of walking the prototype chain.
+ * Because the brand lives on the prototype, it is inherited like a method: prototypes
+ * (`QgaTimeoutError.prototype instanceof QgaError`) and instances of users' own
+ * subclasses carry it too.
  * @module
  */
 import type { ExecResult } from './helpers/exec-types.js';
 
-const BRANDS = Symbol.for('qga-client.error-brands');
-const BRAND_NAME = Symbol.for('qga-client.error-brand-name');
-
 /** Stable codes of {@link QgaError} subclasses; switch on `err.code`. */
 export type QgaErrorCode = 'QGA_CONNECTION' | 'QGA_COMMAND' | 'QGA_TIMEOUT' | 'QGA_PROTOCOL' | 'QGA_EXEC';
 
-type Branded = { [BRANDS]?: readonly string[] };
+/**
+ * Static marker on this copy's own classes, holding the brand their `instanceof` checks.
+ * Private to the copy on purpose: a user's subclass does not have it as an own property,
+ * so `instanceof UserSubclass` keeps the ordinary prototype-chain meaning.
+ */
+const CLASS_BRAND = Symbol('qga-client class brand');
 
-function brand(error: QgaError, name: string): void {
-  const current = (error as unknown as Branded)[BRANDS] ?? [];
-  Object.defineProperty(error, BRANDS, { value: [...current, name], enumerable: false, configurable: true });
+/**
+ * Gives `ctor` a brand shared by every copy of the package (`Symbol.for`) and puts it on
+ * `ctor.prototype` as a getter, so everything that inherits from that prototype answers
+ * true. The prototype itself answers false, as `X.prototype instanceof X` is false natively.
+ */
+function brandClass(ctor: abstract new (...args: never[]) => object, name: string): void {
+  const brand = Symbol.for(`qga-client.error.${name}`);
+  const prototype = ctor.prototype as object;
+  Object.defineProperty(ctor, CLASS_BRAND, { value: brand });
+  Object.defineProperty(prototype, brand, {
+    get(this: unknown): boolean {
+      return this !== prototype;
+    },
+  });
 }
 
-function hasBrand(value: unknown, ctor: object): boolean | undefined {
-  if (!Object.hasOwn(ctor, BRAND_NAME)) return undefined;
-  if (typeof value !== 'object' || value === null) return false;
-  const brands = (value as Branded)[BRANDS];
-  return Array.isArray(brands) && brands.includes((ctor as Record<symbol, string>)[BRAND_NAME]);
+function hasBrand(value: unknown, brand: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
 }
 
 /**
@@ -40,7 +53,7 @@ function hasBrand(value: unknown, ctor: object): boolean | undefined {
  */
 export class QgaError extends Error {
   static {
-    Object.defineProperty(this, BRAND_NAME, { value: 'QgaError' });
+    brandClass(this, 'QgaError');
   }
 
   /** Stable machine-readable code. */
@@ -50,11 +63,12 @@ export class QgaError extends Error {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
-    brand(this, 'QgaError');
   }
 
   /**
    * Brand check instead of the prototype chain, so ESM and CJS copies recognise each other.
+   * A user's subclass (`class MyError extends QgaTimeoutError {}`) inherits this method but
+   * has no brand of its own, so `instanceof MyError` walks the prototype chain as usual.
    *
    * @example
    * ```ts
@@ -64,7 +78,8 @@ export class QgaError extends Error {
    * ```
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, this) ?? Function.prototype[Symbol.hasInstance].call(this, value);
+    const brand = Object.hasOwn(this, CLASS_BRAND) ? (this as unknown as Record<symbol, symbol>)[CLASS_BRAND] : undefined;
+    return brand === undefined ? Function.prototype[Symbol.hasInstance].call(this, value) : hasBrand(value, brand);
   }
 }
 
@@ -78,13 +93,12 @@ export class QgaError extends Error {
  */
 export class QgaConnectionError extends QgaError {
   static {
-    Object.defineProperty(this, BRAND_NAME, { value: 'QgaConnectionError' });
+    brandClass(this, 'QgaConnectionError');
   }
   declare readonly code: 'QGA_CONNECTION';
 
   constructor(message: string, options?: { cause?: unknown }) {
     super('QGA_CONNECTION', message, options);
-    brand(this, 'QgaConnectionError');
   }
 }
 
@@ -99,7 +113,7 @@ export class QgaConnectionError extends QgaError {
  */
 export class QgaCommandError extends QgaError {
   static {
-    Object.defineProperty(this, BRAND_NAME, { value: 'QgaCommandError' });
+    brandClass(this, 'QgaCommandError');
   }
   declare readonly code: 'QGA_COMMAND';
   /** Wire name of the command that failed. */
@@ -114,7 +128,6 @@ export class QgaCommandError extends QgaError {
     this.command = command;
     this.errorClass = errorClass;
     this.desc = desc;
-    brand(this, 'QgaCommandError');
   }
 }
 
@@ -129,7 +142,7 @@ export class QgaCommandError extends QgaError {
  */
 export class QgaTimeoutError extends QgaError {
   static {
-    Object.defineProperty(this, BRAND_NAME, { value: 'QgaTimeoutError' });
+    brandClass(this, 'QgaTimeoutError');
   }
   declare readonly code: 'QGA_TIMEOUT';
   /** Wire name of the command (or helper) that timed out. */
@@ -141,7 +154,6 @@ export class QgaTimeoutError extends QgaError {
     super('QGA_TIMEOUT', message ?? `${command}: no reply within ${timeout} ms`, options);
     this.command = command;
     this.timeout = timeout;
-    brand(this, 'QgaTimeoutError');
   }
 }
 
@@ -156,13 +168,12 @@ export class QgaTimeoutError extends QgaError {
  */
 export class QgaProtocolError extends QgaError {
   static {
-    Object.defineProperty(this, BRAND_NAME, { value: 'QgaProtocolError' });
+    brandClass(this, 'QgaProtocolError');
   }
   declare readonly code: 'QGA_PROTOCOL';
 
   constructor(message: string, options?: { cause?: unknown }) {
     super('QGA_PROTOCOL', message, options);
-    brand(this, 'QgaProtocolError');
   }
 }
 
@@ -177,7 +188,7 @@ export class QgaProtocolError extends QgaError {
  */
 export class QgaExecError<Output extends string | Buffer = string | Buffer> extends QgaError {
   static {
-    Object.defineProperty(this, BRAND_NAME, { value: 'QgaExecError' });
+    brandClass(this, 'QgaExecError');
   }
   declare readonly code: 'QGA_EXEC';
   /** The full result of the run, output included. */
@@ -187,7 +198,6 @@ export class QgaExecError<Output extends string | Buffer = string | Buffer> exte
     const how = result.signal !== null ? `was killed by signal ${result.signal}` : `exited with code ${String(result.exitCode)}`;
     super('QGA_EXEC', `${argv0} (pid ${result.pid}) ${how}`);
     this.result = result;
-    brand(this, 'QgaExecError');
   }
 }
 

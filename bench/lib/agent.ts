@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { QEMU_GA_MISSING } from '../../scripts/test-env/prerequisites.js';
 
 const run = promisify(execFile);
 
@@ -24,19 +25,21 @@ export function agentTools(repoRoot: string): string {
 }
 
 /**
- * Starts the agent, or explains why not: the error's `notInstalled` is set when
- * start-qemu-ga reports that qemu-ga is missing (exit 3) or the script itself is missing.
+ * Starts the agent, or explains why not: the error's `missing` lists what the machine lacks
+ * when start-qemu-ga finds no qemu-ga (exit 3). Call {@link findMissing} first to find that
+ * out without starting anything; a missing script is a broken checkout and throws plainly.
  */
 export async function startRealAgent(repoRoot: string): Promise<RealAgent> {
   const tools = agentTools(repoRoot);
   const start = resolve(tools, 'start-qemu-ga');
-  if (!existsSync(start)) throw Object.assign(new Error(`start-qemu-ga not found in the repository (${start})`), { notInstalled: true });
+  if (!existsSync(start)) throw new Error(`${start} is missing from the repository`);
   let stdout: string;
   try {
     ({ stdout } = await run(start, ['--respawn'], { encoding: 'utf8' }));
   } catch (error) {
     const e = error as { code?: number; stderr?: string };
-    throw Object.assign(new Error(`start-qemu-ga failed (exit ${String(e.code)}): ${e.stderr?.trim() ?? ''}`), { notInstalled: e.code === 3 });
+    const failure = new Error(`start-qemu-ga failed (exit ${String(e.code)}): ${e.stderr?.trim() ?? ''}`);
+    throw e.code === 3 ? Object.assign(failure, { missing: [QEMU_GA_MISSING] }) : failure;
   }
   const env = new Map(
     stdout

@@ -3,7 +3,7 @@
  * enum values, branches, conditions, features), accepting both the short and the long-hand
  * forms, with errors that name the file, line and definition.
  */
-import type { QapiObject, QapiValue } from './parser.js';
+import type { QapiObject, QapiValue } from './qapi-expr.js';
 import type { Branch, Cond, EnumValue, Feature, Member, TypeRef } from './schema-model.js';
 
 export class SchemaError extends Error {

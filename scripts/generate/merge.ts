@@ -14,7 +14,7 @@
 import { sameCond } from './conditions.js';
 import { SINCE_CORRECTIONS } from './policy.js';
 import type { CommandDef, Cond, Schema, TypeDef, TypeRef } from './schema-model.js';
-import { compareVersions } from './sources.js';
+import { compareVersions } from './versions.js';
 
 export interface Release {
   version: string;

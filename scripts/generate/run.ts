@@ -1,6 +1,6 @@
 /**
- * Ties the steps together: schema sources → parsed releases → merged view → file texts,
- * and writing or checking `src/generated`.
+ * Ties the steps together: schema model → releases → merged view → file texts, and writing
+ * or checking `src/generated`.
  */
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -13,9 +13,8 @@ import type { EmitContext } from './emit/notes.js';
 import { emitTypes } from './emit/types.js';
 import { emitValidators } from './emit/validators.js';
 import { type MergedSchema, mergeReleases } from './merge.js';
-import { loadSchema } from './schema-model.js';
+import { MODEL_PATH, modelReleases, schemaSha256, type SchemaModel } from './model.js';
 import { SINCE_CORRECTIONS, WIDE_INTEGERS } from './policy.js';
-import { combinedSha256, type SchemaSource } from './sources.js';
 import { EXAMPLES, SUMMARIES } from './summaries.js';
 import { checkWideIntegers, inputOnlyTypes } from './type-map.js';
 
@@ -33,13 +32,13 @@ export interface GenerateOptions {
   sinceCorrections?: Readonly<Record<string, string>>;
 }
 
-export function generateFromSources(sources: readonly SchemaSource[], options: GenerateOptions = {}): Generated {
-  const releases = sources.map((s) => ({ version: s.version, schema: loadSchema(s.text, s.file) }));
-  const schema = mergeReleases(releases, options.sinceCorrections ?? SINCE_CORRECTIONS);
+/** `file` names the model in errors. */
+export function generateFromModel(model: SchemaModel, options: GenerateOptions = {}, file = MODEL_PATH): Generated {
+  const schema = mergeReleases(modelReleases(model, file), options.sinceCorrections ?? SINCE_CORRECTIONS);
   const info: GenerationInfo = {
     oldest: schema.versions[0]!,
     newest: schema.versions.at(-1)!,
-    sha256: combinedSha256(sources),
+    sha256: schemaSha256(model.releases),
   };
   return generateFromSchema(schema, info, options);
 }

@@ -1,12 +1,10 @@
 /**
- * Turns one release's parsed QAPI expressions into typed definitions: commands, structs,
- * enums, unions and alternates, with long-hand members, `if` and `features` normalised.
+ * Turns one release's QAPI expressions into typed definitions: commands, structs, enums,
+ * unions and alternates, with long-hand members, `if` and `features` normalised.
  * Checks that every type reference resolves, so a bad schema fails here and not in tsc.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { ExprReader, opt, SchemaError } from './expr-reader.js';
-import { parseQapi, type QapiDoc, type QapiExpr } from './parser.js';
+import type { DocFacts, QapiExpr } from './qapi-expr.js';
 
 export { opt } from './expr-reader.js';
 
@@ -50,7 +48,8 @@ interface DefBase {
   name: string;
   if?: Cond;
   features: Feature[];
-  doc?: QapiDoc;
+  /** Version facts from the definition's doc comment. */
+  doc?: DocFacts;
 }
 
 export interface StructDef extends DefBase {
@@ -110,32 +109,13 @@ export const BUILTIN_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Parses a schema file, splicing in `{ 'include': 'path' }` files (relative to the including
- * file; a file included twice is read once). QGA schemas have no includes; QMP's do.
+ * Builds one release's schema from its expressions; `file` names where they came from in
+ * errors. Includes must already be resolved (the schema import does that).
  */
-export function loadSchema(text: string, file: string, read: (file: string) => string = (f) => readFileSync(f, 'utf8')): Schema {
-  const exprs: QapiExpr[] = [];
-  const seen = new Set([path.resolve(file)]);
-  const visit = (src: string, from: string): void => {
-    for (const e of parseQapi(src, path.basename(from))) {
-      if (e.kind !== 'include') {
-        exprs.push(e);
-        continue;
-      }
-      const target = path.resolve(path.dirname(from), e.name);
-      if (seen.has(target)) continue;
-      seen.add(target);
-      visit(read(target), target);
-    }
-  };
-  visit(text, file);
-  return buildSchema(exprs, path.basename(file));
-}
-
-export function buildSchema(exprs: QapiExpr[], file = '<schema>'): Schema {
+export function buildSchema(exprs: readonly QapiExpr[], file = '<schema>'): Schema {
   const schema: Schema = { commands: new Map(), types: new Map() };
   for (const e of exprs) {
-    const at = `${file}:${e.line}: ${e.kind} '${e.name}'`;
+    const at = `${file}${e.line === undefined ? '' : `:${e.line}`}: ${e.kind} '${e.name}'`;
     const x = new ExprReader(e.expr, at);
     const common = { name: e.name, features: x.features('features'), ...opt('if', x.cond('if')), ...opt('doc', e.doc) };
     switch (e.kind) {
@@ -180,8 +160,8 @@ export function buildSchema(exprs: QapiExpr[], file = '<schema>'): Schema {
         addType(schema, at, { kind: 'alternate', ...common, branches: x.branches(x.required('data')) });
         continue;
       case 'include':
-        // Resolved by loadSchema, which knows the including file's folder.
-        throw new SchemaError(`${at}: 'include' needs loadSchema(), which resolves it`);
+        // Resolved by the schema import, which knows the including file's folder.
+        throw new SchemaError(`${at}: 'include' must be resolved before building the schema`);
       case 'event':
       case 'pragma':
         // Events: the agent sends none. Pragmas: generator switches with no wire meaning.

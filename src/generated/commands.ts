@@ -248,7 +248,7 @@ export interface QgaCommandMap {
     returns: void;
   };
   /**
-   * Open a file in the guest and get a handle for the other `guest-file-*` commands.
+   * Open a guest file; the handle it returns is what the other `guest-file-*` commands take.
    *
    * @since QEMU 0.15.0
    * @see {@link https://www.qemu.org/docs/master/interop/qemu-ga-ref.html#command-QGA-qapi-schema.guest-file-open | QEMU reference: guest-file-open}

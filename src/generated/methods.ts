@@ -125,7 +125,7 @@ export interface QgaCommandMethods {
   guestFileFlush(args: GuestFileFlushArgs, options?: CallOptions): Promise<void>;
 
   /**
-   * Open a file in the guest and get a handle for the other `guest-file-*` commands.
+   * Open a guest file; the handle it returns is what the other `guest-file-*` commands take.
    *
    * @param args - Argument object; keys are the wire names.
    * @param options - Per-call timeout and abort signal.

@@ -147,7 +147,7 @@ export interface GuestDeviceIdPCI {
 export interface GuestDeviceInfo {
   /** Name of the driver bound to the device. */
   'driver-name': string;
-  /** Driver release date, in nanoseconds since 1970-01-01 UTC. */
+  /** When the driver was released, as nanoseconds since 1970-01-01 UTC. */
   'driver-date'?: number | bigint;
   /** Version string of the driver. */
   'driver-version'?: string;

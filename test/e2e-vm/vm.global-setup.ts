@@ -8,13 +8,16 @@
  * under TCG, and only one VM at a time is wanted on a 2-core machine).
  *
  * start-vm builds the guest into its cache on first use (Debian packages via apt-get
- * download). When the guest cannot be built or started, a run with CI set fails; a local
- * run skips the suite with a loud notice.
+ * download). When the machine lacks QEMU, the guest build tools or an accelerator, a local
+ * run skips the suite with a notice naming them and the command that installs them
+ * (scripts/test-env/prerequisites.ts); when the guest cannot be built or booted for another
+ * reason, the notice gives that reason. With CI set, either is a failure.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { isCi, SETUP_COMMAND, suiteCanRun } from '../../scripts/test-env/prerequisites.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -45,10 +48,8 @@ declare module 'vitest' {
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const VM_TOOLS = resolve(repoRoot, 'scripts', 'test-env', 'vm');
 
-const isCi = (): boolean => {
-  const ci = process.env['CI'];
-  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
-};
+const LABEL = 'e2e-vm';
+const TITLE = 'the real-guest end-to-end tests';
 
 function provideSkipped(project: TestProject): void {
   project.provide('QGA_VM_SOCKET', '');
@@ -70,21 +71,21 @@ function stopVm(args: string[]): void {
 
 export default function setup(project: TestProject): (() => void) | undefined {
   const start = resolve(VM_TOOLS, 'start-vm');
+  // A missing script is a broken checkout, not a missing package: never a skip.
+  if (!existsSync(start)) throw new Error(`[${LABEL}] ${start} is missing from the repository`);
+  if (!suiteCanRun('e2e-vm', LABEL, TITLE)) {
+    provideSkipped(project);
+    return undefined;
+  }
   const started = performance.now();
   let failure: string | undefined;
-  let stdout = '';
-  let startedAt = 0;
-  if (!existsSync(start)) {
-    failure = `${start} not found`;
-  } else {
-    // stderr is inherited: build progress and boot errors (with the guest console tail) show in CI output.
-    const result = spawnSync(start, ['--no-wait'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
-    startedAt = Date.now();
-    stdout = result.stdout ?? '';
-    if (result.error) failure = `start-vm failed: ${result.error.message}`;
-    else if (result.status === 3) failure = 'start-vm: host packages are missing (run scripts/test-env/vm/install-deps as root)';
-    else if (result.status !== 0) failure = `start-vm exited with ${String(result.status ?? result.signal)}`;
-  }
+  // stderr is inherited: build progress and boot errors (with the guest console tail) show in CI output.
+  const result = spawnSync(start, ['--no-wait'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
+  const startedAt = Date.now();
+  const stdout = result.stdout ?? '';
+  if (result.error) failure = `start-vm failed: ${result.error.message}`;
+  else if (result.status === 3) failure = `start-vm found host packages missing (named above); ${SETUP_COMMAND} installs them`;
+  else if (result.status !== 0) failure = `start-vm exited with ${String(result.status ?? result.signal)} (its messages above say why)`;
   const startMs = Math.round(performance.now() - started);
 
   const env = Object.fromEntries(
@@ -101,11 +102,11 @@ export default function setup(project: TestProject): (() => void) | undefined {
 
   if (failure !== undefined) {
     if (Number.isInteger(pid) && pid > 0) stopVm([String(pid)]);
-    if (isCi()) throw new Error(`[e2e-vm] cannot boot the test guest: ${failure}`);
+    if (isCi()) throw new Error(`[${LABEL}] cannot boot the test guest: ${failure}`);
+    // Everything the suite needs is installed (checked above), so this is not a package
+    // problem: say what went wrong rather than suggest installing something.
     console.warn(
-      `\n${'*'.repeat(100)}\n*** [e2e-vm] the test guest cannot be booted: ${failure}\n` +
-        '*** The real-guest end-to-end suite is SKIPPED. Install the host packages with\n' +
-        `***   ${resolve(VM_TOOLS, 'install-deps')}   (root, Debian 12)\n` +
+      `\n${'*'.repeat(100)}\n*** [${LABEL}] ${TITLE} are SKIPPED: the test guest could not be booted: ${failure}\n` +
         `*** With CI set this is a failure, not a skip.\n${'*'.repeat(100)}\n`,
     );
     provideSkipped(project);

@@ -51,6 +51,50 @@ describe('error hierarchy', () => {
     expect(new errors.QgaConnectionError('x') instanceof RetryableError).toBe(false);
   });
 
+  it("a user subclass's instances are QgaErrors of this copy and of the other one", () => {
+    class SlowGuestError extends errors.QgaTimeoutError {}
+    const e = new SlowGuestError('guest-exec-status', 100);
+    expect([e instanceof errors.QgaError, e instanceof errors.QgaTimeoutError, e instanceof SlowGuestError]).toEqual([true, true, true]);
+    expect([e instanceof copy.QgaError, e instanceof copy.QgaTimeoutError]).toEqual([true, true]);
+    expect(e instanceof errors.QgaCommandError).toBe(false);
+    expect(e.name).toBe('SlowGuestError');
+    expect(e.code).toBe('QGA_TIMEOUT');
+  });
+
+  it('a subclass of a user subclass is recognised by every class above it', () => {
+    class AppError extends errors.QgaCommandError {}
+    class GuestFileMissing extends AppError {}
+    const e = new GuestFileMissing('guest-file-open', 'GenericError', 'No such file or directory');
+    expect([e instanceof GuestFileMissing, e instanceof AppError, e instanceof errors.QgaCommandError, e instanceof copy.QgaError]).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(new AppError('guest-x', 'GenericError', 'bad') instanceof GuestFileMissing).toBe(false);
+  });
+
+  it('prototypes are instances of the classes above them, as with ordinary classes', () => {
+    const classes = [errors.QgaConnectionError, errors.QgaCommandError, errors.QgaTimeoutError, errors.QgaProtocolError, errors.QgaExecError];
+    for (const Sub of classes) {
+      expect(Sub.prototype instanceof errors.QgaError, Sub.name).toBe(true);
+      expect(Sub.prototype instanceof copy.QgaError, Sub.name).toBe(true);
+      // Like `class A {}; A.prototype instanceof A`: a prototype is not an instance of its own class.
+      expect(Sub.prototype instanceof Sub, Sub.name).toBe(false);
+    }
+    expect(errors.QgaError.prototype instanceof errors.QgaError).toBe(false);
+    expect(errors.QgaError.prototype instanceof copy.QgaError).toBe(false);
+    expect(errors.QgaError.prototype instanceof Error).toBe(true);
+    class Mine extends errors.QgaExecError {}
+    expect(Mine.prototype instanceof errors.QgaExecError).toBe(true);
+    expect(Mine.prototype instanceof Mine).toBe(false);
+    expect(Object.create(errors.QgaTimeoutError.prototype) instanceof copy.QgaTimeoutError).toBe(true);
+  });
+
+  it('the brand is not an own property of each error, it is inherited from the prototype', () => {
+    expect(Object.getOwnPropertySymbols(new errors.QgaProtocolError('garbled'))).toEqual([]);
+  });
+
   it('messages carry the facts', () => {
     expect(new errors.QgaCommandError('guest-exec', 'GenericError', 'Failed to execute child process').message).toBe(
       'guest-exec: Failed to execute child process (GenericError)',

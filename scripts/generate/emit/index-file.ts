@@ -19,11 +19,13 @@ export function emitReadme(info: GenerationInfo): string {
   return `# src/generated — DO NOT EDIT
 
 Every file in this folder is written by \`npm run generate\` (\`scripts/generate.ts\`) from the
-QEMU Guest Agent schemas of QEMU ${range} (schema sha256 \`${info.sha256}\`).
+schema model \`schema/qga-schema-model.json\`: the facts of the QEMU Guest Agent schemas of
+QEMU ${range} (schema sha256 \`${info.sha256}\`).
 Hand edits are lost on the next run and fail \`npm run generate:check\` in CI.
 
 To change what is generated, edit \`scripts/generate/\` (summaries live in
-\`scripts/generate/summaries.ts\`) and run \`npm run generate\`. The integer typing rule is
-described in \`docs/integers.md\`.
+\`scripts/generate/summaries.ts\`) and run \`npm run generate\`; to add a QEMU release, run
+\`npm run schema:import\` first (see the README). The integer typing rule is described in
+\`docs/integers.md\`.
 `;
 }

@@ -3,11 +3,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkGenerated, generateFromSources, type Generated, writeGenerated } from '../../../scripts/generate/run.js';
-import { findSchemaSources } from '../../../scripts/generate/sources.js';
+import { MODEL_PATH, readModel } from '../../../scripts/generate/model.js';
+import { checkGenerated, generateFromModel, type Generated, writeGenerated } from '../../../scripts/generate/run.js';
+import { repoRoot } from './helpers.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
 const committed = path.join(repoRoot, 'src', 'generated');
+const fromModel = (): Generated => generateFromModel(readModel(path.join(repoRoot, MODEL_PATH)));
 
 describe('generate --check', () => {
   let generated: Generated;
@@ -20,7 +21,7 @@ describe('generate --check', () => {
   };
 
   beforeAll(() => {
-    generated = generateFromSources(findSchemaSources(repoRoot, [], undefined));
+    generated = fromModel();
   });
   afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -53,13 +54,29 @@ describe('generate --check', () => {
   });
 
   it('is byte-identical run to run', () => {
-    const again = generateFromSources(findSchemaSources(repoRoot, [], undefined));
+    const again = fromModel();
     expect([...again.files.entries()]).toEqual([...generated.files.entries()]);
     expect(again.warnings).toEqual([]);
   });
 });
 
 describe('the command line', () => {
+  it('generates from the model file it is given: other sources in the model, other headers', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'qga-check-model-'));
+    try {
+      // The same facts said to come from other upstream files: every header's hash changes.
+      const model = readFileSync(path.join(repoRoot, MODEL_PATH), 'utf8').replace(/"sha256": "[0-9a-f]{64}"/, `"sha256": "${'b'.repeat(64)}"`);
+      writeFileSync(path.join(dir, 'model.json'), model);
+      const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts', 'generate.ts'), '--check', '--model', path.join(dir, 'model.json')], {
+        encoding: 'utf8',
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('differs: commands.ts');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits 1 and lists the differing files when --check finds a hand edit', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'qga-check-cli-'));
     try {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generateFromSources } from '../../../scripts/generate/run.js';
-import { loadSchema } from '../../../scripts/generate/schema-model.js';
-import { code, doc, file, generate } from './helpers.js';
+import { generateFromModel } from '../../../scripts/generate/run.js';
+import { code, doc, file, generate, loadSchema, modelOf } from './helpers.js';
 
 describe('generated code for small schemas', () => {
   it('maps a union with a discriminator to a TS discriminated union, unbranched values included', () => {
@@ -189,8 +188,8 @@ describe('generated code for small schemas', () => {
   });
 
   it('fails when a command has no summary', () => {
-    const source = { version: '1.0', file: 'x.json', text: `{ 'command': 'guest-x' }`, sha256: '' };
-    expect(() => generateFromSources([source], { summaries: {}, wideIntegers: new Set() })).toThrow(/no summary for command guest-x/);
+    const model = modelOf({ '1.0': `{ 'command': 'guest-x' }` });
+    expect(() => generateFromModel(model, { summaries: {}, wideIntegers: new Set() })).toThrow(/no summary for command guest-x/);
   });
 
   it('rejects references to undefined types', () => {
@@ -207,7 +206,7 @@ describe('generated code for small schemas', () => {
   });
 });
 
-describe('schema loading', () => {
+describe('schema import: reading a schema file', () => {
   it('splices included files, relative to the including file, once each', () => {
     const files: Record<string, string> = {
       '/s/sub/types.json': `{ 'include': '../common.json' }\n{ 'struct': 'T', 'data': { 'c': 'C' } }`,

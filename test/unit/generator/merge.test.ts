@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeReleases } from '../../../scripts/generate/merge.js';
-import { loadSchema } from '../../../scripts/generate/schema-model.js';
-import { doc, file, generate } from './helpers.js';
+import { doc, file, generate, loadSchema } from './helpers.js';
 
 const release = (version: string, text: string) => ({ version, schema: loadSchema(text, `${version}.json`) });
 

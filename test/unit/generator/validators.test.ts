@@ -3,12 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { mergeReleases } from '../../../scripts/generate/merge.js';
-import { loadSchema } from '../../../scripts/generate/schema-model.js';
-import { findSchemaSources } from '../../../scripts/generate/sources.js';
 import { validateValue, type QgaShapeTable } from '../../../src/client/validate.js';
 import { QGA_SHAPES } from '../../../src/generated/index.js';
-import { code, file, generate } from './helpers.js';
+import { code, committedSchema, file, generate } from './helpers.js';
 
 /** Every expression kind, bases, optional members, arrays and the integer cases. */
 const SCHEMA = `
@@ -122,9 +119,8 @@ describe('validators.ts for a small schema', () => {
   });
 });
 
-describe('QGA_SHAPES for the saved schemas', () => {
-  const sources = findSchemaSources(path.resolve(import.meta.dirname, '..', '..', '..'), [], undefined);
-  const merged = mergeReleases(sources.map((s) => ({ version: s.version, schema: loadSchema(s.text, s.file) })));
+describe('QGA_SHAPES for the committed schema model', () => {
+  const { merged } = committedSchema();
 
   it('has a shape for every schema type and a result for every command that answers with one', () => {
     expect(Object.keys(QGA_SHAPES.types).sort()).toEqual([...merged.types.keys()].sort());

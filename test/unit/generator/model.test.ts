@@ -1,21 +1,25 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeCond } from '../../../scripts/generate/conditions.js';
-import { mergeReleases } from '../../../scripts/generate/merge.js';
-import { loadSchema } from '../../../scripts/generate/schema-model.js';
-import { compareVersions, findSchemaSources } from '../../../scripts/generate/sources.js';
 import { SUMMARIES } from '../../../scripts/generate/summaries.js';
+import { compareVersions } from '../../../scripts/generate/versions.js';
 import { QGA_COMMANDS, type QgaCommandName } from '../../../src/generated/index.js';
+import { committedSchema } from './helpers.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
-const sources = findSchemaSources(repoRoot, [], undefined);
-const merged = mergeReleases(sources.map((s) => ({ version: s.version, schema: loadSchema(s.text, s.file) })));
+const { model, merged } = committedSchema();
 
-describe('the saved QGA schemas', () => {
-  it('are all found, oldest first, master last', () => {
-    expect(sources.map((s) => s.version)).toEqual(['7.2.0', '8.0.0', '8.2.0', '9.0.0', '9.2.0', '10.0.0', '10.1.0', '10.2.0', 'master']);
+describe('the committed schema model', () => {
+  it('covers every supported release, oldest first, master last', () => {
+    expect(model.releases.map((r) => r.version)).toEqual(['7.2.0', '8.0.0', '8.2.0', '9.0.0', '9.2.0', '10.0.0', '10.1.0', '10.2.0', 'master']);
     expect(compareVersions('10.0', '9.2.0')).toBeGreaterThan(0);
     expect(compareVersions('8.1', '8.1.0')).toBe(0);
+    expect(['master', '10.0.0', '9.2.0', '10.2.50', '0.15.0', '2.10'].sort(compareVersions)).toEqual(['0.15.0', '2.10', '9.2.0', '10.0.0', '10.2.50', 'master']);
+  });
+
+  it('records identical upstream files as identical (7.2.0 = 8.0.0, 10.2.0 = master)', () => {
+    const sha = new Map(model.releases.map((r) => [r.version, r.sha256]));
+    expect(sha.get('8.0.0')).toBe(sha.get('7.2.0'));
+    expect(sha.get('master')).toBe(sha.get('10.2.0'));
+    expect(sha.get('8.2.0')).not.toBe(sha.get('8.0.0'));
   });
 
   it('give 44 commands, each with a summary, a since and a method in the table', () => {

@@ -7,47 +7,8 @@
  * follow QEMU's own `scripts/qapi/parser.py`, so a file it accepts parses the same here.
  */
 
-import { parseDoc, type QapiDoc, symbolOf } from './doc-comments.js';
-
-export type { QapiDoc } from './doc-comments.js';
-
-/** A QAPI value: strings, booleans, arrays and objects only (the language has no numbers). */
-export type QapiValue = string | boolean | QapiValue[] | QapiObject;
-/** A QAPI object. Created without a prototype, so any key (even `__proto__`) is plain data. */
-export interface QapiObject {
-  [key: string]: QapiValue;
-}
-
-export type QapiKind =
-  | 'command'
-  | 'struct'
-  | 'enum'
-  | 'union'
-  | 'alternate'
-  | 'event'
-  | 'include'
-  | 'pragma';
-
-export const QAPI_KINDS: readonly QapiKind[] = [
-  'command',
-  'struct',
-  'enum',
-  'union',
-  'alternate',
-  'event',
-  'include',
-  'pragma',
-];
-
-export interface QapiExpr {
-  kind: QapiKind;
-  /** The definition's name (the value of the kind key); empty for `pragma`. */
-  name: string;
-  expr: QapiObject;
-  doc?: QapiDoc;
-  /** 1-based line of the opening `{`. */
-  line: number;
-}
+import { QAPI_KINDS, type QapiExpr, type QapiKind, type QapiObject, type QapiValue } from '../generate/qapi-expr.js';
+import { parseDoc, symbolOf } from './doc-comments.js';
 
 export class QapiParseError extends Error {
   override name = 'QapiParseError';
@@ -61,7 +22,7 @@ export class QapiParseError extends Error {
   }
 }
 
-/** Parse a whole schema file into its top-level expressions. */
+/** Parse a whole schema file into its top-level expressions (each with its `line`). */
 export function parseQapi(text: string, file = '<schema>'): QapiExpr[] {
   return new Scanner(text, file).parseFile();
 }

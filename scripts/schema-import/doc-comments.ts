@@ -1,20 +1,9 @@
 /**
  * Reads QAPI doc blocks (`##` … `##`) for the facts the generator needs: which definition a
  * block documents, its `Since:` version, and inline `(since X.Y)` notes on members. Only
- * versions are taken; QEMU's prose stays out of the generated code.
+ * versions leave this file; QEMU's prose stays out of the model and the generated code.
  */
-
-/** The doc block in front of a definition, reduced to what the generator uses. */
-export interface QapiDoc {
-  /** The name after `@` on the first line. */
-  symbol: string;
-  /** Every line of the block with the leading `# ` removed. */
-  lines: string[];
-  /** The `Since:` section, e.g. `2.5` (only the leading version, any trailing text dropped). */
-  since?: string;
-  /** Per member (`@name: ...` paragraph): the version of an inline `(since X.Y)` note, if any. */
-  memberSince: Record<string, string>;
-}
+import type { DocFacts } from '../generate/qapi-expr.js';
 
 /** The definition a block documents: `@name:` alone on its first line. */
 export function symbolOf(lines: string[]): string | undefined {
@@ -25,10 +14,12 @@ const VERSION = /\d+\.\d+(?:\.\d+)?/;
 /** `(since 2.4)`, `(since: 3.1)`, `(Since 7.1)` — the spellings found in QGA schemas. */
 const INLINE_SINCE = /\(since:?\s+(\d+\.\d+(?:\.\d+)?)\)/i;
 
-/** Reduce a doc block to symbol, `Since:` and per-member inline since notes. */
-export function parseDoc(lines: string[]): QapiDoc {
-  const symbol = symbolOf(lines) ?? '';
-  const doc: QapiDoc = { symbol, lines, memberSince: Object.create(null) as Record<string, string> };
+/**
+ * Reduce a doc block to its `Since:` version (only the leading version, any trailing text
+ * dropped) and per-member inline since notes.
+ */
+export function parseDoc(lines: string[]): DocFacts {
+  const doc: DocFacts = { memberSince: Object.create(null) as Record<string, string> };
   // The section being read: a member paragraph (`@name: ...`), the `Since:` section, or other.
   let section: { member: string } | 'since' | undefined;
   let text = '';
