@@ -6,18 +6,16 @@
 import { execFile, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { NotAvailable } from './types.js';
+import { findMissing, type Missing, SETUP_COMMAND, skipOrFail } from '../../scripts/test-env/prerequisites.js';
+import { Skipped } from './types.js';
 
-const isCi = (): boolean => {
-  const ci = process.env['CI'];
-  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
-};
+const LABEL = 'bench';
+const TITLE = 'the libvirt benchmarks';
 
-/** Missing prerequisites are a failure in CI and "not available" locally. */
-function missing(what: string): never {
-  const message = `${what}; install and set up with: sudo npm run setup:test-env`;
-  if (isCi()) throw new Error(`libvirt bench: ${message}`);
-  throw new NotAvailable(`libvirt bench (${message})`);
+/** In CI a missing piece throws (the case fails); locally: the loud notice, then Skipped. */
+function lacking(missing: readonly Missing[]): never {
+  skipOrFail(LABEL, TITLE, missing);
+  throw new Skipped(`this machine lacks ${missing.map((m) => m.what).join('; ')} (${SETUP_COMMAND})`);
 }
 
 function run(file: string, args: string[]): Promise<string> {
@@ -42,11 +40,11 @@ export interface LibvirtBenchEnv {
 
 /** Starts libvirtd if needed, boots a domain and the baseline service. */
 export async function startLibvirtEnv(repoRoot: string): Promise<LibvirtBenchEnv> {
-  if (process.getuid?.() !== 0) missing('not running as root');
-  const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore', env: { ...process.env, PATH: `${process.env['PATH'] ?? ''}:/usr/sbin` } }).status === 0;
-  if (!has('libvirtd') || !has('virsh') || !has('qemu-system-x86_64')) missing('libvirtd, virsh or qemu-system-x86_64 is not installed');
-  const python = pythonWithLibvirt();
-  if (!python) missing('python3-libvirt (the C library baseline) is not installed');
+  const missing = findMissing('libvirt');
+  if (process.getuid?.() !== 0) missing.push({ piece: 'libvirtd', what: 'root: libvirtd and the test domain are started as root' });
+  const python = pythonWithLibvirt() ?? '';
+  if (!python) missing.push({ piece: 'libvirtd', what: "python3-libvirt, libvirt's C library for Python (the baseline)" });
+  if (missing.length > 0) lacking(missing);
   const tools = resolve(repoRoot, 'scripts', 'test-env', 'libvirt');
   await run(resolve(tools, 'start-libvirtd'), []);
   const domain = `qga-bench-${process.pid}`;

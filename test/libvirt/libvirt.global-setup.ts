@@ -6,12 +6,13 @@
  * one themselves under this run's prefix; teardown destroys every domain of the run.
  *
  * Missing libvirt, QEMU or root: with CI set the run fails; locally the suite is skipped
- * with a loud notice that names what is missing.
+ * with a loud notice that names what is missing (scripts/test-env/prerequisites.ts).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { skipOrFail, suiteCanRun } from '../../scripts/test-env/prerequisites.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -30,13 +31,6 @@ declare module 'vitest' {
 }
 
 export const LIBVIRT_TOOLS = resolve(import.meta.dirname, '..', '..', 'scripts', 'test-env', 'libvirt');
-
-const isCi = (): boolean => {
-  const ci = process.env['CI'];
-  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
-};
-
-const has = (command: string): boolean => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore', env: { ...process.env, PATH: `${process.env['PATH'] ?? ''}:/usr/sbin:/sbin` } }).status === 0;
 
 /** KEY=VALUE lines as the test-env scripts print them. */
 export function parseEnv(out: string): Record<string, string> {
@@ -67,20 +61,23 @@ export function stopDomains(prefix: string): void {
   if (names.length > 0) spawnSync(resolve(LIBVIRT_TOOLS, 'stop-libvirt-vm'), names, { stdio: 'inherit', timeout: 60_000 });
 }
 
-function skip(project: TestProject, why: string): undefined {
-  const message = `libvirt suite: ${why}`;
-  if (isCi()) throw new Error(`${message} (CI is set: a missing libvirtd or QEMU is a failure, not a skip)`);
-  console.warn(`\n*** ${message}: the real-libvirtd tests are SKIPPED. Install and set up with: sudo npm run setup:test-env ***\n`);
+const LABEL = 'libvirt';
+const TITLE = 'the real-libvirtd tests';
+
+function provideSkipped(project: TestProject): undefined {
   for (const key of ['LIBVIRT_URI', 'LIBVIRT_SOCKET', 'LIBVIRT_VERSION', 'LIBVIRT_PREFIX', 'LIBVIRT_DOMAIN_A', 'LIBVIRT_UUID_A', 'LIBVIRT_DOMAIN_B'] as const) project.provide(key, '');
-  project.provide('LIBVIRT_SKIP', why);
+  project.provide('LIBVIRT_SKIP', 'skipped: see the notice above');
   return undefined;
 }
 
 export default async function setup(project: TestProject): Promise<(() => void) | undefined> {
-  const missing = [['libvirtd', 'libvirt-daemon-system'], ['virsh', 'libvirt-clients'], ['qemu-system-x86_64', 'qemu-system-x86']].filter(([command]) => !has(command!)).map(([command, pkg]) => `${command} (${pkg})`);
-  if (missing.length > 0) return skip(project, `missing ${missing.join(', ')}`);
-  if (process.getuid?.() !== 0) return skip(project, 'not running as root (the test domains and libvirtd need it)');
-  if (!existsSync(resolve(LIBVIRT_TOOLS, 'start-libvirtd'))) return skip(project, `${LIBVIRT_TOOLS}/start-libvirtd not found`);
+  // A missing script is a broken checkout, not a missing package: never a skip.
+  if (!existsSync(resolve(LIBVIRT_TOOLS, 'start-libvirtd'))) throw new Error(`[${LABEL}] ${LIBVIRT_TOOLS}/start-libvirtd is missing from the repository`);
+  if (!suiteCanRun('libvirt', LABEL, TITLE)) return provideSkipped(project);
+  if (process.getuid?.() !== 0) {
+    skipOrFail(LABEL, TITLE, [{ piece: 'libvirtd', what: 'root: libvirtd and the test domains are started as root' }]);
+    return provideSkipped(project);
+  }
   const daemon = parseEnv(execFileSync(resolve(LIBVIRT_TOOLS, 'start-libvirtd'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
   // Unique per run: other runs (and other people) may use the same libvirtd.
   const prefix = `qga-lvt-${process.pid}-`;
