@@ -19,9 +19,12 @@ function finish(writer: XdrWriter, program: number, proc: number, type: number, 
   return writer.finish();
 }
 
-/** A CALL of `procedure` with `args` under `serial`. Throws `RangeError` for args XDR cannot hold. */
-export function encodeCall<Args>(procedure: Procedure<Args, unknown>, args: Args, serial: number): Buffer {
-  const writer = new XdrWriter(HEADER_BYTES);
+/**
+ * A CALL of `procedure` with `args` under `serial`, written into `scratch` when it fits
+ * (then the result is a view of it). Throws `RangeError` for args XDR cannot hold.
+ */
+export function encodeCall<Args>(procedure: Procedure<Args, unknown>, args: Args, serial: number, scratch?: Buffer): Buffer {
+  const writer = new XdrWriter(HEADER_BYTES, 256, scratch);
   procedure.encode(writer, args);
   return finish(writer, procedure.program, procedure.proc, MessageType.CALL, serial, MessageStatus.OK);
 }

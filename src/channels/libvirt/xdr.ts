@@ -38,9 +38,18 @@ export class XdrWriter {
   #buf: Buffer;
   #pos: number;
 
-  constructor(reserve = 0, initialSize = 256) {
-    this.#buf = Buffer.allocUnsafe(Math.max(initialSize, reserve + 64));
+  /**
+   * `scratch`, when given, is written into as long as the value fits (the caller reuses it
+   * across messages); past it the writer moves to a buffer of its own.
+   */
+  constructor(reserve = 0, initialSize = 256, scratch?: Buffer) {
+    this.#buf = scratch && scratch.length >= reserve + 64 ? scratch : Buffer.allocUnsafe(Math.max(initialSize, reserve + 64));
     this.#pos = reserve;
+  }
+
+  /** True while the written bytes are in the `scratch` buffer given to the constructor. */
+  inScratch(scratch: Buffer | undefined): boolean {
+    return this.#buf === scratch;
   }
 
   /** Bytes written so far, the reserved front included. */
@@ -105,6 +114,22 @@ export class XdrWriter {
     if (typeof value === 'string') this.#buf.write(value, this.#pos, size, 'utf8');
     else this.#buf.set(value, this.#pos);
     this.#pos += size;
+    this.#zeros(padding(size));
+    return this;
+  }
+
+  /**
+   * One `string<max>` made of `parts` written one after the other, so a long piece (a
+   * guest-file-write's base64 data) is copied once, into the message, and never joined
+   * into a larger JS string first.
+   */
+  stringParts(parts: readonly string[], max: number): this {
+    let size = 0;
+    for (const part of parts) size += Buffer.byteLength(part, 'utf8');
+    if (size > max) throw new RangeError(`XDR string of ${size} bytes exceeds its limit of ${max}`);
+    this.#ensure(stringSize(size));
+    this.#pos = this.#buf.writeUInt32BE(size, this.#pos);
+    for (const part of parts) this.#pos += this.#buf.write(part, this.#pos, 'utf8');
     this.#zeros(padding(size));
     return this;
   }
