@@ -16,6 +16,7 @@
  */
 import { QgaCommandError, QgaProtocolError, QgaTimeoutError } from '../../errors.js';
 import { decodeJson, encodeJson } from '../../protocol/json-codec.js';
+import { decodeLongStringLine } from '../../protocol/long-string-line.js';
 import type { ChannelCallOptions, ChannelRequest } from '../channel.js';
 import { LIBVIRT_MAX_REQUEST_BYTES } from './capabilities.js';
 import { agentError, agentGoneOrSilent } from './errors.js';
@@ -149,6 +150,26 @@ function powerProcedure(request: ChannelRequest): { procedure: typeof DOMAIN_SHU
   return undefined;
 }
 
+/** Replies from this size on are parsed around their long string (below). */
+const LONG_REPLY = 64 * 1024;
+
+/**
+ * A long reply (a 1 MiB guest-file-read is 1.4 MB) is one base64 string in a small object:
+ * decoding it whole to UTF-8 and parsing it copies the payload into two fresh large V8
+ * strings, ~24 ms of page faults per chunk on this VM (profiled). As on the direct channel,
+ * the literal is cut out and only the envelope goes through JSON.parse
+ * (long-string-line.ts); the literal is one latin1 decode of the reply's bytes, which Node
+ * makes an external string for sizes above ~1 MB (malloc'd memory that is reused, instead
+ * of V8's large-object pages). Anything unusual falls back to the ordinary parse.
+ */
+function parseReply(reply: Buffer): unknown {
+  if (reply.length >= LONG_REPLY) {
+    const fast = decodeLongStringLine([reply], reply.length);
+    if (fast) return fast.value;
+  }
+  return decodeJson(reply.toString('utf8'));
+}
+
 /** The `return` member of libvirt's re-serialised reply, within the reply limit. */
 function returnValue(command: string, reply: Buffer | undefined, target: AgentTarget): unknown {
   if (reply === undefined) return undefined;
@@ -157,7 +178,7 @@ function returnValue(command: string, reply: Buffer | undefined, target: AgentTa
   }
   let parsed: unknown;
   try {
-    parsed = decodeJson(reply.toString('utf8'));
+    parsed = parseReply(reply);
   } catch (error) {
     throw new QgaProtocolError(`${command}: ${target.description}: libvirt returned a reply that is not JSON`, { cause: error });
   }

@@ -18,6 +18,14 @@ import { QgaProtocolError } from '../../errors.js';
 
 /** Length word + header. */
 export const HEADER_BYTES = 28;
+/**
+ * A message up to this size that spans chunks gets its buffer as soon as its length is
+ * known, and each chunk is copied in as it arrives: the copy (and, on a VM, the page
+ * faults of fresh memory: ~4 ms for a 1.4 MB reply, profiled) happen while the rest is
+ * still on its way, not all at the end. Larger ones (only a hostile or broken peer sends
+ * them to this client) are gathered and joined, so memory follows what really arrived.
+ */
+const FILL_IN_PLACE_UP_TO = 8 * 1024 * 1024;
 /** libvirt's `VIR_NET_MESSAGE_MAX` (32 MiB, excluding the length word) + the length word. */
 export const MAX_FRAME_BYTES = 32 * 1024 * 1024 + 4;
 
@@ -52,6 +60,8 @@ export class FrameReader {
   /** Chunks of the message being gathered, and their total size. */
   #parts: Buffer[] = [];
   #partBytes = 0;
+  /** The message's own buffer, filled in place (see FILL_IN_PLACE_UP_TO). */
+  #frame: Buffer | undefined;
   /** Length of the message being gathered; 0 while its length word is incomplete. */
   #expected = 0;
   #failed = false;
@@ -91,6 +101,7 @@ export class FrameReader {
         }
         this.#expected = length;
         this.#keep(chunk.subarray(offset));
+        this.#fillInPlace();
         return;
       }
       offset = this.#gather(chunk, offset);
@@ -102,6 +113,7 @@ export class FrameReader {
     this.#parts = [];
     this.#partBytes = 0;
     this.#expected = 0;
+    this.#frame = undefined;
   }
 
   /** Adds to a message already begun; returns the offset of the first byte not used. */
@@ -117,16 +129,30 @@ export class FrameReader {
       this.#parts = [head];
       if (!this.#check(length)) return chunk.length;
       this.#expected = length;
+      this.#fillInPlace();
     }
     const take = Math.min(this.#expected - this.#partBytes, chunk.length - offset);
-    this.#keep(chunk.subarray(offset, offset + take));
+    if (this.#frame) {
+      chunk.copy(this.#frame, this.#partBytes, offset, offset + take);
+      this.#partBytes += take;
+    } else this.#keep(chunk.subarray(offset, offset + take));
     offset += take;
     if (this.#partBytes === this.#expected) {
-      const frame = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#partBytes);
+      const frame = this.#frame ?? (this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#partBytes));
       this.reset();
       this.#emit(frame);
     }
     return offset;
+  }
+
+  /** Moves what was gathered into the message's own buffer, when it is small enough. */
+  #fillInPlace(): void {
+    if (this.#expected > FILL_IN_PLACE_UP_TO) return;
+    const frame = Buffer.allocUnsafe(this.#expected);
+    let at = 0;
+    for (const part of this.#parts) at += part.copy(frame, at);
+    this.#frame = frame;
+    this.#parts = [];
   }
 
   #keep(part: Buffer): void {
