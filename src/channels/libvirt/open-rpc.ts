@@ -46,7 +46,7 @@ export async function openRpc(parsed: ParsedLibvirtUri, options: LibvirtConnecti
   try {
     const given = options.stream;
     const stream = given === undefined ? await dial(parsed.target, parsed.name, options, bounded) : typeof given === 'function' ? await given() : given;
-    rpc = new RpcConnection(stream, { description });
+    rpc = new RpcConnection(stream, { description, reuseWriteBuffer: given === undefined });
     await authenticate(rpc, bounded);
     const keepalive = options.keepalive === false ? undefined : { ...DEFAULT_KEEPALIVE, ...definedOnly(options.keepalive ?? {}) };
     // Asked together with CONNECT_OPEN, one round trip for both: libvirtd answers the

@@ -40,6 +40,12 @@ const SCRATCH_BYTES = 256 * 1024;
 export interface RpcConnectionOptions {
   /** For messages, e.g. `libvirt qemu:///system`. */
   description: string;
+  /**
+   * The stream is done with a written buffer once its write callback ran (node:net, tls,
+   * a child's pipe), so requests may reuse one buffer. Not for any user stream: a
+   * PassThrough hands the very buffer on to its reader later.
+   */
+  reuseWriteBuffer?: boolean | undefined;
   maxFrameBytes?: number | undefined;
   timers?: Timers | undefined;
 }
@@ -72,6 +78,7 @@ export class RpcConnection {
   /** The reused request buffer, and whether the socket still holds it. */
   #scratch: Buffer | undefined;
   #scratchBusy = false;
+  readonly #reuse: boolean;
   readonly #releaseScratch = (): void => {
     this.#scratchBusy = false;
   };
@@ -81,6 +88,7 @@ export class RpcConnection {
   constructor(stream: Duplex, options: RpcConnectionOptions) {
     this.description = options.description;
     this.#stream = stream;
+    this.#reuse = options.reuseWriteBuffer === true;
     this.#timers = options.timers ?? systemTimers;
     this.#reader = new FrameReader({
       maxFrameBytes: options.maxFrameBytes ?? MAX_FRAME_BYTES,
@@ -151,7 +159,7 @@ export class RpcConnection {
     }
     const inScratch = scratch !== undefined && frame.buffer === scratch.buffer;
     if (inScratch) this.#scratchBusy = true;
-    else if (this.#scratch === undefined && frame.length >= SCRATCH_FROM) this.#scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+    else if (this.#reuse && this.#scratch === undefined && frame.length >= SCRATCH_FROM) this.#scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
     return new Promise<Ret>((resolve, reject) => {
       const entry: Pending = {
         procedure: procedure,

@@ -219,6 +219,27 @@ describe('calls', () => {
   });
 });
 
+describe('large requests', () => {
+  it('back-to-back and concurrent large requests each arrive intact (the request buffer is reused only once the socket took it)', async () => {
+    const connection = await LibvirtConnection.open({ uri: daemon.uri });
+    opened.push(connection);
+    const a = await connect({}, { connection, uri: undefined });
+    const b = await connect({}, { domain: 'vm2', connection, uri: undefined });
+    const payload = (client: string, i: number) => Buffer.alloc(100 * 1024, `${client}${i}`).toString('base64');
+    await Promise.all(
+      (['a', 'b'] as const).map(async (name) => {
+        const client = name === 'a' ? a : b;
+        for (let i = 0; i < 10; i++) await client.call('guest-file-write', { handle: 1, 'buf-b64': payload(name, i) }).catch(() => undefined);
+      }),
+    );
+    const writes = agentCalls().filter((c) => c.command!.includes('guest-file-write'));
+    expect(writes).toHaveLength(20);
+    const seen = writes.map((c) => (JSON.parse(c.command!) as { arguments: { 'buf-b64': string } }).arguments['buf-b64']);
+    const expected = (['a', 'b'] as const).flatMap((name) => Array.from({ length: 10 }, (_, i) => payload(name, i)));
+    expect([...seen].sort()).toEqual([...expected].sort());
+  });
+});
+
 describe('ordering', () => {
   it('one client’s calls go one at a time, in call order', async () => {
     let inFlight = 0;
