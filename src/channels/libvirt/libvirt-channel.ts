@@ -39,8 +39,11 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
   readonly #options: ChannelOptions;
   readonly #hooks: ChannelHooks;
   readonly #queue = new CallQueue();
-  /** Aborts the call in flight when the channel closes. */
-  readonly #closer = new AbortController();
+  /** Abandons the call in flight (one at a time per client) when the channel closes. */
+  #inflight: ((reason: unknown) => void) | undefined;
+  readonly #track = (abandon: ((reason: unknown) => void) | undefined): void => {
+    this.#inflight = abandon;
+  };
   #connection: LibvirtConnection | undefined;
   #detach: (() => void) | undefined;
   #dom: RemoteDomain | undefined;
@@ -113,7 +116,7 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
     const release = await this.#queue.turn(options.timeout, options.signal, () => new QgaTimeoutError(command, options.timeout));
     try {
       if (this.#state !== 'open') await this.#whenBack(command, options, started);
-      return await carry(this.#agentTarget(), request, options, options.timeout - (performance.now() - started), this.#closer.signal);
+      return await carry(this.#agentTarget(), request, options, options.timeout - (performance.now() - started), this.#track);
     } finally {
       release();
     }
@@ -229,7 +232,7 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
     this.#state = 'closed';
     this.#queue.clear(error);
     this.#back?.reject(error);
-    this.#closer.abort(error);
+    this.#inflight?.(error);
   }
 
   /** Stops listening to the connection, and closes it when it is the client's own. */

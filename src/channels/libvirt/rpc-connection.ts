@@ -65,6 +65,15 @@ interface Pending {
 
 type MessageHandler = (payload: Buffer) => void;
 
+/** A started call: its result, and how to give up on it. */
+export interface CallHandle<Ret> {
+  readonly promise: Promise<Ret>;
+  /** Rejects the call with `reason` now; its reply, if it still comes, is dropped (or goes to `onLate`). */
+  abandon(reason: unknown): void;
+}
+
+const noop = (): void => undefined;
+
 export class RpcConnection {
   readonly description: string;
   readonly #stream: Duplex;
@@ -146,47 +155,48 @@ export class RpcConnection {
    * not decode), `QgaConnectionError` (the connection is or went away) or `signal.reason`.
    */
   call<Args, Ret>(procedure: Procedure<Args, Ret>, args: Args, options: RpcCallOptions<Ret> = {}): Promise<Ret> {
-    if (this.#closed) return Promise.reject(this.#closed);
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const handle = this.start(procedure, args, options.onLate);
+    if (!signal) return handle.promise;
+    const onAbort = (): void => handle.abandon(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    return handle.promise.finally(() => signal.removeEventListener('abort', onAbort));
+  }
+
+  /**
+   * Starts a call and returns its result promise with the function that abandons it (the
+   * promise then rejects with the given reason, and a late reply goes to `onLate` if any).
+   * The channel's hot path uses this instead of an AbortSignal: no EventTarget work per call.
+   */
+  start<Args, Ret>(procedure: Procedure<Args, Ret>, args: Args, onLate?: (result: Ret) => void): CallHandle<Ret> {
+    if (this.#closed) return { promise: Promise.reject(this.#closed), abandon: noop };
     const serial = this.#nextSerial();
     let frame: Buffer;
     const scratch = this.#scratchBusy ? undefined : this.#scratch;
     try {
       frame = encodeCall(procedure, args, serial, scratch);
     } catch (error) {
-      return Promise.reject(error);
+      return { promise: Promise.reject(error), abandon: noop };
     }
     const inScratch = scratch !== undefined && frame.buffer === scratch.buffer;
     if (inScratch) this.#scratchBusy = true;
     else if (this.#reuse && this.#scratch === undefined && frame.length >= SCRATCH_FROM) this.#scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
-    return new Promise<Ret>((resolve, reject) => {
-      const entry: Pending = {
-        procedure: procedure,
-        resolve: resolve,
-        reject,
-        onLate: options.onLate as ((result: unknown) => void) | undefined,
-      };
-      if (signal) {
-        const onAbort = (): void => {
-          if (this.#pending.get(serial) !== entry) return;
-          this.#pending.delete(serial);
-          this.#keepLate(serial, entry);
-          reject(signal.reason);
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        entry.resolve = (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value as Ret);
-        };
-        entry.reject = (error) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        };
-      }
-      this.#pending.set(serial, entry);
-      this.#send(frame, inScratch ? this.#releaseScratch : undefined);
+    let entry!: Pending;
+    const promise = new Promise<Ret>((resolve, reject) => {
+      entry = { procedure, resolve: resolve, reject, onLate: onLate as ((result: unknown) => void) | undefined };
     });
+    this.#pending.set(serial, entry);
+    this.#send(frame, inScratch ? this.#releaseScratch : undefined);
+    return {
+      promise,
+      abandon: (reason) => {
+        if (this.#pending.get(serial) !== entry) return;
+        this.#pending.delete(serial);
+        this.#keepLate(serial, entry);
+        entry.reject(reason);
+      },
+    };
   }
 
   /** Closes the stream; waiting calls reject with `QgaConnectionError`. */
