@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // One project per kind of test, so each can be run alone:
-//   npx vitest run --project unit | types | integration | libvirt | e2e-vm
+//   npx vitest run --project unit | types | integration | libvirt | fleet | e2e-vm
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -40,6 +40,16 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 240_000,
           // One libvirtd, guests that share 2 cores, a test that restarts the daemon: one file at a time.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'fleet',
+          include: ['test/fleet/**/*.test.ts'],
+          globalSetup: ['test/fleet/fleet.global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
           fileParallelism: false,
         },
       },

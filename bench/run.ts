@@ -19,13 +19,14 @@ import { readCase, writeCase } from './cases/files.js';
 import { framerCase } from './cases/framer.js';
 import { libvirtCase } from './cases/libvirt.js';
 import { pingCase } from './cases/ping.js';
+import { proxmoxCase } from './cases/proxmox.js';
 import { findMissing, type Missing, SETUP_COMMAND, skipOrFail } from '../scripts/test-env/prerequisites.js';
 import { agentRestarts, startRealAgent, type RealAgent } from './lib/agent.js';
 import { caseResult, consoleLines, markdown, readmeSection, type CaseResult, type RunResult } from './lib/report.js';
 import { NotAvailable, Skipped, type BenchCase, type BenchContext } from './lib/types.js';
 import { RawQgaClient } from './raw-client.js';
 
-const CASES: BenchCase[] = [pingCase, execCase, readCase, writeCase, downloadCase, framerCase, clientsCase, libvirtCase];
+const CASES: BenchCase[] = [pingCase, execCase, readCase, writeCase, downloadCase, framerCase, clientsCase, libvirtCase, proxmoxCase];
 
 function parseArgs(argv: string[]): { smoke: boolean; only: Set<string> | undefined } {
   let smoke = false;

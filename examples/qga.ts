@@ -74,6 +74,38 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** How many arguments each command takes: [least, most]. */
+const ARITY: Readonly<Record<string, readonly [number, number, string]>> = {
+  ping: [0, 0, 'ping takes no arguments'],
+  osinfo: [0, 0, 'osinfo takes no arguments'],
+  hostname: [0, 0, 'hostname takes no arguments'],
+  network: [0, 0, 'network takes no arguments'],
+  cpustats: [0, 0, 'cpustats takes no arguments'],
+  exec: [1, Infinity, 'exec needs a program'],
+  get: [1, 1, 'get needs one guest path'],
+  put: [2, 2, 'put needs a host path and a guest path'],
+};
+
+/**
+ * Checks the command and its arguments before anything is opened, so a typo is a usage
+ * error at once, not a connection attempt (or a wait for a booting guest) first. Returns
+ * the arguments the command gets (`exec -- ls` drops the `--`).
+ *
+ * @example
+ * ```ts
+ * checkCommand('get', ['/etc/hostname']); // ['/etc/hostname']
+ * checkCommand('get', []);                // throws UsageError: get needs one guest path
+ * ```
+ */
+export function checkCommand(command: string, args: readonly string[]): string[] {
+  const arity = Object.hasOwn(ARITY, command) ? ARITY[command] : undefined;
+  if (!arity) throw new UsageError(`unknown command ${command}`);
+  const rest = command === 'exec' && args[0] === '--' ? args.slice(1) : [...args];
+  const [least, most, message] = arity;
+  if (rest.length < least || rest.length > most) throw new UsageError(message);
+  return rest;
+}
+
 /** What a command hands back: the JSON value, the text for people, and an exit code. */
 interface Outcome {
   value: unknown;
@@ -100,8 +132,6 @@ async function dispatch(client: QgaClient, command: string, args: string[], json
       return { value: nics, text: describeInterfaces(nics) };
     }
     case 'exec': {
-      if (args[0] === '--') args = args.slice(1);
-      if (args.length === 0) throw new UsageError('exec needs a program');
       const result = await run(client, args);
       const exitCode = result.exitCode ?? 128 + (result.signal ?? 0);
       if (!json) {
@@ -115,7 +145,6 @@ async function dispatch(client: QgaClient, command: string, args: string[], json
       return { value: cpus, text: describeCpuStats(cpus) };
     }
     case 'get': {
-      if (args.length !== 1) throw new UsageError('get needs one guest path');
       if (!json) {
         await catFile(client, args[0]!, process.stdout);
         return { value: undefined };
@@ -124,7 +153,6 @@ async function dispatch(client: QgaClient, command: string, args: string[], json
       return { value: { path: args[0], bytes: data.length, 'content-b64': data.toString('base64') } };
     }
     case 'put': {
-      if (args.length !== 2) throw new UsageError('put needs a host path and a guest path');
       const { bytes } = await putFile(client, args[0]!, args[1]!);
       return { value: { from: args[0], to: args[1], bytes }, text: `${bytes} bytes copied to ${args[1]}` };
     }
@@ -154,7 +182,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       console.log(USAGE);
       return cli.command === 'help' ? 0 : 2;
     }
-    const { command, args, json } = cli;
+    const { command, json } = cli;
+    const args = checkCommand(command, cli.args);
     await using agent = cli.socket ? undefined : await startDemoGuest();
     await using client = await QgaClient.connect({ path: cli.socket ?? agent!.path, timeout: 10_000 });
     const outcome = await dispatch(client, command, args, json);

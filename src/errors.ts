@@ -10,10 +10,11 @@
  * subclasses carry it too.
  * @module
  */
+import { formatMs } from './format-ms.js';
 import type { ExecResult } from './helpers/exec-types.js';
 
 /** Stable codes of {@link QgaError} subclasses; switch on `err.code`. */
-export type QgaErrorCode = 'QGA_CONNECTION' | 'QGA_COMMAND' | 'QGA_TIMEOUT' | 'QGA_PROTOCOL' | 'QGA_EXEC';
+export type QgaErrorCode = 'QGA_CONNECTION' | 'QGA_COMMAND' | 'QGA_TIMEOUT' | 'QGA_PROTOCOL' | 'QGA_EXEC' | 'QGA_FREEZE_WINDOW';
 
 /**
  * Static marker on this copy's own classes, holding the brand their `instanceof` checks.
@@ -151,7 +152,7 @@ export class QgaTimeoutError extends QgaError {
   readonly timeout: number;
 
   constructor(command: string, timeout: number, message?: string, options?: { cause?: unknown }) {
-    super('QGA_TIMEOUT', message ?? `${command}: no reply within ${timeout} ms`, options);
+    super('QGA_TIMEOUT', message ?? `${command}: no reply within ${formatMs(timeout)} ms`, options);
     this.command = command;
     this.timeout = timeout;
   }
@@ -195,9 +196,96 @@ export class QgaExecError<Output extends string | Buffer = string | Buffer> exte
   readonly result: ExecResult<Output>;
 
   constructor(argv0: string, result: ExecResult<Output>) {
-    const how = result.signal !== null ? `was killed by signal ${result.signal}` : `exited with code ${String(result.exitCode)}`;
-    super('QGA_EXEC', `${argv0} (pid ${result.pid}) ${how}`);
+    const how =
+      result.signal !== null
+        ? `was killed by signal ${result.signal}`
+        : result.ntStatus
+          ? `ended with ${result.ntStatus.hex}${result.ntStatus.name ? ` (${result.ntStatus.name})` : ''}`
+          : `exited with code ${String(result.exitCode)}`;
+    const why = firstLine(result.stderr);
+    super('QGA_EXEC', `${argv0} (pid ${result.pid}) ${how}${why === '' ? '' : `: ${why}`}`);
     this.result = result;
+  }
+}
+
+/** Longest piece of stderr a {@link QgaExecError} message quotes. */
+const STDERR_IN_MESSAGE = 200;
+
+/**
+ * The first non-empty line of a process's stderr, at most {@link STDERR_IN_MESSAGE}
+ * characters: usually the reason it failed, so a logged error says why by itself. The
+ * whole output stays on `result`.
+ */
+function firstLine(stderr: string | Buffer): string {
+  // Only the start is looked at: stderr may be megabytes.
+  const head = typeof stderr === 'string' ? stderr.slice(0, 4096) : stderr.subarray(0, 4096).toString('utf8');
+  const line = head.split(/\r?\n/).find((l) => l.trim() !== '')?.trim() ?? '';
+  return line.length > STDERR_IN_MESSAGE ? `${line.slice(0, STDERR_IN_MESSAGE)}…` : line;
+}
+
+/**
+ * A guest file is open in another guest process and Windows will not share it: qemu-ga
+ * for Windows opens files with `FILE_SHARE_READ` only, so a file someone writes (a live
+ * log) cannot be opened, and a file the agent holds cannot be written by others.
+ * Recognised from the English Windows text only (the texts are in the guest's language);
+ * otherwise the agent's error stays a plain {@link QgaCommandError}.
+ *
+ * @example
+ * ```ts
+ * try { await client.readFile('C:\\app\\app.log'); }
+ * catch (e) { if (e instanceof QgaFileBusyError) console.log(`${e.path} is busy, retrying later`); }
+ * ```
+ */
+export class QgaFileBusyError extends QgaCommandError {
+  static {
+    brandClass(this, 'QgaFileBusyError');
+  }
+  /** The guest path that was busy. */
+  readonly path: string;
+
+  constructor(command: string, errorClass: string, desc: string, path: string) {
+    super(command, errorClass, desc);
+    this.message = `${command}: ${path} is open in another guest process and Windows does not let the agent share it (${desc}); close it there or retry later`;
+    this.path = path;
+  }
+}
+
+/**
+ * `withFrozenFilesystems` on a Windows guest: `fn` kept the filesystems frozen past the
+ * window VSS holds writes for (10 s), so Windows let writes through before the thaw and a
+ * snapshot taken meanwhile may not be consistent. The agent is thawed (`thawed` is
+ * always true): its thaw reported the overrun (`couldn't hold writes: fsfreeze is limited
+ * up to 10 seconds`, the `cause`).
+ *
+ * @example
+ * ```ts
+ * try { await client.withFrozenFilesystems(takeSnapshot); }
+ * catch (e) { if (e instanceof QgaFreezeWindowError) await discardSnapshot(e.result); }
+ * ```
+ */
+export class QgaFreezeWindowError<T = unknown> extends QgaError {
+  static {
+    brandClass(this, 'QgaFreezeWindowError');
+  }
+  declare readonly code: 'QGA_FREEZE_WINDOW';
+  /** What `fn` returned (e.g. the snapshot that may be inconsistent). */
+  readonly result: T;
+  /** Filesystems the freeze had frozen. */
+  readonly frozen: number;
+  /** The agent is thawed all the same. */
+  readonly thawed: true;
+  /** ms Windows holds writes for (VSS). */
+  readonly window: number;
+  /** ms from the freeze's answer to the thaw, as the client measured them. */
+  readonly elapsed: number;
+
+  constructor(message: string, details: { result: T; frozen: number; window: number; elapsed: number; cause?: unknown }) {
+    super('QGA_FREEZE_WINDOW', message, { cause: details.cause });
+    this.result = details.result;
+    this.frozen = details.frozen;
+    this.thawed = true;
+    this.window = details.window;
+    this.elapsed = details.elapsed;
   }
 }
 

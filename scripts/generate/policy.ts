@@ -38,3 +38,67 @@ export const SINCE_CORRECTIONS: Readonly<Record<string, string>> = {
   GuestExecCaptureOutput: '8.1',
   GuestExecCaptureOutputMode: '8.1',
 };
+
+/**
+ * Whether each command is safe to send again after a transient failure (a timeout, a lost
+ * connection), when the first attempt may or may not have run: reviewed by hand, command by
+ * command. Only reads qualify. Anything that changes the guest, or the agent's own state,
+ * does not: guest-exec starts another process; guest-exec-status reaps the process on the
+ * reply that reports its exit, so a retry finds it gone; guest-file-read and -write move the
+ * file position; guest-file-open leaks a handle; freezing, thawing, trimming, setting and
+ * power commands act again. The generator fails when a command of the schema is missing
+ * here (a new command must be reviewed) or an entry matches no command.
+ */
+export const IDEMPOTENT: Readonly<Record<string, boolean>> = {
+  // Reads of guest state: asking twice gives the same kind of answer and changes nothing.
+  'guest-fsfreeze-status': true,
+  'guest-get-cpustats': true,
+  'guest-get-devices': true,
+  'guest-get-disks': true,
+  'guest-get-diskstats': true,
+  'guest-get-fsinfo': true,
+  'guest-get-host-name': true,
+  'guest-get-load': true,
+  'guest-get-memory-block-info': true,
+  'guest-get-memory-blocks': true,
+  'guest-get-osinfo': true,
+  'guest-get-time': true,
+  'guest-get-timezone': true,
+  'guest-get-users': true,
+  'guest-get-vcpus': true,
+  'guest-info': true,
+  'guest-network-get-interfaces': true,
+  'guest-network-get-route': true,
+  'guest-ping': true,
+  'guest-ssh-get-authorized-keys': true,
+  // The agent echoes the id and does nothing else.
+  'guest-sync': true,
+  'guest-sync-delimited': true,
+  // Processes: a second guest-exec starts a second process; guest-exec-status reaps.
+  'guest-exec': false,
+  'guest-exec-status': false,
+  // Files: handles are opened and closed once, reads and writes move the position,
+  // a seek may be relative, a flush belongs to a handle that a reconnect has lost.
+  'guest-file-open': false,
+  'guest-file-close': false,
+  'guest-file-read': false,
+  'guest-file-write': false,
+  'guest-file-seek': false,
+  'guest-file-flush': false,
+  // Filesystems: a freeze or thaw changes state (and counts); a trim is heavy I/O.
+  'guest-fsfreeze-freeze': false,
+  'guest-fsfreeze-freeze-list': false,
+  'guest-fsfreeze-thaw': false,
+  'guest-fstrim': false,
+  // Settings, credentials and power.
+  'guest-set-memory-blocks': false,
+  'guest-set-time': false,
+  'guest-set-user-password': false,
+  'guest-set-vcpus': false,
+  'guest-ssh-add-authorized-keys': false,
+  'guest-ssh-remove-authorized-keys': false,
+  'guest-shutdown': false,
+  'guest-suspend-disk': false,
+  'guest-suspend-hybrid': false,
+  'guest-suspend-ram': false,
+};

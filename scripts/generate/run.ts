@@ -14,7 +14,7 @@ import { emitTypes } from './emit/types.js';
 import { emitValidators } from './emit/validators.js';
 import { type MergedSchema, mergeReleases } from './merge.js';
 import { MODEL_PATH, modelReleases, schemaSha256, type SchemaModel } from './model.js';
-import { SINCE_CORRECTIONS, WIDE_INTEGERS } from './policy.js';
+import { IDEMPOTENT, SINCE_CORRECTIONS, WIDE_INTEGERS } from './policy.js';
 import { EXAMPLES, SUMMARIES } from './summaries.js';
 import { checkWideIntegers, inputOnlyTypes } from './type-map.js';
 
@@ -30,6 +30,7 @@ export interface GenerateOptions {
   examples?: Readonly<Record<string, string>>;
   wideIntegers?: ReadonlySet<string>;
   sinceCorrections?: Readonly<Record<string, string>>;
+  idempotent?: Readonly<Record<string, boolean>>;
 }
 
 /** `file` names the model in errors. */
@@ -46,6 +47,8 @@ export function generateFromModel(model: SchemaModel, options: GenerateOptions =
 export function generateFromSchema(schema: MergedSchema, info: GenerationInfo, options: GenerateOptions = {}): Generated {
   const wideIntegers = options.wideIntegers ?? WIDE_INTEGERS;
   checkWideIntegers(schema, wideIntegers);
+  const idempotent = options.idempotent ?? IDEMPOTENT;
+  checkIdempotent(schema, idempotent);
   const summaries = options.summaries ?? SUMMARIES;
   const ctx: EmitContext = {
     schema,
@@ -54,6 +57,7 @@ export function generateFromSchema(schema: MergedSchema, info: GenerationInfo, o
     examples: options.examples ?? EXAMPLES,
     inputOnly: inputOnlyTypes(schema),
     wideIntegers,
+    idempotent,
   };
   const shapes = commandShapes(ctx);
   const files = new Map<string, string>([
@@ -128,4 +132,12 @@ export function checkGenerated(targetDir: string, files: ReadonlyMap<string, str
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Every command reviewed for retries, and no entry for a command that does not exist. */
+function checkIdempotent(schema: MergedSchema, table: Readonly<Record<string, boolean>>): void {
+  const missing = [...schema.commands.keys()].filter((name) => !Object.hasOwn(table, name));
+  if (missing.length > 0) throw new Error(`IDEMPOTENT (scripts/generate/policy.ts) does not say whether these commands may be retried: ${missing.join(', ')}`);
+  const stale = Object.keys(table).filter((name) => !schema.commands.has(name));
+  if (stale.length > 0) throw new Error(`IDEMPOTENT entries match no command in the schema: ${stale.join(', ')}`);
 }

@@ -37,6 +37,12 @@ export interface ChannelCallOptions {
    * undoing what the abandoned command did. Channels that cannot see late replies ignore it.
    */
   onLateReply?: ((value: unknown) => void) | undefined;
+  /**
+   * When given, the channel fills in the bytes it wrote and read for this call (only asked
+   * for while someone subscribes to the diagnostics channels; channels that cannot tell
+   * leave it empty).
+   */
+  bytes?: { requestBytes?: number | undefined; replyBytes?: number | undefined } | undefined;
 }
 
 /**
@@ -156,15 +162,48 @@ export interface ChannelOptions {
   reconnect: { retries: number; delay: number } | undefined;
 }
 
+/** Per-call options of {@link ChannelFileAccess} and {@link ChannelFileWriter}. */
+export interface ChannelFileCallOptions {
+  /** ms for this step. */
+  timeout: number;
+  signal?: AbortSignal | undefined;
+}
+
+/** A piece of a file read through {@link ChannelFileAccess.read}. */
+export interface ChannelFileChunk {
+  data: Buffer;
+  /** The file ends after `data`. */
+  eof: boolean;
+}
+
 /**
- * Whole-file access for channels without guest file handles (Proxmox). The file helpers
- * use it when {@link ChannelCapabilities.fileHandles} is false.
+ * File access for channels without guest file handles (Proxmox, whose API reads and writes
+ * whole files, each with its own limits). The file helpers use it when
+ * {@link ChannelCapabilities.fileHandles} is false.
+ *
+ * Positional reads and staged writes rather than whole files in memory: the streams and
+ * `download` / `upload` keep memory flat on every channel, and a write larger than one
+ * request holds is staged by the channel so the target never holds a short file.
  */
 export interface ChannelFileAccess {
-  /** Reads at most `maxBytes` (more rejects, naming the limit) of the file. */
-  read(path: string, options: { maxBytes: number; timeout: number; signal?: AbortSignal | undefined }): Promise<Buffer>;
-  /** Writes the whole file (truncating, or appending), never leaving a short file unreported. */
-  write(path: string, data: Buffer, options: { append: boolean; timeout: number; signal?: AbortSignal | undefined }): Promise<void>;
+  /**
+   * Up to `count` bytes of `path` from `offset`. A channel that can only read a file
+   * whole (Proxmox before qemu-server 9.1.5) answers offset 0 with the whole file and
+   * `eof`, or rejects, naming its limit, when the file is larger than it can return.
+   */
+  read(path: string, position: { offset: number; count: number }, options: ChannelFileCallOptions): Promise<ChannelFileChunk>;
+  /** Starts writing `path`: truncating it, or appending. Nothing reaches the guest file before `commit()` settles, except where the channel can write it in one step. */
+  openWrite(path: string, options: { append: boolean }): ChannelFileWriter;
+}
+
+/** A write in progress through {@link ChannelFileAccess.openWrite}. */
+export interface ChannelFileWriter {
+  /** Takes the next bytes (held back, or sent in the channel's largest pieces). */
+  write(data: Uint8Array, options: ChannelFileCallOptions): Promise<void>;
+  /** Sends what is left and makes the file what was written. Rejects naming a limit it cannot get past. */
+  commit(options: ChannelFileCallOptions): Promise<void>;
+  /** Gives up: whatever was staged is removed, the target stays as it was. Idempotent; never rejects. */
+  abort(): Promise<void>;
 }
 
 /**

@@ -28,3 +28,15 @@ export interface CallOptions {
    */
   onLateReply?: ((value: unknown) => void) | undefined;
 }
+
+/** The keys of {@link CallOptions}, for `checkOptions`. */
+export const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'signal', 'onLateReply']);
+
+/** The call options among a helper's options (the others are the helper's own). */
+export function pickCallOptions(options: CallOptions): CallOptions {
+  const picked: CallOptions = {};
+  if (options.timeout !== undefined) picked.timeout = options.timeout;
+  if (options.signal !== undefined) picked.signal = options.signal;
+  if (options.onLateReply !== undefined) picked.onLateReply = options.onLateReply;
+  return picked;
+}

@@ -25,4 +25,10 @@ export interface QgaCommandInfo {
   readonly deprecated: boolean;
   /** Marked unstable in the schema. */
   readonly unstable: boolean;
+  /**
+   * Safe to send again after a transient failure, when the first attempt may have run:
+   * true only for reads (reviewed by hand; see docs/many-guests.md). The `retry` option
+   * retries these and nothing else.
+   */
+  readonly idempotent: boolean;
 }

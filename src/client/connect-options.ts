@@ -1,10 +1,14 @@
 import type { ChannelOptions } from '../channels/channel.js';
 import type { LibvirtConnectOptions } from '../channels/libvirt/libvirt-options.js';
+import type { ProxmoxOptions } from '../channels/proxmox/options.js';
 import type { Transport } from '../transport/transport.js';
+import { checkOptions } from './check-options.js';
+import { resolveRetry, type RetryOptions, type RetryPolicy } from './retry-policy.js';
 
 /**
- * Where to connect: through libvirt, a unix socket, TCP, or any {@link Transport}. Exactly
- * one of the four forms; the members of the other forms must stay unset.
+ * Where to connect: a domain through libvirt, a unix socket, TCP, any {@link Transport}, or
+ * a VM through Proxmox VE's API. Exactly one of the forms; the members of the other forms
+ * must stay unset.
  *
  * @example
  * ```ts
@@ -12,6 +16,7 @@ import type { Transport } from '../transport/transport.js';
  * await QgaClient.connect({ path: '/run/vm1/qga.sock' });     // unix socket
  * await QgaClient.connect({ host: '127.0.0.1', port: 4444 }); // QEMU chardev socket over TCP
  * await QgaClient.connect({ transport: myTransport });        // any byte channel
+ * await QgaClient.connect({ proxmox: { host: 'pve1', vmid: 101, token, fingerprint } }); // through Proxmox VE
  * ```
  */
 export type ConnectTarget =
@@ -24,8 +29,6 @@ export type ConnectTarget =
       port?: undefined;
       /** Only with the transport form. */
       transport?: undefined;
-      /** Only with the libvirt form. */
-      libvirt?: undefined;
     }
   | {
       /** Host of a TCP agent channel (QEMU `-chardev socket,host=…,port=…,server=on`). */
@@ -36,8 +39,6 @@ export type ConnectTarget =
       path?: undefined;
       /** Only with the transport form. */
       transport?: undefined;
-      /** Only with the libvirt form. */
-      libvirt?: undefined;
     }
   | {
       /** Any byte channel to the agent, e.g. a {@link SocketTransport} or your own. */
@@ -48,8 +49,6 @@ export type ConnectTarget =
       host?: undefined;
       /** Only with the TCP form. */
       port?: undefined;
-      /** Only with the libvirt form. */
-      libvirt?: undefined;
     }
   | {
       /**
@@ -65,11 +64,23 @@ export type ConnectTarget =
       port?: undefined;
       /** Only with the transport form. */
       transport?: undefined;
+    }
+  | {
+      /** A VM's agent through Proxmox VE's REST API (see {@link ProxmoxOptions}). */
+      proxmox: ProxmoxOptions;
+      /** Only with the unix socket form. */
+      path?: undefined;
+      /** Only with the TCP form. */
+      host?: undefined;
+      /** Only with the TCP form. */
+      port?: undefined;
+      /** Only with the transport form. */
+      transport?: undefined;
     };
 
 /**
- * Options of {@link QgaClient.connect}. One of `libvirt`, `path`, `host` + `port` or
- * `transport` is required; everything else is optional.
+ * Options of {@link QgaClient.connect}. One of `libvirt`, `path`, `host` + `port`,
+ * `transport` or `proxmox` is required; everything else is optional.
  *
  * @example
  * ```ts
@@ -83,14 +94,21 @@ export type ConnectTarget =
 export type ConnectOptions = ConnectTarget & {
   /** Default per-call timeout in ms (a few slow commands have longer defaults). Default 5000. */
   timeout?: number | undefined;
-  /** ms to open the channel and complete the first resynchronisation. Default 10000. */
+  /**
+   * ms to open the channel and complete the first resynchronisation. Default 10000. With
+   * `waitForAgent`, the limit of each attempt instead (the wait as a whole is
+   * `waitForAgent`).
+   */
   connectTimeout?: number | undefined;
   /**
    * ms to keep retrying the channel and the first resynchronisation while the agent does
-   * not answer yet (a guest still booting). Default 0: one attempt.
+   * not answer yet (a guest still booting): the whole budget of the connect, whatever
+   * `connectTimeout` says. Attempts that fail at once (nothing listening, a socket that
+   * accepts and closes) are spaced by pauses growing from 50 ms to 1 s. Default 0: one
+   * attempt within `connectTimeout`.
    */
   waitForAgent?: number | undefined;
-  /** Largest single reply accepted, in bytes. Default 100 MiB. */
+  /** Largest single reply accepted, in bytes: an integer of at least 1024. Default 100 MiB. */
   maxReplyBytes?: number | undefined;
   /**
    * Fetch `guest-info` once after connecting, and make calls to commands the agent lists
@@ -107,6 +125,16 @@ export type ConnectOptions = ConnectTarget & {
    * the client closes and all waiting calls reject.
    */
   reconnect?: boolean | ReconnectOptions | undefined;
+  /**
+   * Send a call again after a passing failure (no reply in time, the connection lost or
+   * refused, the manager busy), `true` for the defaults (2 retries, 100 ms doubling to at
+   * most 2 s). Only idempotent commands are retried (`QGA_COMMANDS[name].idempotent`:
+   * reads such as `guest-ping`, `guest-get-*`, `guest-info`); exec, file operations,
+   * freeze, settings and power commands never are, since their first attempt may have run.
+   * Each attempt has the call's own `timeout`; a `retry` event precedes each retry.
+   * Default: off.
+   */
+  retry?: boolean | RetryOptions | undefined;
   /**
    * Check every reply against the result type the schema declares for its command (the
    * generated `QGA_SHAPES`, see `validateReply`). `true`: a reply that does not match
@@ -141,23 +169,66 @@ export interface ReconnectOptions {
 export interface ResolvedConnectOptions extends ChannelOptions {
   checkEnabled: boolean;
   validate: boolean | 'warn';
+  retry: RetryPolicy | undefined;
 }
 
 export const DEFAULT_TIMEOUT = 5_000;
 export const DEFAULT_CONNECT_TIMEOUT = 10_000;
 export const DEFAULT_MAX_REPLY_BYTES = 100 * 1024 * 1024;
+/**
+ * The smallest `maxReplyBytes` accepted: 1 KiB. Below it the limit stops being a safety net
+ * and breaks ordinary use: the agent's short replies (`guest-get-osinfo`, a `guest-exec`
+ * status without output, `guest-get-time`) run to a few hundred bytes.
+ */
+export const MIN_MAX_REPLY_BYTES = 1024;
+
+/** The forms of a connect target, each with the keys that make it up. */
+const TARGET_FORMS: readonly (readonly string[])[] = [['path'], ['host', 'port'], ['transport'], ['libvirt'], ['proxmox']];
+
+/**
+ * Every key of {@link ConnectOptions}. `libvirt` and `proxmox` name the channels API.md
+ * describes; the channel factory says when one is not available.
+ */
+const CONNECT_KEYS: ReadonlySet<string> = new Set([
+  'path', 'host', 'port', 'transport', 'libvirt', 'proxmox',
+  'timeout', 'connectTimeout', 'waitForAgent', 'maxReplyBytes', 'checkEnabled', 'reconnect', 'retry', 'validate', 'signal',
+]);
+const RECONNECT_KEYS: ReadonlySet<string> = new Set(['retries', 'delay']);
 
 export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('QgaClient.connect: options must be an object');
+  checkOptions('QgaClient.connect', options, CONNECT_KEYS);
+  checkTarget(options);
   return {
     timeout: positive('timeout', options.timeout, DEFAULT_TIMEOUT),
     connectTimeout: positive('connectTimeout', options.connectTimeout, DEFAULT_CONNECT_TIMEOUT),
     waitForAgent: nonNegative('waitForAgent', options.waitForAgent, 0),
-    maxReplyBytes: positive('maxReplyBytes', options.maxReplyBytes, DEFAULT_MAX_REPLY_BYTES),
+    maxReplyBytes: replyLimit(options.maxReplyBytes),
     checkEnabled: flag('checkEnabled', options.checkEnabled),
     reconnect: resolveReconnect(options.reconnect),
     validate: resolveValidate(options.validate),
+    retry: resolveRetry(options.retry),
   };
+}
+
+/**
+ * Exactly one form of target: `{ path, port }` used to connect to the path and ignore the
+ * port, which hides a mistake. Whether one is given at all is the channel factory's check.
+ */
+function checkTarget(options: ConnectOptions): void {
+  const given = (key: string): boolean => (options as Record<string, unknown>)[key] !== undefined;
+  const { host, port } = options as { host?: unknown; port?: unknown };
+  const forms = TARGET_FORMS.filter((keys) => keys.some(given)).map((keys) => keys.join(' + '));
+  if (forms.length > 1) throw new TypeError(`QgaClient.connect: give one of path, host + port, transport, libvirt or proxmox; ${forms.join(' and ')} cannot be combined`);
+  if ((host === undefined) !== (port === undefined)) throw new TypeError(`QgaClient.connect: host and port go together (got only ${host === undefined ? 'port' : 'host'})`);
+}
+
+function replyLimit(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_REPLY_BYTES;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < MIN_MAX_REPLY_BYTES) {
+    throw new TypeError(`maxReplyBytes must be an integer of at least ${MIN_MAX_REPLY_BYTES} bytes, got ${String(value)}`);
+  }
+  return value;
 }
 
 export function positive(name: string, value: unknown, fallback: number): number {
@@ -192,7 +263,7 @@ function resolveReconnect(value: unknown): ResolvedConnectOptions['reconnect'] {
   if (value === undefined || value === false) return undefined;
   if (value === true) return { retries: 10, delay: 1000 };
   if (typeof value !== 'object' || value === null) throw new TypeError(`reconnect must be a boolean or { retries, delay }, got ${String(value)}`);
-  const { retries, delay } = value as ReconnectOptions;
+  const { retries, delay } = checkOptions('QgaClient.connect: reconnect', value as ReconnectOptions, RECONNECT_KEYS);
   if (retries !== undefined && (!Number.isInteger(retries) || retries < 1)) throw new TypeError(`reconnect.retries must be a positive integer, got ${String(retries)}`);
   return { retries: retries ?? 10, delay: nonNegative('reconnect.delay', delay, 1000) };
 }

@@ -2,6 +2,7 @@ import type { ResyncInfo } from '../protocol/request-queue.js';
 
 export type { ResyncInfo, ResyncReason } from '../protocol/request-queue.js';
 import type { ConnectEvent, ReconnectEvent } from '../channels/channel.js';
+import type { RetryEvent } from './retry-policy.js';
 
 export type { ConnectEvent, ReconnectEvent } from '../channels/channel.js';
 
@@ -57,6 +58,8 @@ export interface QgaClientEvents {
   close: [error?: Error];
   /** A resynchronisation completed; says what was discarded. */
   resync: [info: ResyncInfo];
+  /** With the `retry` option: an idempotent call is sent again after a passing failure. */
+  retry: [event: RetryEvent];
   /** A call was made. */
   request: [event: RequestEvent];
   /** A call settled. */

@@ -1,6 +1,5 @@
-import { debuglog } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
-import { QgaCommandError, QgaConnectionError } from '../errors.js';
+import { QgaConnectionError } from '../errors.js';
 import { disabledCommands, info as infoHelper, supports as supportsHelper, type InfoOptions } from '../helpers/capabilities.js';
 import {
   createReadStream as createReadStreamHelper,
@@ -18,23 +17,25 @@ import { setUserPassword as setUserPasswordHelper, type SetUserPasswordOptions }
 import { reboot as rebootHelper, shutdown as shutdownHelper, suspend as suspendHelper, type ShutdownOptions, type SuspendKind } from '../helpers/power.js';
 import type { GuestAgentInfo } from '../generated/index.js';
 import { QGA_COMMANDS, type QgaCommandMap, type QgaCommandMethods, type QgaCommandName } from '../generated/index.js';
-import type { ChannelCapabilities, ConnectEvent, QgaChannel } from '../channels/channel.js';
+import type { ChannelCapabilities, ChannelFileAccess, ConnectEvent, QgaChannel } from '../channels/channel.js';
 import { AgentInfoCache } from './agent-info-cache.js';
-import type { CallOptions } from './call-options.js';
+import { CALL_OPTION_KEYS, type CallOptions } from './call-options.js';
+import { checkOptions } from './check-options.js';
+import { CommandCaller } from './command-caller.js';
 import { installCommandMethods } from './command-methods.js';
-import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
 import { positive, resolveConnectOptions, type ConnectOptions, type ResolvedConnectOptions } from './connect-options.js';
 import { createChannel } from './create-channel.js';
+import { closeChannel, connectChannel, resyncChannel } from './diagnostics.js';
 import type { QgaClientEvents } from './events.js';
-import { invalidReplyError, validateReply } from './validate.js';
 import { exec as execHelper, execAndWait as execAndWaitHelper } from '../helpers/exec.js';
-import type { ExecOptions, ExecResult, GuestProcess, SpawnOptions } from '../helpers/exec-types.js';
+import { readWindowsEnvironment, type ExecSession } from '../helpers/exec-platform.js';
+import type { ExecOptions, ExecResult, ExecTextEncoding, GuestProcess, SpawnOptions } from '../helpers/exec-types.js';
+import { guestCodePages as guestCodePagesHelper, guestOs as guestOsHelper, type GuestCodePages } from '../helpers/guest-os.js';
+import { shell as shellHelper, type ShellOptions } from '../helpers/shell.js';
 import { spawn as spawnHelper } from '../helpers/spawn.js';
 import type { GuestExecArgs } from '../generated/index.js';
-
-const debug = debuglog('qga');
-/** Problems collected per mismatching reply with `validate` on. */
-const VALIDATION_LIMIT = 10;
+import type { GuestOs } from '../guest-os/detect.js';
+import { SessionMemo } from './session-memo.js';
 
 /** Argument list of {@link QgaClient.call} for command `N`: args optional when none are required. */
 export type CallArguments<N extends QgaCommandName> = QgaCommandMap[N]['args'] extends undefined
@@ -80,11 +81,16 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   }
 
   readonly #channel: QgaChannel;
+  readonly #caller: CommandCaller;
   readonly #options: ResolvedConnectOptions;
-  /** With `checkEnabled`: the commands guest-info listed as disabled at connect. */
-  #disabled: ReadonlySet<string> | undefined;
   /** `guest-info` as `info()` / `supports()` last read it on this connection. */
   readonly #agentInfo = new AgentInfoCache();
+  /** What else this connection learnt about its guest (OS, code pages, environment). */
+  readonly #session = new SessionMemo();
+  /** The per-connection facts the exec helpers may need. */
+  readonly #execSession: ExecSession = {
+    windowsEnvironment: (options) => this.#session.get('windows-environment', () => readWindowsEnvironment(this, options)),
+  };
 
   private constructor(options: ConnectOptions, resolved: ResolvedConnectOptions) {
     super();
@@ -94,16 +100,26 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
         // A new connection may reach another agent, or the same one restarted with another
         // configuration: forget what the old one said, before any listener can ask again.
         this.#agentInfo.clear();
+        this.#session.clear();
         if (event.reconnected) this.#reloadDisabled();
+        if (connectChannel.hasSubscribers) {
+          connectChannel.publish({ channel: event.channel, target: event.transport, duration: event.duration, attempts: event.attempts, reconnected: event.reconnected });
+        }
         this.emit('connect', event);
       },
       close: (error) => {
         this.#agentInfo.clear();
+        this.#session.clear();
+        if (closeChannel.hasSubscribers) closeChannel.publish({ channel: this.#channel.capabilities.kind, target: this.#channel.description, error });
         this.emit('close', error);
       },
-      resync: (info) => this.emit('resync', info),
+      resync: (info) => {
+        if (resyncChannel.hasSubscribers) resyncChannel.publish({ channel: this.#channel.capabilities.kind, target: this.#channel.description, ...info });
+        this.emit('resync', info);
+      },
       reconnecting: (event) => this.emit('reconnecting', event),
     });
+    this.#caller = new CommandCaller(this, this.#channel, resolved);
   }
 
   /**
@@ -122,7 +138,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     await client.#channel.open(options.signal);
     if (resolved.checkEnabled) {
       try {
-        client.#disabled = disabledCommands(await infoHelper(client, client.#agentInfo, { refresh: true, signal: options.signal }));
+        client.#caller.disabled = disabledCommands(await infoHelper(client, client.#agentInfo, { refresh: true, signal: options.signal }));
       } catch (error) {
         await client.close();
         throw error;
@@ -137,11 +153,11 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * behind the calls that waited for the channel).
    */
   #reloadDisabled(): void {
-    this.#disabled = undefined;
+    this.#caller.disabled = undefined;
     if (!this.#options.checkEnabled) return;
     infoHelper(this, this.#agentInfo, { refresh: true }).then(
       (agentInfo) => {
-        this.#disabled = disabledCommands(agentInfo);
+        this.#caller.disabled = disabledCommands(agentInfo);
       },
       () => undefined,
     );
@@ -190,6 +206,15 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     return this.#channel.capabilities;
   }
 
+  /**
+   * The channel's file access when it has no guest file handles (Proxmox); the file
+   * helpers go through it.
+   * @internal
+   */
+  get channelFiles(): ChannelFileAccess | undefined {
+    return this.#channel.files;
+  }
+
   /** The default per-call timeout in ms. */
   get defaultTimeout(): number {
     return this.#options.timeout;
@@ -206,7 +231,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    */
   call<N extends QgaCommandName>(name: N, ...rest: CallArguments<N>): Promise<CallResult<N>> {
     const [args, options] = rest;
-    return this.#call(name, args as Record<string, unknown> | undefined, options) as Promise<CallResult<N>>;
+    return this.#caller.call(name, args as Record<string, unknown> | undefined, options) as Promise<CallResult<N>>;
   }
 
   /**
@@ -220,7 +245,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   ping(options?: CallOptions): Promise<void> {
     // Not an async wrapper: guest-ping has no result, so #call already resolves to
     // undefined, and this is the call a health check makes thousands of times.
-    return this.#call('guest-ping', undefined, options) as Promise<void>;
+    return this.#caller.call('guest-ping', undefined, options) as Promise<void>;
   }
 
   /**
@@ -235,6 +260,7 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * ```
    */
   async sync(options?: CallOptions): Promise<void> {
+    checkOptions('sync', options, CALL_OPTION_KEYS);
     const timeout = positive('timeout', options?.timeout, this.#options.timeout);
     this.#assertOpen();
     await this.#channel.sync({ timeout, signal: options?.signal });
@@ -261,10 +287,10 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * ```
    */
   exec(argv: readonly string[], options: ExecOptions<'buffer'> & { encoding: 'buffer' }): Promise<ExecResult<Buffer>>;
-  exec(argv: readonly string[], options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
+  exec(argv: readonly string[], options?: ExecOptions<ExecTextEncoding>): Promise<ExecResult<string>>;
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult<string> | ExecResult<Buffer>>;
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult<string> | ExecResult<Buffer>> {
-    return execHelper(this, argv, options);
+    return execHelper(this, argv, options, this.#execSession);
   }
 
   /**
@@ -278,10 +304,35 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * ```
    */
   execAndWait(request: GuestExecArgs, options: ExecOptions<'buffer'> & { encoding: 'buffer' }): Promise<ExecResult<Buffer>>;
-  execAndWait(request: GuestExecArgs, options?: ExecOptions<'utf8'>): Promise<ExecResult<string>>;
+  execAndWait(request: GuestExecArgs, options?: ExecOptions<ExecTextEncoding>): Promise<ExecResult<string>>;
   execAndWait(request: GuestExecArgs, options?: ExecOptions): Promise<ExecResult<string> | ExecResult<Buffer>>;
   execAndWait(request: GuestExecArgs, options?: ExecOptions): Promise<ExecResult<string> | ExecResult<Buffer>> {
-    return execAndWaitHelper(this, request, options);
+    return execAndWaitHelper(this, request, options, this.#execSession);
+  }
+
+  /**
+   * Run a script through the guest's shell and wait for it, like {@link QgaClient.exec}:
+   * `/bin/sh -c` on POSIX guests; on Windows guests PowerShell (default) or `cmd`, made to
+   * print UTF-8, the script passed so that no quoting mangles it. Output is decoded with
+   * `encoding: 'auto'` unless you choose another; PowerShell's CLIXML errors arrive as
+   * plain text on `stderr`. `options.shell`: `'auto'` (default), `'sh'`, `'cmd'` or
+   * `'powershell'`. See docs/windows-guests.md.
+   *
+   * Rejects like `exec`, and with `TypeError` (nothing sent) when the shell does not fit the
+   * guest (`'cmd'` on Linux, `'sh'` on Windows).
+   *
+   * @example
+   * ```ts
+   * const { stdout } = await client.shell('echo "$HOSTNAME"; ls /etc | wc -l');
+   * const win = await client.shell('Get-Volume | Format-Table -AutoSize | Out-String -Width 200', { timeout: 60_000 });
+   * await client.shell('dir "C:\\Program Files" & ver', { shell: 'cmd', check: true });
+   * ```
+   */
+  shell(script: string, options: ShellOptions<'buffer'> & { encoding: 'buffer' }): Promise<ExecResult<Buffer>>;
+  shell(script: string, options?: ShellOptions<ExecTextEncoding>): Promise<ExecResult<string>>;
+  shell(script: string, options?: ShellOptions): Promise<ExecResult<string> | ExecResult<Buffer>>;
+  shell(script: string, options?: ShellOptions): Promise<ExecResult<string> | ExecResult<Buffer>> {
+    return shellHelper(this, script, options, this.#execSession);
   }
 
   /**
@@ -297,10 +348,10 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * ```
    */
   spawn(argv: readonly string[], options: SpawnOptions<'buffer'> & { encoding: 'buffer' }): Promise<GuestProcess<Buffer>>;
-  spawn(argv: readonly string[], options?: SpawnOptions<'utf8'>): Promise<GuestProcess<string>>;
+  spawn(argv: readonly string[], options?: SpawnOptions<ExecTextEncoding>): Promise<GuestProcess<string>>;
   spawn(argv: readonly string[], options?: SpawnOptions): Promise<GuestProcess<string> | GuestProcess<Buffer>>;
   spawn(argv: readonly string[], options?: SpawnOptions): Promise<GuestProcess<string> | GuestProcess<Buffer>> {
-    return spawnHelper(this, argv, options);
+    return spawnHelper(this, argv, options, this.#execSession);
   }
 
   /**
@@ -335,7 +386,8 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    * Resolves to a Buffer, or a string with `encoding`. The guest handle is closed on every
    * path (success, agent error, timeout, abort) before the promise settles. A missing file,
    * a directory or a permission problem rejects with `QgaCommandError` carrying the agent's
-   * description.
+   * description. At most `maxBytes` (default 64 MiB) are read: a longer file (or one that
+   * never ends, like `/dev/zero`) rejects with `QgaProtocolError` naming the limit.
    *
    * @example
    * ```ts
@@ -501,6 +553,41 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   }
 
   /**
+   * What kind of guest this is: `family` (`'windows'` or `'posix'`), the agent's release
+   * and the upstream QEMU release it behaves like (virtio-win's `108.0.2` behaves like
+   * 9.0), and the `guest-get-osinfo` answer. Read once per connection from `guest-info`
+   * and `guest-get-osinfo` (Windows answers `id: 'mswindows'`; without that command the
+   * Windows-only `guest-get-devices` or a virtio-win version number tell), and forgotten on
+   * reconnect with the rest of what the client knows about its agent.
+   *
+   * @example
+   * ```ts
+   * const os = await client.guestOs();
+   * if (os.family === 'windows') await client.shell('Restart-Service Spooler');
+   * console.log(os.agent.version, 'behaves like QEMU', os.agent.qemu);
+   * ```
+   */
+  guestOs(options?: CallOptions): Promise<GuestOs> {
+    return guestOsHelper(this, this.#session, options);
+  }
+
+  /**
+   * A Windows guest's code pages: `oem` (what console programs print in: 437, 850, 866…)
+   * and `ansi` (1252, 1251…), read once per connection from the registry with `reg.exe
+   * query`. `undefined` on POSIX guests. The `'auto'`, `'oem'` and `'ansi'` exec encodings
+   * use it; a `decode` hook can too.
+   *
+   * @example
+   * ```ts
+   * const pages = await client.guestCodePages();
+   * const res = await client.exec(['ipconfig'], { decode: (bytes) => iconv.decode(bytes, `cp${pages?.oem ?? 437}`) });
+   * ```
+   */
+  guestCodePages(options?: CallOptions): Promise<GuestCodePages | undefined> {
+    return guestCodePagesHelper(this, this.#session, options);
+  }
+
+  /**
    * True when the agent has `command` and it is enabled (from the cached `guest-info`).
    *
    * @example
@@ -512,53 +599,9 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
     return supportsHelper(this, command, options);
   }
 
-  async #call(name: string, args: Record<string, unknown> | undefined, options: CallOptions | undefined): Promise<unknown> {
-    if (typeof name !== 'string' || name === '') throw new TypeError('command name must be a non-empty string');
-    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
-      throw new TypeError(`${name}: arguments must be an object, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
-    }
-    if (options !== undefined && (typeof options !== 'object' || options === null)) throw new TypeError(`${name}: options must be an object`);
-    const timeout = positive('timeout', options?.timeout, LONG_COMMAND_TIMEOUTS[name] ?? this.#options.timeout);
-    const signal = options?.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${name}: signal must be an AbortSignal`);
-    const onLateReply = options?.onLateReply;
-    if (onLateReply !== undefined && typeof onLateReply !== 'function') throw new TypeError(`${name}: onLateReply must be a function`);
-    this.#assertOpen();
-    const { commands: carried, refused } = this.#channel.capabilities;
-    if ((carried !== undefined && !carried.has(name)) || refused?.has(name) === true) {
-      const { kind } = this.#channel.capabilities;
-      throw new QgaCommandError(name, 'CommandNotFound', `the ${kind} channel cannot carry ${name} (${this.#channel.description}; not sent)`);
-    }
-    if (this.#disabled?.has(name)) {
-      // Same class and wording as the agent's own refusal (AGENT-BEHAVIOUR §8).
-      throw new QgaCommandError(name, 'CommandNotFound', `Command ${name} has been disabled (guest-info lists it as disabled; not sent)`);
-    }
-    const info = (QGA_COMMANDS as Readonly<Record<string, (typeof QGA_COMMANDS)[QgaCommandName] | undefined>>)[name];
-    const started = performance.now();
-    if (this.listenerCount('request') > 0) this.emit('request', { name, command: name });
-    try {
-      const value = await this.#channel.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true, onLateReply });
-      if (this.#options.validate !== false && info?.hasReturn === true) {
-        const problems = validateReply(name, value, { limit: VALIDATION_LIMIT });
-        if (problems.length > 0) {
-          if (this.#options.validate === true) throw invalidReplyError(name, problems, VALIDATION_LIMIT);
-          this.emit('validation', { command: name, problems });
-        }
-      }
-      const duration = performance.now() - started;
-      if (this.listenerCount('response') > 0) this.emit('response', { name, command: name, duration });
-      if (debug.enabled) debug('%s ok in %d ms', name, duration.toFixed(2));
-      return info && !info.hasReturn ? undefined : value;
-    } catch (error) {
-      const duration = performance.now() - started;
-      if (this.listenerCount('response') > 0) this.emit('response', { name, command: name, duration, error });
-      if (debug.enabled) debug('%s failed in %d ms: %s', name, duration.toFixed(2), String(error));
-      throw error;
-    }
+  #assertOpen(): void {
+    this.#caller.assertOpen();
   }
 
-  #assertOpen(): void {
-    if (this.#channel.closed) throw new QgaConnectionError(`${this.#channel.description}: the client is closed`);
-  }
 
 }

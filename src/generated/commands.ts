@@ -816,6 +816,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-exec-status': {
     name: 'guest-exec-status',
@@ -827,6 +828,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-file-close': {
     name: 'guest-file-close',
@@ -838,6 +840,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: false,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-file-flush': {
     name: 'guest-file-flush',
@@ -849,6 +852,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: false,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-file-open': {
     name: 'guest-file-open',
@@ -860,6 +864,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-file-read': {
     name: 'guest-file-read',
@@ -871,6 +876,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-file-seek': {
     name: 'guest-file-seek',
@@ -882,6 +888,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-file-write': {
     name: 'guest-file-write',
@@ -893,6 +900,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-fsfreeze-freeze': {
     name: 'guest-fsfreeze-freeze',
@@ -905,6 +913,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-fsfreeze-freeze-list': {
     name: 'guest-fsfreeze-freeze-list',
@@ -917,6 +926,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-fsfreeze-status': {
     name: 'guest-fsfreeze-status',
@@ -929,6 +939,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-fsfreeze-thaw': {
     name: 'guest-fsfreeze-thaw',
@@ -941,6 +952,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-fstrim': {
     name: 'guest-fstrim',
@@ -953,6 +965,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-get-cpustats': {
     name: 'guest-get-cpustats',
@@ -965,6 +978,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-get-devices': {
     name: 'guest-get-devices',
@@ -977,6 +991,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-get-disks': {
     name: 'guest-get-disks',
@@ -989,6 +1004,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-get-diskstats': {
     name: 'guest-get-diskstats',
@@ -1001,6 +1017,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-get-fsinfo': {
     name: 'guest-get-fsinfo',
@@ -1013,6 +1030,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-get-host-name': {
     name: 'guest-get-host-name',
@@ -1024,6 +1042,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-get-load': {
     name: 'guest-get-load',
@@ -1036,6 +1055,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-get-memory-block-info': {
     name: 'guest-get-memory-block-info',
@@ -1048,6 +1068,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-get-memory-blocks': {
     name: 'guest-get-memory-blocks',
@@ -1060,6 +1081,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-get-osinfo': {
     name: 'guest-get-osinfo',
@@ -1071,6 +1093,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-get-time': {
     name: 'guest-get-time',
@@ -1082,6 +1105,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-get-timezone': {
     name: 'guest-get-timezone',
@@ -1093,6 +1117,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-get-users': {
     name: 'guest-get-users',
@@ -1105,6 +1130,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-get-vcpus': {
     name: 'guest-get-vcpus',
@@ -1117,6 +1143,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-info': {
     name: 'guest-info',
@@ -1128,6 +1155,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-network-get-interfaces': {
     name: 'guest-network-get-interfaces',
@@ -1140,6 +1168,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-network-get-route': {
     name: 'guest-network-get-route',
@@ -1152,6 +1181,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-ping': {
     name: 'guest-ping',
@@ -1163,6 +1193,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: false,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-set-memory-blocks': {
     name: 'guest-set-memory-blocks',
@@ -1175,6 +1206,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-set-time': {
     name: 'guest-set-time',
@@ -1186,6 +1218,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: false,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-set-user-password': {
     name: 'guest-set-user-password',
@@ -1198,6 +1231,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: false,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-set-vcpus': {
     name: 'guest-set-vcpus',
@@ -1210,6 +1244,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-shutdown': {
     name: 'guest-shutdown',
@@ -1221,6 +1256,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: false,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-ssh-add-authorized-keys': {
     name: 'guest-ssh-add-authorized-keys',
@@ -1232,6 +1268,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: false,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-ssh-get-authorized-keys': {
     name: 'guest-ssh-get-authorized-keys',
@@ -1243,6 +1280,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-ssh-remove-authorized-keys': {
     name: 'guest-ssh-remove-authorized-keys',
@@ -1254,6 +1292,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: false,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-suspend-disk': {
     name: 'guest-suspend-disk',
@@ -1266,6 +1305,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: false,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-suspend-hybrid': {
     name: 'guest-suspend-hybrid',
@@ -1278,6 +1318,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: false,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-suspend-ram': {
     name: 'guest-suspend-ram',
@@ -1290,6 +1331,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: false,
     deprecated: false,
     unstable: false,
+    idempotent: false,
   },
   'guest-sync': {
     name: 'guest-sync',
@@ -1301,6 +1343,7 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
   'guest-sync-delimited': {
     name: 'guest-sync-delimited',
@@ -1312,5 +1355,6 @@ export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = 
     hasReturn: true,
     deprecated: false,
     unstable: false,
+    idempotent: true,
   },
 };

@@ -9,7 +9,8 @@
  * @module
  */
 import type { QgaClient } from '../client/qga-client.js';
-import type { CallOptions } from '../client/call-options.js';
+import { CALL_OPTION_KEYS, pickCallOptions, type CallOptions } from '../client/call-options.js';
+import { checkOptions } from '../client/check-options.js';
 import type { AgentInfoCache } from '../client/agent-info-cache.js';
 import type { GuestAgentInfo } from '../generated/index.js';
 import { FREEZE_ALLOWED_COMMANDS } from '../protocol/freeze-allowlist.js';
@@ -27,6 +28,8 @@ export interface InfoOptions extends CallOptions {
   refresh?: boolean | undefined;
 }
 
+const INFO_KEYS: ReadonlySet<string> = new Set([...CALL_OPTION_KEYS, 'refresh']);
+
 /**
  * The agent's `guest-info` (version and command list), fetched once per connection and
  * kept in the client's own `cache`, which the client empties on every (re)connect and close.
@@ -37,15 +40,12 @@ export interface InfoOptions extends CallOptions {
  * ```
  */
 export async function info(client: QgaClient, cache: AgentInfoCache, options: InfoOptions = {}): Promise<GuestAgentInfo> {
-  if (typeof options !== 'object' || options === null) throw new TypeError('info: options must be an object');
+  checkOptions('info', options, INFO_KEYS);
   if (!options.refresh) {
     const hit = cache.get();
     if (hit) return hit;
   }
-  const fresh = await client.call('guest-info', undefined, {
-    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
+  const fresh = await client.call('guest-info', undefined, pickCallOptions(options));
   // Not kept: a frozen agent's snapshot (see above), or an answer that arrived after the
   // close, when there is no connection left for it to belong to.
   if (looksFrozen(fresh)) cache.clear();
@@ -63,6 +63,7 @@ export async function info(client: QgaClient, cache: AgentInfoCache, options: In
  */
 export async function supports(client: QgaClient, command: string, options: CallOptions = {}): Promise<boolean> {
   if (typeof command !== 'string' || command === '') throw new TypeError('supports: command must be a non-empty string');
+  checkOptions('supports', options, CALL_OPTION_KEYS);
   // A command the channel cannot carry is unusable, whatever the agent has.
   const { commands: carried, refused } = client.capabilities;
   if ((carried !== undefined && !carried.has(command)) || refused?.has(command) === true) return false;
@@ -84,7 +85,7 @@ export function disabledCommands(agentInfo: GuestAgentInfo): Set<string> | undef
  * A frozen agent disables everything outside its allow-list. An agent configured to allow
  * only those commands looks the same, and is merely not cached: no harm either way.
  */
-function looksFrozen(agentInfo: GuestAgentInfo): boolean {
+export function looksFrozen(agentInfo: GuestAgentInfo): boolean {
   const others = agentInfo.supported_commands.filter((c) => !FREEZE_ALLOWED_COMMANDS.has(c.name));
   return others.length > 0 && others.every((c) => !c.enabled);
 }

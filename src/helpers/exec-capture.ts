@@ -13,7 +13,9 @@ import type { CallOptions } from '../client/call-options.js';
 import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError } from '../errors.js';
 import type { GuestExecCaptureOutput } from '../generated/index.js';
+import { agentRelease, releaseAtLeast } from '../guest-os/agent-release.js';
 import type { CaptureRequest } from './exec-options.js';
+import { guestFamily } from './guest-os.js';
 
 /** The wire value and which decoded streams to keep. */
 export interface CapturePlan {
@@ -36,6 +38,11 @@ export async function resolveCapture(client: QgaClient, capture: CaptureRequest,
   if (capture === true || capture === 'separated') return SEPARATED;
   if (capture === false || capture === 'none') return NONE;
   const version = await agentVersion(client, callOptions);
+  if (capture === 'merged' && (await guestFamily(client, callOptions)) === 'windows') {
+    // The enum value is not built on Windows (`'if': { 'not': 'CONFIG_WIN32' }`): stderr
+    // cannot be joined into stdout there (no dup2 in the child).
+    throw new QgaCommandError('guest-exec', 'GenericError', `capture mode 'merged' does not exist in qemu-ga for Windows (use 'separated', or run the program under 'cmd /d /c "… 2>&1"' with shell())`);
+  }
   if (supportsCaptureModes(version)) {
     return { wire: capture, keepStdout: capture !== 'stderr', keepStderr: capture === 'stderr' };
   }
@@ -43,23 +50,28 @@ export async function resolveCapture(client: QgaClient, capture: CaptureRequest,
     throw new QgaCommandError(
       'guest-exec',
       'GenericError',
-      `capture mode 'merged' needs qemu-ga 8.1 or later; this agent is ${version} (use 'separated', or run the program under 'sh -c "… 2>&1"')`,
+      `capture mode 'merged' needs qemu-ga 8.1 or later; this agent is ${describeVersion(version)} (use 'separated', or run the program under 'sh -c "… 2>&1"')`,
     );
   }
   return { wire: true, keepStdout: capture === 'stdout', keepStderr: capture === 'stderr' };
 }
 
-/** True from 8.1 on; an unparseable version is given the benefit of the doubt (the agent will say). */
+/**
+ * True from 8.1 on, a virtio-win build by the release it behaves like (`104.0.2` is
+ * 7.0); an unparseable version is given the benefit of the doubt (the agent will say).
+ */
 export function supportsCaptureModes(version: string): boolean {
-  const match = /^(\d+)\.(\d+)/.exec(version);
-  if (!match) return true;
-  const major = Number(match[1]);
-  const minor = Number(match[2]);
-  return major > 8 || (major === 8 && minor >= 1);
+  return releaseAtLeast(agentRelease(version), '8.1');
 }
 
 async function agentVersion(client: QgaClient, callOptions: CallOptions): Promise<string> {
   // guest-info, cached per connection by the client.
   const { version } = await client.info(callOptions);
   return version;
+}
+
+/** `7.2.22`, or `104.0.2 (virtio-win, behaves like QEMU 7.0)`. */
+function describeVersion(version: string): string {
+  const release = agentRelease(version);
+  return release.build === 'virtio-win' ? `${version} (virtio-win, behaves like QEMU ${release.qemu})` : version;
 }

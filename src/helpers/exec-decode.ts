@@ -2,34 +2,53 @@
  * `guest-exec-status` (exited) → {@link ExecResult}.
  * @module
  */
+import type { QgaClient } from '../client/qga-client.js';
 import type { GuestExecStatus } from '../generated/index.js';
+import { windowsExitOf } from '../guest-os/nt-status.js';
 import type { CapturePlan } from './exec-capture.js';
-import type { ExecEncoding, ExecResult } from './exec-types.js';
-
-/** The agent's per-stream capture cap (`GUEST_EXEC_MAX_OUTPUT`, 16 MiB). */
-export const AGENT_CAPTURE_LIMIT = 16 * 1024 * 1024;
+import { decodeStreams, type OutputPlan } from './exec-text.js';
+import type { ExecResult } from './exec-types.js';
+import { streamTruncated } from './exec-truncation.js';
 
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Decodes an exited status. Truncation: the `out-truncated` / `err-truncated` flags were
- * wrong in upstream releases before 10.2.0 (present only when truncated, and then `false`;
- * QEMU commit 28c5d27dd4 fixed it), so a stream counts as truncated when its flag is true
- * **or** it decodes to the cap or more.
+ * How the process ended. A negative `signal` or `exitcode` only comes from qemu-ga for
+ * Windows (an NTSTATUS or a DWORD above 2^31 in a signed int): it becomes the unsigned
+ * exit code, with `signal: null` (see `guest-os/nt-status.ts`).
  */
-export function decodeExited<Output extends string | Buffer>(pid: number, status: GuestExecStatus, encoding: ExecEncoding, capture: CapturePlan): ExecResult<Output> {
+export function exitOf(status: GuestExecStatus): Pick<ExecResult, 'exitCode' | 'signal' | 'ntStatus'> {
+  const exitcode = typeof status.exitcode === 'number' ? status.exitcode : undefined;
+  const signal = typeof status.signal === 'number' ? status.signal : undefined;
+  const windows = windowsExitOf(exitcode, signal);
+  if (windows) return windows.ntStatus ? { exitCode: windows.exitCode, signal: null, ntStatus: windows.ntStatus } : { exitCode: windows.exitCode, signal: null };
+  return { exitCode: exitcode ?? null, signal: signal ?? null };
+}
+
+/**
+ * Decodes an exited status: the exit (see {@link exitOf}), the streams as `output` says
+ * (which may ask the guest for its code pages), and truncation as exec-truncation.ts
+ * explains; `flagsReliable` (the agent sets the truncation flags right) matters only for
+ * a stream of exactly 16 MiB whose flag says `false`.
+ */
+export async function decodeExited<Output extends string | Buffer>(
+  client: QgaClient,
+  pid: number,
+  status: GuestExecStatus,
+  output: OutputPlan,
+  capture: CapturePlan,
+  flagsReliable?: boolean,
+): Promise<ExecResult<Output>> {
   const out = capture.keepStdout ? decodeBase64(status['out-data']) : EMPTY;
   const err = capture.keepStderr ? decodeBase64(status['err-data']) : EMPTY;
-  const exitCode = typeof status.exitcode === 'number' ? status.exitcode : null;
-  const signal = typeof status.signal === 'number' ? status.signal : null;
+  const [stdout, stderr] = await decodeStreams(client, out, err, output);
   return {
     pid,
-    exitCode,
-    signal,
-    stdout: (encoding === 'buffer' ? out : out.toString('utf8')) as Output,
-    stderr: (encoding === 'buffer' ? err : err.toString('utf8')) as Output,
-    stdoutTruncated: capture.keepStdout && (status['out-truncated'] === true || out.length >= AGENT_CAPTURE_LIMIT),
-    stderrTruncated: capture.keepStderr && (status['err-truncated'] === true || err.length >= AGENT_CAPTURE_LIMIT),
+    ...exitOf(status),
+    stdout: stdout as Output,
+    stderr: stderr as Output,
+    stdoutTruncated: capture.keepStdout && streamTruncated(status['out-truncated'], out.length, flagsReliable),
+    stderrTruncated: capture.keepStderr && streamTruncated(status['err-truncated'], err.length, flagsReliable),
   };
 }
 

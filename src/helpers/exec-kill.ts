@@ -2,6 +2,8 @@
  * The agent has no command to signal a process it started (AGENT-BEHAVIOUR §5: "no kill
  * command"), so a kill is a second `guest-exec`: `/bin/sh -c 'kill …'`. `/bin/sh` rather
  * than `kill` from PATH: every POSIX guest has it, and a caller's `env` cannot hide it.
+ * Windows has no signals: there the kill is `taskkill.exe /PID n /T /F` (found in the
+ * agent's working directory, System32), which also ends the process's children.
  * @module
  */
 import type { GuestExecArgs } from '../generated/index.js';
@@ -21,4 +23,9 @@ export function killRequest(pid: number, signal: string): Omit<GuestExecArgs, 'c
   // Values go in as positional parameters, never spliced into the script.
   const script = /^\d+$/.test(signal) ? 'kill -"$1" "$2"' : 'kill -s "$1" "$2"';
   return { path: '/bin/sh', arg: ['-c', script, 'kill', signal, String(pid)] };
+}
+
+/** The `guest-exec` request that ends `pid` and its children on a Windows guest. */
+export function windowsKillRequest(pid: number): Omit<GuestExecArgs, 'capture-output'> {
+  return { path: 'taskkill.exe', arg: ['/PID', String(pid), '/T', '/F'] };
 }

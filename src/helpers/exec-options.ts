@@ -3,7 +3,10 @@
  * `call()`), and turns the helper options into a `guest-exec` request.
  * @module
  */
+import { checkOptions, describeValue as describe } from '../client/check-options.js';
 import type { GuestExecArgs, GuestExecCaptureOutput } from '../generated/index.js';
+import { outputPlan, type OutputPlan } from './exec-text.js';
+import { checkWireString } from './wire-string.js';
 import type { ExecCapture, ExecEncoding, ExecWaitOptions, SpawnOptions } from './exec-types.js';
 
 /** What the agent is asked to capture, before the agent's version is taken into account. */
@@ -14,8 +17,16 @@ export interface StartPlan {
   request: Omit<GuestExecArgs, 'capture-output'>;
   capture: CaptureRequest;
   encoding: ExecEncoding;
+  /** How the output is returned; `encoding` is its `encoding`. */
+  output?: OutputPlan | undefined;
   /** ms per single agent call; undefined = the client's default. */
   pollTimeout: number | undefined;
+  /** Told the pid of a process whose `guest-exec` reply came after the start was given up. */
+  onLateStart: ((pid: number) => void) | undefined;
+  /** The helper's name, for messages. */
+  where?: string | undefined;
+  /** `options.env` as given: on a Windows guest it is merged over the agent's environment. */
+  envOverrides?: Readonly<Record<string, string>> | undefined;
 }
 
 /** {@link ExecWaitOptions} after defaults. */
@@ -34,9 +45,12 @@ export const DEFAULT_POLL_MAX = 100;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const CAPTURE_MODES: ReadonlySet<unknown> = new Set<ExecCapture>(['separated', 'merged', 'stdout', 'stderr', 'none']);
-const START_KEYS = new Set(['input', 'env', 'capture', 'encoding', 'pollTimeout']);
-const WAIT_KEYS = new Set(['timeout', 'signal', 'check', 'pollInterval', 'killOnAbandon']);
-const NO_KEYS: ReadonlySet<string> = new Set();
+const START_KEYS: readonly string[] = ['input', 'env', 'capture', 'encoding', 'decode', 'newlines', 'pollTimeout', 'onLateStart'];
+const WAIT_KEYS: readonly string[] = ['timeout', 'signal', 'check', 'pollInterval', 'killOnAbandon'];
+const EXEC_KEYS: ReadonlySet<string> = new Set([...START_KEYS, ...WAIT_KEYS]);
+const SPAWN_KEYS: ReadonlySet<string> = new Set(START_KEYS);
+const WAIT_ONLY_KEYS: ReadonlySet<string> = new Set(WAIT_KEYS);
+const POLL_INTERVAL_KEYS: ReadonlySet<string> = new Set(['initial', 'max']);
 const REQUEST_KEYS = new Set(['path', 'arg', 'env', 'input-data', 'capture-output']);
 
 /** Plan for `exec(argv)` / `spawn(argv)`; `withWait` when the same object also holds {@link ExecWaitOptions}. */
@@ -94,26 +108,33 @@ export function planFromRequest(where: string, raw: unknown, options: SpawnOptio
 }
 
 function finishPlan(where: string, request: StartPlan['request'], capture: CaptureRequest | undefined, options: SpawnOptions | undefined, withWait: boolean): StartPlan {
-  const o = checkOptions(where, options, START_KEYS, withWait ? WAIT_KEYS : NO_KEYS);
-  if (o.env !== undefined) request.env = envList(where, o.env);
+  const o = checkOptions(where, options, withWait ? EXEC_KEYS : SPAWN_KEYS);
+  let envOverrides: Readonly<Record<string, string>> | undefined;
+  if (o.env !== undefined) {
+    request.env = envList(where, o.env);
+    envOverrides = { ...o.env };
+  }
   if (o.input !== undefined) request['input-data'] = inputBase64(where, o.input);
   if (o.capture !== undefined && !CAPTURE_MODES.has(o.capture)) {
     throw new TypeError(`${where}: capture must be one of ${[...CAPTURE_MODES].join(', ')}, got ${describe(o.capture)}`);
   }
-  if (o.encoding !== undefined && o.encoding !== 'utf8' && o.encoding !== 'buffer') {
-    throw new TypeError(`${where}: encoding must be 'utf8' or 'buffer', got ${describe(o.encoding)}`);
-  }
+  const output = outputPlan(where, o.encoding, o.decode, o.newlines);
+  if (o.onLateStart !== undefined && typeof o.onLateStart !== 'function') throw new TypeError(`${where}: onLateStart must be a function`);
   return {
     request,
     capture: capture ?? o.capture ?? 'separated',
-    encoding: o.encoding ?? 'utf8',
+    encoding: output.encoding,
+    output,
     pollTimeout: o.pollTimeout === undefined ? undefined : duration(where, 'pollTimeout', o.pollTimeout),
+    onLateStart: o.onLateStart,
+    where,
+    envOverrides,
   };
 }
 
-/** Checks {@link ExecWaitOptions}; `extraKeys` are the start options also allowed in the same object. */
-export function planWait(where: string, options: ExecWaitOptions | undefined, extraKeys: ReadonlySet<string> = START_KEYS): WaitPlan {
-  const o = checkOptions(where, options, WAIT_KEYS, extraKeys);
+/** Checks {@link ExecWaitOptions}; `known` are the keys allowed in the object (by default the start options too). */
+export function planWait(where: string, options: ExecWaitOptions | undefined, known: ReadonlySet<string> = EXEC_KEYS): WaitPlan {
+  const o = checkOptions(where, options, known);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError(`${where}: signal must be an AbortSignal`);
   if (o.check !== undefined && typeof o.check !== 'boolean') throw new TypeError(`${where}: check must be a boolean`);
   if (o.killOnAbandon !== undefined && typeof o.killOnAbandon !== 'boolean') throw new TypeError(`${where}: killOnAbandon must be a boolean`);
@@ -121,6 +142,7 @@ export function planWait(where: string, options: ExecWaitOptions | undefined, ex
   let max = DEFAULT_POLL_MAX;
   if (o.pollInterval !== undefined) {
     if (!isRecord(o.pollInterval)) throw new TypeError(`${where}: pollInterval must be an object { initial?, max? }`);
+    checkOptions(`${where}: pollInterval`, o.pollInterval, POLL_INTERVAL_KEYS);
     if (o.pollInterval.initial !== undefined) initial = duration(where, 'pollInterval.initial', o.pollInterval.initial);
     if (o.pollInterval.max !== undefined) max = duration(where, 'pollInterval.max', o.pollInterval.max);
     if (o.pollInterval.max === undefined) max = Math.max(max, initial);
@@ -138,16 +160,7 @@ export function planWait(where: string, options: ExecWaitOptions | undefined, ex
 
 /** The wait options alone (`GuestProcess.wait`): start options there are a mistake. */
 export function planWaitOnly(where: string, options: ExecWaitOptions | undefined): WaitPlan {
-  return planWait(where, options, NO_KEYS);
-}
-
-function checkOptions<T extends object>(where: string, options: T | undefined, keys: ReadonlySet<string>, alsoAllowed: ReadonlySet<string>): Partial<T> {
-  if (options === undefined) return {};
-  if (!isRecord(options)) throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!keys.has(key) && !alsoAllowed.has(key)) throw new TypeError(`${where}: unknown option '${key}'`);
-  }
-  return options;
+  return planWait(where, options, WAIT_ONLY_KEYS);
 }
 
 /** `{ A: '1' }` → `['A=1']`. */
@@ -169,9 +182,7 @@ function inputBase64(where: string, input: unknown): string {
 }
 
 function checkString(where: string, name: string, value: unknown): void {
-  if (typeof value !== 'string') throw new TypeError(`${where}: ${name} must be a string, got ${describe(value)}`);
-  // C strings end at NUL: the agent would silently cut the value there.
-  if (value.includes('\0')) throw new TypeError(`${where}: ${name} contains a NUL character`);
+  checkWireString(where, name, value);
 }
 
 function duration(where: string, name: string, value: unknown): number {
@@ -185,12 +196,4 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  if (typeof value === 'object') return (value.constructor as { name?: string } | undefined)?.name ?? 'an object';
-  return `${typeof value} ${String(value)}`;
 }

@@ -20,6 +20,7 @@
  * @module
  */
 import { QgaTimeoutError } from '../errors.js';
+import { formatMs } from '../format-ms.js';
 import type { WaitPlan } from './exec-options.js';
 import type { ExecResult } from './exec-types.js';
 
@@ -59,6 +60,7 @@ export class Abandonment {
   #abandoned = false;
   #timedOut = false;
   #reason: unknown;
+  #controller: AbortController | undefined;
   /** Called once when the run is abandoned. */
   onAbandon: (() => void) | undefined;
 
@@ -93,6 +95,21 @@ export class Abandonment {
     return this.#abandoned;
   }
 
+  /** The run's timeout in ms, if it has one. */
+  get timeout(): number | undefined {
+    return this.#plan.timeout;
+  }
+
+  /**
+   * Aborts with {@link reason} when the run is abandoned: for the `guest-exec` call, whose
+   * late reply is still caught (see `startProcess`). Made on first use.
+   */
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    if (this.#abandoned && !this.#controller.signal.aborted) this.#controller.abort(this.reason);
+    return this.#controller.signal;
+  }
+
   /** What the wait rejects with once abandoned. */
   get reason(): unknown {
     if (this.#timedOut && this.#reason === undefined) {
@@ -101,8 +118,8 @@ export class Abandonment {
       const fate = this.#plan.killOnAbandon ? 'killOnAbandon sends it SIGKILL' : 'it keeps running in the guest';
       this.#reason =
         pid === undefined
-          ? new QgaTimeoutError('exec', timeout, `exec: ${path} did not start within ${timeout} ms`)
-          : new QgaTimeoutError('exec', timeout, `exec: ${path} (pid ${pid}) did not exit within ${timeout} ms; ${fate}`);
+          ? new QgaTimeoutError('exec', timeout, `exec: ${path} did not start within ${formatMs(timeout)} ms`)
+          : new QgaTimeoutError('exec', timeout, `exec: ${path} (pid ${pid}) did not exit within ${formatMs(timeout)} ms; ${fate}`);
     }
     return this.#reason;
   }
@@ -123,6 +140,7 @@ export class Abandonment {
     this.#timer = undefined;
     this.#removeAbortListener?.();
     this.#removeAbortListener = undefined;
+    this.#controller?.abort(this.reason);
     this.onAbandon?.();
   }
 }

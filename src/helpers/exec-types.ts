@@ -1,15 +1,22 @@
 /**
- * Public types of the exec helpers (`exec`, `execAndWait`, `spawn`).
+ * Public types of the exec helpers (`exec`, `execAndWait`, `spawn`, `shell`).
  * @module
  */
+import type { NtStatus } from '../guest-os/nt-status.js';
+
+export type { NtStatus } from '../guest-os/nt-status.js';
 
 /** The outcome of a guest process run by `exec` / `execAndWait` / `spawn`. */
 export interface ExecResult<Output extends string | Buffer = string> {
   /** Guest pid of the process. */
   pid: number;
-  /** Exit code; `null` when the process was ended by a signal. */
+  /**
+   * Exit code; `null` when the process was ended by a signal. On Windows guests the
+   * unsigned 32-bit code, also for an exit by an NTSTATUS error (`0xC0000005`), which the
+   * agent reports as a negative `signal`.
+   */
   exitCode: number | null;
-  /** Signal number that ended the process, or `null`. */
+  /** Signal number that ended the process, or `null` (always `null` on Windows guests). */
   signal: number | null;
   /** Captured standard output (a `Buffer` with `encoding: 'buffer'`). */
   stdout: Output;
@@ -19,10 +26,43 @@ export interface ExecResult<Output extends string | Buffer = string> {
   stdoutTruncated: boolean;
   /** The agent stopped capturing stderr at its 16 MiB cap. */
   stderrTruncated: boolean;
+  /**
+   * Present when a Windows process ended with an NTSTATUS error (`exitCode` ≥
+   * 0xC0000000: an access violation, a missing DLL, …): the code in hex and its name.
+   */
+  ntStatus?: NtStatus | undefined;
 }
 
-/** How captured output is returned: decoded as UTF-8 text (default) or as raw bytes. */
-export type ExecEncoding = 'utf8' | 'buffer';
+/**
+ * How captured output is returned.
+ *
+ * - `'utf8'` (default): decoded as UTF-8; bytes that are not valid UTF-8 become U+FFFD,
+ *   so binary output needs `'buffer'`.
+ * - `'buffer'`: raw bytes (`Buffer`s).
+ * - `'auto'`: a byte-order mark decides (and is dropped); else UTF-16LE when the bytes
+ *   look like it; else UTF-8 when valid; else the guest's OEM code page (Windows guests,
+ *   read once per connection), or UTF-8 with U+FFFD.
+ * - `'utf16le'`: UTF-16LE (`cmd /u`, `wmic`).
+ * - `'oem'` / `'ansi'`: a Windows guest's OEM or ANSI code page.
+ * - `'cp437'`, `'cp850'`, `'cp1252'`, …: that Windows code page (built-in tables for
+ *   437, 850, 852, 858, 866 and 1252; Node's decoder for 1250, 1251 and the others it
+ *   knows; a `decode` hook for the rest).
+ */
+export type ExecEncoding = 'utf8' | 'buffer' | 'auto' | 'utf16le' | 'oem' | 'ansi' | `cp${number}`;
+
+/** Every {@link ExecEncoding} that gives strings. */
+export type ExecTextEncoding = Exclude<ExecEncoding, 'buffer'>;
+
+/**
+ * Turns one captured stream into text instead of `encoding`, e.g. with iconv-lite for a
+ * code page without a built-in decoder.
+ *
+ * @example
+ * ```ts
+ * const decode: ExecDecodeHook = (bytes) => iconv.decode(bytes, 'cp737');
+ * ```
+ */
+export type ExecDecodeHook = (bytes: Buffer, stream: 'stdout' | 'stderr') => string;
 
 /**
  * Which output the agent captures.
@@ -59,20 +99,35 @@ export interface SpawnOptions<Encoding extends ExecEncoding = ExecEncoding> {
   /** The process's stdin (binary-safe). Without it, stdin is `/dev/null`. */
   input?: string | Uint8Array | undefined;
   /**
-   * Environment of the process. It **replaces** the guest environment, as the agent does
-   * (nothing is inherited, not even `PATH`; a bare program name is then looked up in the
-   * shell's default path). Keys must not contain `=` or NUL.
+   * Environment of the process. On POSIX guests it **replaces** the guest environment, as
+   * the agent does (nothing is inherited, not even `PATH`; a bare program name is then
+   * looked up in the shell's default path). On Windows guests it is merged over the
+   * agent's own environment (names without case), since a Windows process without
+   * `SystemRoot` and `PATH` cannot start PowerShell or .NET. Keys must not contain `=` or NUL.
    */
   env?: Readonly<Record<string, string>> | undefined;
   /** Which output to capture. Default `'separated'`. */
   capture?: ExecCapture | undefined;
-  /** `'utf8'` (default) gives strings, `'buffer'` gives Buffers. */
+  /** How output becomes text: `'utf8'` (default), `'auto'`, a code page, … or `'buffer'` for Buffers. See {@link ExecEncoding}. */
   encoding?: Encoding | undefined;
+  /** Decode each output stream yourself (instead of `encoding`). */
+  decode?: ExecDecodeHook | undefined;
+  /** `'lf'` turns CRLF line ends (Windows programs) into LF in decoded text. Default `'keep'`. */
+  newlines?: 'keep' | 'lf' | undefined;
   /**
    * ms each single `guest-exec` / `guest-exec-status` call may take. Defaults to the
-   * client's `timeout`. Not the run's timeout: see `timeout`.
+   * client's `timeout` (for `guest-exec`, plus 1 s per MiB of `input` it carries). Not the
+   * run's timeout: see `timeout`. With a run `timeout`, `guest-exec` may take up to that.
    */
   pollTimeout?: number | undefined;
+  /**
+   * Called with the pid when the agent started the process but its `guest-exec` reply came
+   * only after the start was given up (the call timed out, the run's `timeout` passed or
+   * it was aborted; the call has already rejected). The process runs in the guest: with
+   * `killOnAbandon` it is killed, otherwise this is how you learn its pid. Exceptions it
+   * throws are ignored.
+   */
+  onLateStart?: ((pid: number) => void) | undefined;
 }
 
 /**
@@ -97,8 +152,9 @@ export interface ExecWaitOptions {
   pollInterval?: ExecPollInterval | undefined;
   /**
    * When the wait is abandoned (timeout or abort), best-effort kill the guest process with
-   * SIGKILL (POSIX guests: a second `guest-exec` of `/bin/sh -c 'kill …'`) and reap it in
-   * the background. Default false: the process keeps running in the guest.
+   * SIGKILL (POSIX guests: a second `guest-exec` of `/bin/sh -c 'kill …'`; Windows guests:
+   * `taskkill /T /F`) and reap it in the background. Default false: the process keeps
+   * running in the guest.
    */
   killOnAbandon?: boolean | undefined;
 }
@@ -148,8 +204,10 @@ export interface GuestProcess<Output extends string | Buffer = string> {
   wait(options?: ExecWaitOptions): Promise<ExecResult<Output>>;
   /**
    * Best-effort signal to the process (POSIX guests: `/bin/sh -c 'kill -s SIG PID'` via
-   * `guest-exec`). Resolves true when `kill` succeeded, false when it did not (e.g. the
-   * process already exited, or no POSIX shell). Default signal `KILL`.
+   * `guest-exec`; Windows guests, which have no signals: `taskkill /PID n /T /F`, which
+   * ends the process and its children, whatever `signal` says). Resolves true when the
+   * kill succeeded, false when it did not (e.g. the process already exited). Default
+   * signal `KILL`.
    *
    * @example
    * ```ts

@@ -10,8 +10,12 @@
  */
 import { debuglog } from 'node:util';
 import type { QgaClient } from '../client/qga-client.js';
-import { QgaCommandError, QgaProtocolError } from '../errors.js';
+import { QgaCommandError, QgaProtocolError, QgaTimeoutError } from '../errors.js';
+import { openChannelFile } from './channel-file.js';
 import type { GuestFileMode } from './file-options.js';
+import { busyFileError, fitOpenToGuest, readCapOf } from './file-platform.js';
+import { WINDOWS_MAX_READ_CHUNK } from '../guest-os/windows-paths.js';
+import { payloadTimeout } from './payload-timeout.js';
 
 const debug = debuglog('qga:files');
 
@@ -31,10 +35,28 @@ export interface GuestFileChunk {
 }
 
 /**
- * An open guest file handle. Internal to the helpers: callers get the always-closing
- * forms (`readFile`, streams, …).
+ * An open guest file as the helpers use it: a guest file handle ({@link GuestFileHandle}),
+ * or, on channels without handles (Proxmox), the channel's file access
+ * (`channel-file.ts`). Internal to the helpers: callers get the always-closing forms
+ * (`readFile`, streams, …).
  */
-export class GuestFile {
+export interface GuestFile {
+  readonly path: string;
+  readonly closed: boolean;
+  /** Read up to `count` bytes (a channel that reads whole files may return more). */
+  read(count: number, signal?: AbortSignal): Promise<GuestFileChunk>;
+  /** Write all of `data`. */
+  write(data: Uint8Array, signal?: AbortSignal): Promise<void>;
+  /** The file's size when it is cheap and trustworthy, else undefined. */
+  size(signal?: AbortSignal): Promise<number | undefined>;
+  /** Close and wait; rejects when the data may not be in the file. Idempotent. */
+  close(): Promise<void>;
+  /** Close after another failure, which is what the caller sees. */
+  closeAfterFailure(): Promise<void>;
+}
+
+/** An open guest file handle (`guest-file-open`). */
+export class GuestFileHandle implements GuestFile {
   readonly handle: number;
   readonly path: string;
   readonly #client: QgaClient;
@@ -45,6 +67,8 @@ export class GuestFile {
   #inFlight = 0;
   /** A call ended by timeout, abort or a protocol failure: the channel resynchronises. */
   #desynced = false;
+  /** The largest read the guest handles (Windows: 1 MiB), settled at the first large read. */
+  #readCap: number | undefined;
 
   constructor(client: QgaClient, handle: number, path: string, timeout: number | undefined) {
     this.#client = client;
@@ -58,12 +82,15 @@ export class GuestFile {
     return this.#closing !== undefined;
   }
 
-  /** Read up to `count` bytes. */
+  /** Read up to `count` bytes (at most 1 MiB per call on a Windows guest). */
   async read(count: number, signal?: AbortSignal): Promise<GuestFileChunk> {
-    const reply = await this.#track(this.#client.call('guest-file-read', { handle: this.handle, count }, this.#options(signal)));
+    if (count > WINDOWS_MAX_READ_CHUNK) this.#readCap ??= await readCapOf(this.#client);
+    const asked = Math.min(count, this.#readCap ?? count);
+    const reply = await this.#track(this.#client.call('guest-file-read', { handle: this.handle, count: asked }, this.#chunkOptions(asked, signal)));
     const data = Buffer.from(reply['buf-b64'], 'base64');
     // POSIX reports feof() after a short read, Windows only after an empty one: stop on
-    // either (AGENT-BEHAVIOUR §6).
+    // either (AGENT-BEHAVIOUR §6). On Windows that costs one more read, which returns
+    // nothing and says eof.
     return { data, eof: reply.eof || data.length === 0 };
   }
 
@@ -72,7 +99,7 @@ export class GuestFile {
     let offset = 0;
     while (offset < data.length) {
       const piece = Buffer.from(data.buffer, data.byteOffset + offset, data.length - offset);
-      const reply = await this.#track(this.#client.call('guest-file-write', { handle: this.handle, 'buf-b64': piece.toString('base64') }, this.#options(signal)));
+      const reply = await this.#track(this.#client.call('guest-file-write', { handle: this.handle, 'buf-b64': piece.toString('base64') }, this.#chunkOptions(piece.length, signal)));
       if (!(reply.count > 0)) {
         throw new QgaProtocolError(`guest-file-write: the agent wrote ${String(reply.count)} of ${piece.length} bytes to ${this.path}`);
       }
@@ -135,6 +162,16 @@ export class GuestFile {
       return await call;
     } catch (error) {
       if (!(error instanceof QgaCommandError)) this.#desynced = true;
+      if (error instanceof QgaTimeoutError && error.command.startsWith('guest-file-')) {
+        // The call's own limit, not the transfer's `timeout` (whose command is the helper's):
+        // say which option governs it.
+        throw new QgaTimeoutError(
+          error.command,
+          error.timeout,
+          `${error.message} (${this.#timeout === undefined ? "the client's timeout, grown with the chunk" : 'callTimeout'}; ` +
+            'on a slow guest raise callTimeout, or use a smaller chunkSize)',
+        );
+      }
       throw error;
     } finally {
       this.#inFlight -= 1;
@@ -143,6 +180,15 @@ export class GuestFile {
 
   #options(signal: AbortSignal | undefined): { timeout?: number; signal?: AbortSignal } {
     return { ...(this.#timeout === undefined ? {} : { timeout: this.#timeout }), ...(signal === undefined ? {} : { signal }) };
+  }
+
+  /**
+   * For a call that moves `bytes` of file data: `callTimeout` when the caller set it, else
+   * the client's default grown with the chunk (a 48 MiB chunk takes seconds on a slow guest).
+   */
+  #chunkOptions(bytes: number, signal: AbortSignal | undefined): { timeout: number; signal?: AbortSignal } {
+    const timeout = this.#timeout ?? payloadTimeout(this.#client.defaultTimeout, bytes);
+    return signal === undefined ? { timeout } : { timeout, signal };
   }
 }
 
@@ -173,14 +219,21 @@ function settledOrAfter(promise: Promise<void>, ms: number): Promise<void> {
 export async function openGuestFile(client: QgaClient, path: string, mode: GuestFileMode, options: GuestFileCallOptions = {}): Promise<GuestFile> {
   const { timeout, signal } = options;
   signal?.throwIfAborted();
+  const fitted = await fitOpenToGuest(client, path, mode, timeout);
+  if (!client.capabilities.fileHandles) return openChannelFile(client, path, fitted, timeout);
   const closeLateHandle = (late: unknown): void => {
     if (typeof late !== 'number') return;
     client.call('guest-file-close', { handle: late }, { timeout: Math.max(timeout ?? 0, client.defaultTimeout, CLOSE_AFTER_RESYNC_TIMEOUT) }).catch((error: unknown) => {
       if (debug.enabled) debug('closing handle %d (%s) that a timed-out open returned late failed: %s', late, path, String(error));
     });
   };
-  const handle = await client.call('guest-file-open', { path, mode }, { ...(timeout === undefined ? {} : { timeout }), onLateReply: closeLateHandle });
-  const file = new GuestFile(client, handle, path, timeout);
+  let handle: number;
+  try {
+    handle = await client.call('guest-file-open', { path, mode: fitted }, { ...(timeout === undefined ? {} : { timeout }), onLateReply: closeLateHandle });
+  } catch (error) {
+    throw busyFileError(error, path);
+  }
+  const file = new GuestFileHandle(client, handle, path, timeout);
   if (signal?.aborted) {
     await file.closeAfterFailure();
     throw signal.reason;

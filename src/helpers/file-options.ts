@@ -4,7 +4,10 @@
  */
 import { DEFAULT_FILE_CHUNK } from '../channels/direct/capabilities.js';
 import type { QgaClient } from '../client/qga-client.js';
+import { checkOptions } from '../client/check-options.js';
 import { QgaTimeoutError } from '../errors.js';
+import { formatMs } from '../format-ms.js';
+import { checkWireString } from './wire-string.js';
 
 /** Reported to `onProgress` after every chunk that crossed the channel. */
 export interface TransferProgress {
@@ -50,8 +53,8 @@ export interface FileTransferOptions {
   timeout?: number | undefined;
   /**
    * ms each agent call of the transfer may take (open, every read or write, close).
-   * Default: the client's `timeout`. A 48 MiB chunk on a slow guest can need several
-   * seconds.
+   * Default: the client's `timeout`, and for each read or write that plus 1 s per MiB of
+   * its chunk, since a 48 MiB chunk on a slow guest can need several seconds.
    */
   callTimeout?: number | undefined;
   /** Abort the transfer; it rejects with `signal.reason` after the guest file was closed. */
@@ -86,11 +89,22 @@ export function chunkSizeFor(client: QgaClient, direction: 'read' | 'write', val
   return Math.min(value, max);
 }
 
-/** Validates the options object itself and the types of the shared fields. */
-export function checkTransferOptions(what: string, options: unknown): FileTransferOptions {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${what}: options must be an object`);
-  const o = options as FileTransferOptions;
+/** The keys of {@link FileTransferOptions}. */
+const TRANSFER_KEYS = ['chunkSize', 'timeout', 'callTimeout', 'signal', 'onProgress'] as const;
+
+/** The keys a transfer helper accepts: the shared ones and its own `extra`. */
+export function transferOptionKeys(...extra: string[]): ReadonlySet<string> {
+  return new Set([...TRANSFER_KEYS, ...extra]);
+}
+
+const SHARED_KEYS = transferOptionKeys();
+
+/**
+ * Validates the options object itself, its keys (`known`: the shared ones unless the helper
+ * has more, see {@link transferOptionKeys}) and the types of the shared fields.
+ */
+export function checkTransferOptions(what: string, options: unknown, known: ReadonlySet<string> = SHARED_KEYS): FileTransferOptions {
+  const o = checkOptions(what, options as FileTransferOptions | undefined, known);
   for (const key of ['timeout', 'callTimeout'] as const) {
     const value = o[key];
     if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
@@ -117,14 +131,14 @@ export function transferDeadline(what: string, options: FileTransferOptions): Tr
   const { timeout, signal } = options;
   if (timeout === undefined) return { signal, clear: () => undefined };
   const expired = new AbortController();
-  const timer = setTimeout(() => expired.abort(new QgaTimeoutError(what, timeout, `${what}: the transfer did not finish within ${timeout} ms`)), timeout);
+  const timer = setTimeout(() => expired.abort(new QgaTimeoutError(what, timeout, `${what}: the transfer did not finish within ${formatMs(timeout)} ms`)), timeout);
   // A pending deadline must not keep the process alive on its own.
   timer.unref?.();
   return { signal: signal ? AbortSignal.any([signal, expired.signal]) : expired.signal, clear: () => clearTimeout(timer) };
 }
 
-/** Validates a guest path before anything is sent. */
+/** Validates a guest path before anything is sent (see wire-string.ts for NUL and lone surrogates). */
 export function checkPath(what: string, path: unknown): string {
   if (typeof path !== 'string' || path === '') throw new TypeError(`${what}: path must be a non-empty string`);
-  return path;
+  return checkWireString(what, 'path', path);
 }

@@ -10,6 +10,7 @@ import {
   checkTransferOptions,
   chunkSizeFor,
   transferDeadline,
+  transferOptionKeys,
   type FileTransferOptions,
   type TransferProgress,
 } from './file-options.js';
@@ -39,6 +40,8 @@ export interface WriteStreamOptions extends WriteFileOptions {
   /** Expected size in bytes, reported as `total` to `onProgress`. */
   total?: number | undefined;
 }
+
+const WRITE_STREAM_KEYS = transferOptionKeys('append', 'mode', 'encoding', 'total');
 
 /**
  * A readable stream of a guest file's bytes. Each `guest-file-read` is issued only when
@@ -71,7 +74,7 @@ export function createReadStream(client: QgaClient, path: string, options?: Read
  */
 export function createWriteStream(client: QgaClient, path: string, options?: WriteStreamOptions): GuestFileWriteStream {
   checkPath('createWriteStream', path);
-  const opts = checkTransferOptions('createWriteStream', options) as WriteStreamOptions;
+  const opts = checkTransferOptions('createWriteStream', options, WRITE_STREAM_KEYS) as WriteStreamOptions;
   const mode = writeMode('createWriteStream', opts);
   const encoding = opts.encoding ?? 'utf8';
   if (!Buffer.isEncoding(encoding)) throw new TypeError(`createWriteStream: unknown encoding ${String(encoding)}`);

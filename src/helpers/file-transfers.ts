@@ -7,7 +7,7 @@ import { createReadStream as createHostReadStream, createWriteStream as createHo
 import { rename, stat, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { QgaClient } from '../client/qga-client.js';
-import { checkPath, checkTransferOptions, chunkSizeFor, transferDeadline, type FileTransferOptions } from './file-options.js';
+import { checkPath, checkTransferOptions, chunkSizeFor, transferDeadline, transferOptionKeys, type FileTransferOptions } from './file-options.js';
 import { createReadStream, createWriteStream } from './file-streams.js';
 import type { WriteFileOptions } from './files-write.js';
 
@@ -30,6 +30,8 @@ export type DownloadOptions = FileTransferOptions;
  * ```
  */
 export type UploadOptions = Omit<WriteFileOptions, 'encoding'>;
+
+const UPLOAD_KEYS = transferOptionKeys('append', 'mode');
 
 /** What a finished transfer moved. */
 export interface TransferResult {
@@ -82,7 +84,7 @@ export async function download(client: QgaClient, guestPath: string, hostPath: s
 export async function upload(client: QgaClient, hostPath: string, guestPath: string, options?: UploadOptions): Promise<TransferResult> {
   if (typeof hostPath !== 'string' || hostPath === '') throw new TypeError('upload: hostPath must be a non-empty string');
   checkPath('upload', guestPath);
-  const opts = checkTransferOptions('upload', options) as UploadOptions;
+  const opts = checkTransferOptions('upload', options, UPLOAD_KEYS) as UploadOptions;
   opts.signal?.throwIfAborted();
   const chunkSize = chunkSizeFor(client, 'write', opts.chunkSize);
   const info = await stat(hostPath);

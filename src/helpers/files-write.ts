@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { QgaClient } from '../client/qga-client.js';
-import { checkPath, checkTransferOptions, chunkSizeFor, transferDeadline, type FileTransferOptions, type GuestFileMode } from './file-options.js';
+import { checkPath, checkTransferOptions, chunkSizeFor, transferDeadline, transferOptionKeys, type FileTransferOptions, type GuestFileMode } from './file-options.js';
 import { withGuestFile } from './file-handle.js';
 
 /**
@@ -32,6 +32,9 @@ export interface WriteFileOptions extends FileTransferOptions {
   encoding?: BufferEncoding | undefined;
 }
 
+/** The keys of {@link WriteFileOptions}. */
+export const WRITE_FILE_KEYS = transferOptionKeys('append', 'mode', 'encoding');
+
 /** Picks the open mode from `mode` / `append`; refuses a contradiction. */
 export function writeMode(what: string, options: WriteFileOptions): GuestFileMode {
   const { mode, append } = options;
@@ -57,7 +60,7 @@ export function writeMode(what: string, options: WriteFileOptions): GuestFileMod
  */
 export async function writeFile(client: QgaClient, path: string, data: WriteFileData, options?: WriteFileOptions): Promise<void> {
   checkPath('writeFile', path);
-  const opts = checkTransferOptions('writeFile', options) as WriteFileOptions;
+  const opts = checkTransferOptions('writeFile', options, WRITE_FILE_KEYS) as WriteFileOptions;
   const mode = writeMode('writeFile', opts);
   const encoding = opts.encoding ?? 'utf8';
   if (!Buffer.isEncoding(encoding)) throw new TypeError(`writeFile: unknown encoding ${String(encoding)}`);

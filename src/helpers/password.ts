@@ -7,7 +7,11 @@
  * @module
  */
 import type { QgaClient } from '../client/qga-client.js';
-import type { CallOptions } from '../client/call-options.js';
+import { CALL_OPTION_KEYS, pickCallOptions, type CallOptions } from '../client/call-options.js';
+import { checkOptions } from '../client/check-options.js';
+import { QgaCommandError } from '../errors.js';
+import { guestFamily } from './guest-os.js';
+import { checkWireString } from './wire-string.js';
 
 /**
  * Options of `setUserPassword`.
@@ -20,12 +24,14 @@ import type { CallOptions } from '../client/call-options.js';
 export interface SetUserPasswordOptions extends CallOptions {
   /**
    * The password is already hashed (a `crypt(3)` string such as `$6$…`) and is stored as
-   * is; otherwise the guest hashes it. Default false.
+   * is; otherwise the guest hashes it. Default false. Windows guests take plain passwords
+   * only: there it is refused before the password leaves the host.
    */
   crypted?: boolean | undefined;
 }
 
 const REDACTED = '[password redacted]';
+const PASSWORD_KEYS: ReadonlySet<string> = new Set([...CALL_OPTION_KEYS, 'crypted']);
 
 /**
  * Set the password of a guest user account (`chpasswd` on Linux, `NetUserSetInfo` on
@@ -44,12 +50,20 @@ export async function setUserPassword(client: QgaClient, user: string, password:
   // crossed the channel.
   if (user.includes(':') || user.includes('\n')) throw new TypeError('setUserPassword: user must not contain ":" or a newline');
   if (typeof password !== 'string') throw new TypeError('setUserPassword: password must be a string');
+  checkWireString('setUserPassword', 'user', user);
+  // Never in the message: the password itself.
+  checkWireString('setUserPassword', 'the password', password, true);
   if (password.includes('\n')) throw new TypeError('setUserPassword: the password must not contain a newline');
-  if (typeof options !== 'object' || options === null) throw new TypeError('setUserPassword: options must be an object');
+  checkOptions('setUserPassword', options, PASSWORD_KEYS);
   const crypted = options.crypted ?? false;
   if (typeof crypted !== 'boolean') throw new TypeError('setUserPassword: crypted must be a boolean');
+  const callOptions = pickCallOptions(options);
+  if (crypted && (await guestFamily(client, callOptions)) === 'windows') {
+    // qemu-ga for Windows refuses it too (`'crypted' must be off on this host` from 9.2,
+    // before that "not currently supported"), but only after the hash crossed the channel.
+    throw new QgaCommandError('guest-set-user-password', 'GenericError', "'crypted' must be off on this host: Windows guests take plain passwords only (not sent)");
+  }
   const encoded = Buffer.from(password, 'utf8').toString('base64');
-  const callOptions = { ...(options.timeout === undefined ? {} : { timeout: options.timeout }), ...(options.signal === undefined ? {} : { signal: options.signal }) };
   try {
     await client.call('guest-set-user-password', { username: user, password: encoded, crypted }, callOptions);
   } catch (error) {

@@ -9,7 +9,8 @@
  * @module
  */
 import type { QgaClient } from '../client/qga-client.js';
-import type { CallOptions } from '../client/call-options.js';
+import { CALL_OPTION_KEYS, pickCallOptions, type CallOptions } from '../client/call-options.js';
+import { checkOptions } from '../client/check-options.js';
 
 /** How `shutdown` stops the guest: ACPI-style power off (default), halt, or reboot. */
 export type ShutdownMode = 'powerdown' | 'halt' | 'reboot';
@@ -33,9 +34,11 @@ export type SuspendKind = 'ram' | 'disk' | 'hybrid';
 const SHUTDOWN_MODES: readonly ShutdownMode[] = ['powerdown', 'halt', 'reboot'];
 const SUSPEND_COMMANDS = { ram: 'guest-suspend-ram', disk: 'guest-suspend-disk', hybrid: 'guest-suspend-hybrid' } as const;
 
-function callOptions(what: string, options: CallOptions): CallOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${what}: options must be an object`);
-  return { ...(options.timeout === undefined ? {} : { timeout: options.timeout }), ...(options.signal === undefined ? {} : { signal: options.signal }) };
+const SHUTDOWN_KEYS: ReadonlySet<string> = new Set([...CALL_OPTION_KEYS, 'mode']);
+
+/** Checks a power helper's options (`known`: its keys) and returns the call options among them. */
+function callOptions(what: string, options: CallOptions, known: ReadonlySet<string> = CALL_OPTION_KEYS): CallOptions {
+  return pickCallOptions(checkOptions(what, options, known));
 }
 
 /**
@@ -49,7 +52,7 @@ function callOptions(what: string, options: CallOptions): CallOptions {
  * ```
  */
 export async function shutdown(client: QgaClient, options: ShutdownOptions = {}): Promise<void> {
-  const call = callOptions('shutdown', options);
+  const call = callOptions('shutdown', options, SHUTDOWN_KEYS);
   const mode = options.mode ?? 'powerdown';
   if (!SHUTDOWN_MODES.includes(mode)) throw new TypeError(`shutdown: mode must be one of ${SHUTDOWN_MODES.join(', ')}, got ${String(mode)}`);
   await client.call('guest-shutdown', { mode }, call);

@@ -12,6 +12,7 @@
  * first resynchronises, so a late reply can never reach a later call.
  */
 import { QgaConnectionError, QgaProtocolError, QgaTimeoutError } from '../errors.js';
+import { formatMs } from '../format-ms.js';
 import { deferred } from './deferred.js';
 import { Framer, type FramerEvent } from './framer.js';
 import type { Job, JobKind } from './queue-job.js';
@@ -32,7 +33,10 @@ export interface ResyncInfo {
   bytes: number;
   /** Whole messages thrown away since the previous resync. */
   messages: number;
-  /** How long the resync itself took, in ms. */
+  /**
+   * How long the resync took, in ms: from its first attempt to its completion, attempts
+   * given up along the way included (a call waiting behind the resync that timed out).
+   */
   duration: number;
 }
 
@@ -52,10 +56,18 @@ export interface QueueCallOptions {
    * never reaches a later call). For undoing what the abandoned command did.
    */
   onLateReply?: ((value: unknown) => void) | undefined;
+  /** Filled in with the sizes of the request written and the reply read, when given. */
+  bytes?: { requestBytes?: number | undefined; replyBytes?: number | undefined } | undefined;
 }
 
 export interface RequestQueueOptions {
   write(bytes: Uint8Array): Promise<void>;
+  /**
+   * A write failed: the channel is gone, though its close may be reported only later. Called
+   * after the call being written was failed, so the owner can mark the channel lost (and
+   * {@link RequestQueue.suspend} or close the queue) before the next call is written.
+   */
+  onWriteFailed?: ((error: unknown) => void) | undefined;
   maxReplyBytes: number;
   onResync?: ((info: ResyncInfo) => void) | undefined;
   timers?: Timers | undefined;
@@ -63,6 +75,7 @@ export interface RequestQueueOptions {
 
 export class RequestQueue {
   readonly #write: (bytes: Uint8Array) => Promise<void>;
+  readonly #onWriteFailed: ((error: unknown) => void) | undefined;
   readonly #onResync: ((info: ResyncInfo) => void) | undefined;
   readonly #timers: Timers;
   readonly #deadlines: DeadlineTimer<Job>;
@@ -76,11 +89,14 @@ export class RequestQueue {
   #resyncReason: ResyncReason | undefined = 'connect';
   #discardedBytes = 0;
   #discardedMessages = 0;
+  /** When the first attempt of the resync under way began (`timers.now()`). */
+  #resyncStartedAt: number | undefined;
   /** Reply id → handler, for abandoned calls whose late result someone wants. */
   readonly #lateHandlers = new Map<string, (value: unknown) => void>();
 
   constructor(options: RequestQueueOptions) {
     this.#write = (bytes) => options.write(bytes);
+    this.#onWriteFailed = options.onWriteFailed;
     this.#onResync = options.onResync;
     this.#timers = options.timers ?? systemTimers;
     this.#deadlines = new DeadlineTimer<Job>(this.#timers, () => this.#jobs(), (job) => this.#expire(job));
@@ -128,6 +144,8 @@ export class RequestQueue {
   suspend(error: QgaConnectionError): void {
     this.#suspended = true;
     this.#resyncReason = 'reconnect';
+    // The resync on the new channel is a new one.
+    this.#resyncStartedAt = undefined;
     this.#framer.reset();
     this.#lateHandlers.clear();
     const active = this.#active;
@@ -233,12 +251,14 @@ export class RequestQueue {
     if (job.options.expectReply) {
       const { id, bytes } = this.#encoder.command(execute, args);
       job.replyId = id;
+      if (job.options.bytes) job.options.bytes.requestBytes = bytes.length;
       return this.#exchange(job, bytes);
     }
     // The agent answers this command only on failure: a guest-sync goes with it.
     const { id, probeId, bytes } = this.#encoder.commandWithProbe(execute, args);
     job.replyId = id;
     job.probeId = probeId;
+    if (job.options.bytes) job.options.bytes.requestBytes = bytes.length;
     return this.#exchange(job, bytes);
   }
 
@@ -257,7 +277,7 @@ export class RequestQueue {
       job.sent = true;
       const written = this.#write(bytes);
       if (this.#encoder.isScratch(bytes)) written.then(this.#encoder.release, this.#encoder.release);
-      written.catch((error: unknown) => this.#settle(job, writeFailure(error), true));
+      written.catch((error: unknown) => this.#writeFailed(job, error));
     });
   }
 
@@ -268,6 +288,7 @@ export class RequestQueue {
       if (reply) {
         if (job.options.expectReply) {
           if (reply.id === job.replyId) {
+            if (job.options.bytes) job.options.bytes.replyBytes = event.bytes;
             if (reply.error) this.#settle(job, commandErrorOf(job.request.execute, reply), true);
             else this.#settle(job, reply.return, false);
             return;
@@ -303,6 +324,16 @@ export class RequestQueue {
     }
   };
 
+  /**
+   * The call being written fails with the write's error (a command that answers only on
+   * failure was not taken either); then the owner learns the channel is gone, before the
+   * drain loop writes the next call into it.
+   */
+  #writeFailed(job: Job, error: unknown): void {
+    this.#settle(job, writeFailure(error), true);
+    this.#onWriteFailed?.(error);
+  }
+
   /** The channel went away while a command was on the wire. */
   readonly #commandLost = (job: Job, error: QgaConnectionError): void => {
     // A command that answers only on failure was taken if nothing failed before the loss.
@@ -311,7 +342,8 @@ export class RequestQueue {
   };
 
   async #resynchronise(job: Job, reason: ResyncReason): Promise<void> {
-    const started = this.#timers.now();
+    // A resync whose waiting call gave up is taken up again by the next call: one resync.
+    this.#resyncStartedAt ??= this.#timers.now();
     const syncId = this.#encoder.nextSyncId();
     const watch = new ResyncWatch(syncId);
     let done!: (synced: boolean) => void;
@@ -327,7 +359,7 @@ export class RequestQueue {
       }
     };
     job.onChannelLost = (_job, error) => this.#settle(job, error, true);
-    this.#write(resyncRequest(syncId)).catch((error: unknown) => this.#settle(job, writeFailure(error), true));
+    this.#write(resyncRequest(syncId)).catch((error: unknown) => this.#writeFailed(job, error));
     const synced = await outcome;
     job.wake = undefined;
     job.onEvent = undefined;
@@ -336,7 +368,8 @@ export class RequestQueue {
     this.#resyncReason = undefined;
     // The agent answers in order: a reply not in before the sync's never comes.
     this.#lateHandlers.clear();
-    const info: ResyncInfo = { reason, bytes: this.#discardedBytes, messages: this.#discardedMessages, duration: this.#timers.now() - started };
+    const info: ResyncInfo = { reason, bytes: this.#discardedBytes, messages: this.#discardedMessages, duration: this.#timers.now() - this.#resyncStartedAt };
+    this.#resyncStartedAt = undefined;
     this.#discardedBytes = 0;
     this.#discardedMessages = 0;
     this.#onResync?.(info);
@@ -372,7 +405,18 @@ export class RequestQueue {
         return;
       }
     }
-    this.#settle(job, new QgaTimeoutError(job.request.execute, job.options.timeout), true);
+    this.#settle(job, new QgaTimeoutError(job.request.execute, job.options.timeout, job.sent ? undefined : this.#notSent(job)), true);
+  }
+
+  /** Why a call that timed out was never written: "no reply" would be wrong. */
+  #notSent(job: Job): string {
+    const { execute } = job.request;
+    const within = `within ${formatMs(job.options.timeout)} ms`;
+    if (this.#active === job) {
+      return `${execute}: not sent: the resynchronisation before it did not complete ${within} (the agent is still busy, e.g. with a command given up earlier, or does not answer)`;
+    }
+    if (this.#suspended) return `${execute}: not sent ${within}: it was waiting for the channel to be reopened`;
+    return `${execute}: not sent ${within}: it was still waiting behind earlier calls (one call is on the wire at a time)`;
   }
 
   #abort(job: Job, reason: unknown): void {

@@ -122,6 +122,11 @@ export class AgentLoop {
     this.#wake?.();
   }
 
+  /** Drop the connection being served (the guest went away); the next one is served. */
+  dropActive(): void {
+    this.#active?.destroy();
+  }
+
   /** Drop every connection and end the loop. */
   async stop(): Promise<void> {
     this.#stopped = true;

@@ -79,14 +79,16 @@ export type Fault =
     }
   /**
    * Write junk before the reply, or instead of it. Default junk: 16–63 random bytes other
-   * than 0xFF and newline, then a newline.
+   * than 0xFF and newline, then a newline. Junk always ends a line (a newline is added to
+   * `bytes` that lack one), as everything a real agent writes does: the client sees a
+   * complete line it cannot parse, and fails that call with `QgaProtocolError`.
    */
   | {
       /** Send junk. */
       kind: 'garbage';
       /** `before` the reply (default) or `instead` of it. */
       position?: 'before' | 'instead' | undefined;
-      /** The junk to send; random bytes when left out. */
+      /** The junk to send (a newline is added when it does not end with one); random bytes when left out. */
       bytes?: string | Uint8Array | undefined;
     }
   /** Write the reply in pieces of `chunkSize` bytes (default: 16 pieces) `pauseMs` apart (default 1). */
@@ -194,6 +196,14 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/**
+ * Junk without a line end would be glued to whatever the agent writes next, and the client
+ * would wait for the end of that line instead of seeing garbage: end the line.
+ */
+function endLine(bytes: Buffer): Buffer {
+  return bytes.at(-1) === 0x0a ? bytes : Buffer.concat([bytes, Buffer.of(0x0a)]);
+}
+
 function checkNonNegative(value: number | undefined, name: string): void {
   if (value !== undefined && !(value >= 0)) throw new RangeError(`${name} must be a non-negative number, got ${value}`);
 }
@@ -273,7 +283,7 @@ export class FaultPlan {
       case 'stale':
         return { kind: 'stale', afterMs: fault.afterMs };
       case 'garbage': {
-        const bytes = fault.bytes === undefined ? this.#junk() : Buffer.from(fault.bytes);
+        const bytes = fault.bytes === undefined ? this.#junk() : endLine(Buffer.from(fault.bytes));
         return { kind: 'garbage', position: fault.position ?? 'before', bytes };
       }
       case 'split':

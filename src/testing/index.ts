@@ -6,7 +6,9 @@
  * unix socket or through an in-process transport, and it can inject faults: delays,
  * dropped, duplicated, stale, split or oversized replies, garbage, dropped connections and
  * a hung agent. Guest files live in a sandbox directory; `guest-exec` runs scripted
- * processes, or real host processes with `hostExec: true`.
+ * processes, or real host processes with `hostExec: true`. With `profile: 'windows'` it
+ * is qemu-ga for Windows instead: drive paths, a fake `cmd.exe` and PowerShell, code
+ * pages, NTSTATUS exits, Windows file sharing and the VSS freeze window.
  *
  * @example
  * ```ts
@@ -56,3 +58,19 @@ export type {
   SimulatedAgentOptions,
   SimulatedAgentStats,
 } from './types.js';
+export type { WindowsProfileOptions } from './windows/profile.js';
+export type { VssOptions } from './windows/vss.js';
+export type { WindowsCodePages } from './windows/machine.js';
+export type { WindowsEdition } from './windows/identity.js';
+export type { WindowsLocale } from './windows/texts.js';
+export { SimulatedProxmox } from './proxmox/simulated-proxmox.js';
+export type {
+  PrivilegeModel,
+  SimulatedGuest,
+  SimulatedProxmoxOptions,
+  SimulatedRequest,
+  SimulatedRole,
+  SimulatedTiming,
+  SimulatedVersions,
+  SimulatedVmOptions,
+} from './proxmox/types.js';

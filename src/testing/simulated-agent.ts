@@ -33,6 +33,9 @@ import type {
 } from './types.js';
 import { listenUnix, makeTempDir, seedSandbox } from './setup.js';
 import { versionTraits } from './version.js';
+import { WINDOWS_HOST_NAME, WINDOWS_INTERFACES, WINDOWS_OS_INFO, windowsUsers } from './windows/identity.js';
+import { registerWindowsProfile, seedWindowsDrive, type WindowsProfile } from './windows/profile.js';
+import { TOOL_TEXTS } from './windows/texts.js';
 import { RequestReader } from './wire.js';
 
 const log = debuglog('qga-simulated-agent');
@@ -40,6 +43,11 @@ const log = debuglog('qga-simulated-agent');
 function defaultClock(): bigint {
   // Microseconds × 1000, like qemu-ga on POSIX: nanoseconds that always end in 000.
   return BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
+
+/** Windows' clock has whole milliseconds (`GetSystemTimeAsFileTime` as the agent converts it). */
+function wholeMilliseconds(clock: () => bigint): () => bigint {
+  return () => (clock() / 1_000_000n) * 1_000_000n;
 }
 
 /**
@@ -59,6 +67,8 @@ export class SimulatedAgent implements AsyncDisposable {
   readonly sandbox: string;
   /** The version the agent reports and behaves like. */
   readonly version: string;
+  /** Which agent this is: `linux` or `windows`. */
+  readonly profile: 'linux' | 'windows';
 
   readonly #dir: string;
   readonly #path: string | undefined;
@@ -68,31 +78,37 @@ export class SimulatedAgent implements AsyncDisposable {
   readonly #faults: FaultPlan;
   readonly #timers: Timers;
   readonly #loop: AgentLoop;
-  readonly #files: FileTable;
-  readonly #exec: ExecTable;
+  readonly #files: FileTable | undefined;
+  readonly #exec: ExecTable | undefined;
+  readonly #windows: WindowsProfile | undefined;
   readonly #stats: SimulatedAgentStats;
   #stopping: Promise<void> | undefined;
+  #poweredOff = false;
 
   private constructor(options: SimulatedAgentOptions, dir: string, server: net.Server | undefined, socketPath: string | undefined) {
     this.#dir = dir;
     this.#server = server;
     this.#path = socketPath;
     this.sandbox = path.join(dir, 'sandbox');
-    this.version = options.version ?? '10.2.0';
+    const windows = options.profile === 'windows';
+    this.profile = windows ? 'windows' : 'linux';
+    this.version = options.version ?? (windows ? '110.0.2' : '10.2.0');
     this.#timers = new Timers();
     this.#faults = new FaultPlan(options.faults);
-    const osInfo: GuestOsInfo = { ...DEFAULT_OS_INFO, ...options.osInfo };
+    const hostName = options.hostName ?? (windows ? WINDOWS_HOST_NAME : 'simulated-guest');
+    const clock = options.clock ?? defaultClock;
+    const osInfo: GuestOsInfo = { ...(windows ? WINDOWS_OS_INFO[options.windows?.edition ?? 'server-2022'] : DEFAULT_OS_INFO), ...options.osInfo };
     const settings: AgentSettings = {
       version: this.version,
-      traits: versionTraits(this.version),
-      hostName: options.hostName ?? 'simulated-guest',
+      traits: versionTraits(this.version, windows),
+      hostName,
       osInfo,
-      timezone: options.timezone ?? { zone: 'UTC', offset: 0 },
-      users: options.users ?? [],
-      interfaces: options.interfaces ?? (DEFAULT_INTERFACES as unknown as AgentSettings['interfaces']),
-      clock: options.clock ?? defaultClock,
+      timezone: options.timezone ?? (windows ? { zone: TOOL_TEXTS[options.windows?.locale ?? 'en'].timeZone, offset: 3600 } : { zone: 'UTC', offset: 0 }),
+      users: options.users ?? (windows ? windowsUsers(hostName, Math.floor(Number(clock() / 1_000_000n) / 1000) - 7200) : []),
+      interfaces: options.interfaces ?? ((windows ? WINDOWS_INTERFACES : DEFAULT_INTERFACES) as unknown as AgentSettings['interfaces']),
+      clock: windows ? wholeMilliseconds(clock) : clock,
       mountpoints: options.mountpoints ?? ['/'],
-      hostExec: options.hostExec ?? false,
+      hostExec: windows ? false : (options.hostExec ?? false),
     };
     this.#ctx = {
       settings,
@@ -106,10 +122,22 @@ export class SimulatedAgent implements AsyncDisposable {
     this.#registry = new CommandRegistry(() => this.#ctx.frozen > 0);
     // Registration order is schema order, which is the order guest-info lists.
     registerBasicCommands(this.#registry, this.#ctx);
-    this.#files = registerFileCommands(this.#registry, this.#ctx);
-    registerFreezeCommands(this.#registry, this.#ctx);
-    registerSystemCommands(this.#registry, this.#ctx);
-    this.#exec = registerExecCommands(this.#registry, this.#ctx, (err) => log('exec script failed: %s', String(err)));
+    const onScriptError = (err: unknown): void => log('exec script failed: %s', String(err));
+    if (windows) {
+      this.#windows = registerWindowsProfile(this.#registry, this.#ctx, {
+        options: options.windows ?? {},
+        traits: settings.traits,
+        version: this.version,
+        accounts: ['Administrator', 'Guest', ...settings.users.map((u) => u.user)],
+        onPower: (mode) => this.#powerEvent(mode),
+        onScriptError,
+      });
+    } else {
+      this.#files = registerFileCommands(this.#registry, this.#ctx);
+      registerFreezeCommands(this.#registry, this.#ctx);
+      registerSystemCommands(this.#registry, this.#ctx);
+      this.#exec = registerExecCommands(this.#registry, this.#ctx, onScriptError);
+    }
     for (const name of options.disabled ?? []) this.#registry.setBlocked(name, true);
     this.#stats = {
       connections: 0,
@@ -130,7 +158,22 @@ export class SimulatedAgent implements AsyncDisposable {
       stats: this.#stats,
       log: (message) => log('%s', message),
     });
-    server?.on('connection', (socket) => this.#loop.accept(new SocketConnection(socket)));
+    server?.on('connection', (socket) => this.#accept(new SocketConnection(socket)));
+  }
+
+  #accept(conn: AgentConnection): void {
+    // A powered-off guest has no agent: the connection goes nowhere.
+    if (this.#poweredOff) conn.destroy();
+    else this.#loop.accept(conn);
+  }
+
+  /** The guest shut down or rebooted (Windows profile): the channel closes; a reboot starts afresh. */
+  #powerEvent(mode: 'halt' | 'powerdown' | 'reboot'): void {
+    if (mode !== 'reboot') this.#poweredOff = true;
+    this.#windows?.machine.processes.reset();
+    void this.#windows?.files.closeAll();
+    this.#ctx.frozen = 0;
+    this.#loop.dropActive();
   }
 
   /**
@@ -146,8 +189,12 @@ export class SimulatedAgent implements AsyncDisposable {
     const dir = await makeTempDir();
     let server: net.Server | undefined;
     try {
-      const osInfo = { ...DEFAULT_OS_INFO, ...options.osInfo };
-      await seedSandbox(path.join(dir, 'sandbox'), options.hostName ?? 'simulated-guest', osInfo, options.files);
+      if (options.profile === 'windows') {
+        await seedWindowsDrive(path.join(dir, 'sandbox'), options.files);
+      } else {
+        const osInfo = { ...DEFAULT_OS_INFO, ...options.osInfo };
+        await seedSandbox(path.join(dir, 'sandbox'), options.hostName ?? 'simulated-guest', osInfo, options.files);
+      }
       let socketPath: string | undefined;
       if (options.listen ?? true) {
         socketPath = options.path ?? path.join(dir, 'agent.sock');
@@ -195,7 +242,12 @@ export class SimulatedAgent implements AsyncDisposable {
 
   /** Guest file handles currently open (helpers should leave none behind). */
   get openFileCount(): number {
-    return this.#files.size;
+    return this.#files?.size ?? this.#windows?.files.size ?? 0;
+  }
+
+  /** True once a simulated Windows guest was shut down (connections are dropped from then on). */
+  get poweredOff(): boolean {
+    return this.#poweredOff;
   }
 
   /**
@@ -210,7 +262,7 @@ export class SimulatedAgent implements AsyncDisposable {
   createTransport(): Transport {
     return new MemoryTransport((link: AgentConnection) => {
       if (this.#stopping) throw new Error('the simulated agent is stopped');
-      this.#loop.accept(link);
+      this.#accept(link);
     });
   }
 
@@ -314,7 +366,34 @@ export class SimulatedAgent implements AsyncDisposable {
    * ```
    */
   hostPath(guestPath: string): string {
-    return resolveGuestPath(this.sandbox, guestPath);
+    return this.#windows ? this.#windows.machine.volume.resolve(guestPath) : resolveGuestPath(this.sandbox, guestPath);
+  }
+
+  /**
+   * Windows profile: another guest process opens `guestPath` for writing (a service
+   * writing its log), sharing it for reading only. Until the returned function is called,
+   * the agent cannot open the file: `guest-file-open` fails with the sharing violation.
+   *
+   * @example
+   * ```ts
+   * const release = agent.holdOpen('C:\\app\\app.log');
+   * await expect(client.readFile('C:\\app\\app.log')).rejects.toBeInstanceOf(QgaFileBusyError);
+   * release();
+   * ```
+   */
+  holdOpen(guestPath: string): () => void {
+    const machine = this.#windows?.machine;
+    if (!machine) throw new Error('holdOpen simulates Windows file sharing: start the agent with profile: \'windows\'');
+    const host = machine.volume.resolve(guestPath);
+    machine.heldOpen.set(host, (machine.heldOpen.get(host) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (machine.heldOpen.get(host) ?? 1) - 1;
+      if (left > 0) machine.heldOpen.set(host, left);
+      else machine.heldOpen.delete(host);
+    };
   }
 
   /**
@@ -335,8 +414,10 @@ export class SimulatedAgent implements AsyncDisposable {
     const closed = this.#server ? new Promise<void>((resolve) => this.#server?.close(() => resolve())) : Promise.resolve();
     this.#timers.stop();
     await this.#loop.stop();
-    this.#exec.killAll();
-    await this.#files.closeAll();
+    this.#exec?.killAll();
+    this.#windows?.machine.processes.killAll();
+    await this.#files?.closeAll();
+    await this.#windows?.files.closeAll();
     await closed;
     if (this.#path !== undefined && !this.#path.startsWith(this.#dir + path.sep)) await fsp.rm(this.#path, { force: true });
     await fsp.rm(this.#dir, { recursive: true, force: true });

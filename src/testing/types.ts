@@ -4,6 +4,7 @@
  */
 import type { CallContext } from './dispatch.js';
 import type { Fault, RandomFaultOptions, FaultKind } from './faults.js';
+import type { WindowsProfileOptions } from './windows/profile.js';
 
 export type { CallContext } from './dispatch.js';
 export type { JsonValue } from './json-value.js';
@@ -139,12 +140,24 @@ export interface HandleOptions {
 export interface ExecScriptContext {
   /** The decoded `input-data` (empty when none was sent). */
   readonly input: Buffer;
-  /** The `env` argument as a record, or undefined when the request had none. */
+  /**
+   * The `env` argument as a record, or undefined when the request had none. On the
+   * Windows profile: the environment the process got (the service's, unless `env`
+   * replaced it).
+   */
   readonly env: Readonly<Record<string, string>> | undefined;
+  /**
+   * Windows profile only: the raw command line the program was started with (GLib's
+   * quoting of the argv); `argv` is what the C runtime makes of it.
+   */
+  readonly commandLine?: string | undefined;
 }
 
 /**
- * How a scripted guest process ends.
+ * How a scripted guest process ends. On the Windows profile a string `stdout` / `stderr`
+ * is written in the console's code page (as a console program would print it), and
+ * `exitCode` is a DWORD: 0xC0000005 is reported the way qemu-ga for Windows does, as a
+ * negative `signal`; `signal` itself is ignored there.
  *
  * @example
  * ```ts
@@ -197,9 +210,21 @@ export interface SimulatedAgentOptions {
   path?: string | undefined;
   /** Listen on a unix socket at all (default true); without it use `createTransport()`. */
   listen?: boolean | undefined;
-  /** `guest-info.version`; also selects release-specific error texts. Default `10.2.0`. */
+  /**
+   * Which agent to be: `linux` (default) or `windows`, qemu-ga for Windows as the
+   * virtio-win guest tools install it (drive paths, cmd.exe and PowerShell, code pages,
+   * NTSTATUS exits, VSS freeze; see docs/testing.md).
+   */
+  profile?: 'linux' | 'windows' | undefined;
+  /** Options of the Windows profile. */
+  windows?: WindowsProfileOptions | undefined;
+  /**
+   * `guest-info.version`; also selects release-specific error texts. Default `10.2.0`,
+   * `110.0.2` on the Windows profile (a virtio-win build behaves like the upstream
+   * release it was built from: `108.0.2` like 9.0, `110.0.2` like 10.1).
+   */
   version?: string | undefined;
-  /** `guest-get-host-name`. Default `simulated-guest`. */
+  /** `guest-get-host-name`. Default `simulated-guest` (`WIN-7Q2L0K4S1HD` on Windows). */
   hostName?: string | undefined;
   /** Fields merged over the default `guest-get-osinfo` answer (`undefined` removes one). */
   osInfo?: GuestOsInfo | undefined;
@@ -224,8 +249,10 @@ export interface SimulatedAgentOptions {
   exec?: Record<string, ExecScript> | undefined;
   /**
    * Files to put in the sandbox at start: guest path → content. The sandbox also starts
-   * with `/tmp`, `/etc/hostname` and `/etc/os-release`. Symbolic links a test creates in
-   * the sandbox are followed, so keep them inside it.
+   * with `/tmp`, `/etc/hostname` and `/etc/os-release` (on Windows: drive `C:` with
+   * `Windows\System32`, `Windows\Temp`, `ProgramData`, `Users\Public`; paths like
+   * `C:\data\x.txt`). Symbolic links a test creates in the sandbox are followed, so keep
+   * them inside it.
    */
   files?: Record<string, string | Uint8Array> | undefined;
   /** Random faults: each request gets one with this probability. */

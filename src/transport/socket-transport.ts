@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { QgaConnectionError } from '../errors.js';
 import type { Transport, TransportHandlers } from './transport.js';
@@ -103,7 +104,7 @@ export class SocketTransport implements Transport {
         if (!opened) {
           signal?.removeEventListener('abort', onAbort);
           this.#socket = undefined;
-          reject(connectError(this.description, err));
+          reject(connectError(this.description, err, 'path' in this.#target ? this.#target.path : undefined));
         }
       });
       socket.once('close', () => {
@@ -158,7 +159,7 @@ export class SocketTransport implements Transport {
 }
 
 /** Turns a node:net connect error into advice a person can act on. */
-function connectError(description: string, err: NodeJS.ErrnoException): QgaConnectionError {
+function connectError(description: string, err: NodeJS.ErrnoException, path: string | undefined): QgaConnectionError {
   const hint: Record<string, string> = {
     ENOENT: 'no such socket: is the VM running, and is its guest agent channel configured (virtserialport name=org.qemu.guest_agent.0)?',
     ECONNREFUSED: 'nothing is listening: the VM or agent socket is gone or not started yet',
@@ -169,6 +170,22 @@ function connectError(description: string, err: NodeJS.ErrnoException): QgaConne
     ETIMEDOUT: 'timed out connecting',
     EHOSTUNREACH: 'host unreachable',
   };
-  const advice = (err.code && hint[err.code]) ?? err.message;
+  // Linux refuses a connect to a file that is not a socket with ECONNREFUSED, the same code
+  // as a socket nobody listens on: tell the two apart, the advice differs.
+  const notSocket = path !== undefined && (err.code === 'ECONNREFUSED' || err.code === 'ENOTSOCK') ? notASocket(path) : undefined;
+  const advice = notSocket ?? (err.code && hint[err.code]) ?? err.message;
   return new QgaConnectionError(`cannot connect to ${description}: ${advice} [${err.code ?? 'error'}]`, { cause: err });
+}
+
+/** Advice when `path` exists but is not a socket; `undefined` when it is one (or is gone). */
+function notASocket(path: string): string | undefined {
+  let kind: string;
+  try {
+    const stats = statSync(path);
+    if (stats.isSocket()) return undefined;
+    kind = stats.isFile() ? 'a regular file' : stats.isDirectory() ? 'a directory' : stats.isFIFO() ? 'a FIFO' : stats.isCharacterDevice() ? 'a character device' : 'not a socket';
+  } catch {
+    return undefined;
+  }
+  return `the path exists but is not a socket (it is ${kind}): pass the host end of the VM's agent channel, a unix socket`;
 }

@@ -188,6 +188,24 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
     expect(nics.map((n) => n.name)).toContain('lo');
   });
 
+  it("guestOs() says posix from the guest's own osinfo; shell() runs /bin/sh -c in the guest, output decoded with 'auto'", async () => {
+    const client = track(await connectGuest());
+    const t0 = performance.now();
+    const os = await client.guestOs();
+    expect(os).toMatchObject({ family: 'posix', detectedBy: 'osinfo' });
+    expect(os.osInfo?.id).toBe(GUEST.osId);
+    const res = await client.shell('uname -r; printf "gr\\303\\274\\303\\237e\\n"; printf "\\377\\n" >&2; exit 5');
+    recordTiming('guestOs + shell()', since(t0));
+    expect(res.exitCode).toBe(5);
+    const [kernel, greeting] = res.stdout.split('\n');
+    expect(kernel).toMatch(GUEST.kernelRelease);
+    expect(greeting).toBe('grüße');
+    // Not UTF-8, and a POSIX guest has no code page to fall back on.
+    expect(res.stderr).toBe('\uFFFD\n');
+    const utf16 = await client.exec(['printf', 'o\\000k\\000'], { encoding: 'auto' });
+    expect(utf16.stdout).toBe('ok');
+  });
+
   it('a stale reply left by a dropped client is discarded by the next client, whose first call gets its own answer', async () => {
     const setup = await connectGuest();
     const path = '/tmp/e2e-stale.bin';
@@ -354,6 +372,48 @@ describe.skipIf(!vm.socket)('a real guest over virtio-serial', () => {
     } finally {
       await client.call('guest-file-close', { handle });
       await client.exec(['rm', '-f', path]);
+    }
+  });
+
+  it("exec with 20 MiB of stdin: guest-exec may take as long as the run's timeout, not the 5 s call default", async () => {
+    const client = track(await connectGuest({ timeout: 5_000 }));
+    const input = randomBytes(20 * MiB);
+    const t0 = performance.now();
+    const res = await client.exec(['sha256sum'], { input, timeout: 300_000 });
+    recordTiming('exec sha256sum with 20 MiB stdin', since(t0));
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(res.stdout.split(/\s+/)[0]).toBe(sha256(input));
+  });
+
+  it('readFile in 48 MiB chunks with the 5 s call default: the per-call limit grows with the chunk', async () => {
+    const client = track(await connectGuest({ timeout: 5_000 }));
+    const path = '/tmp/e2e-48m.bin';
+    await makeGuestFile(client, path, 48 * MiB);
+    try {
+      const t0 = performance.now();
+      const back = await client.readFile(path, { chunkSize: 48 * MiB });
+      recordTiming('readFile 48 MiB in one chunk', since(t0));
+      expect(back.length).toBe(48 * MiB);
+      const inGuest = await client.exec(['sha256sum', path], { timeout: 60_000 });
+      expect(inGuest.stdout.split(/\s+/)[0]).toBe(sha256(back));
+    } finally {
+      await client.exec(['rm', '-f', path], { timeout: 60_000 });
+    }
+  });
+
+  it('withFrozenFilesystems whose fn closes the client: the rejection says the guest may still be frozen, and a new client thaws it', async () => {
+    const client = track(await connectGuest());
+    try {
+      const error = await client.withFrozenFilesystems(() => client.close(), { mountpoints: [GUEST.dataMount] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QgaConnectionError);
+      expect((error as Error).message).toMatch(/THE GUEST MAY STILL BE FROZEN/);
+      expect((error as Error).message).toMatch(/guest-fsfreeze-thaw.*virsh domfsthaw/s);
+    } finally {
+      // What the message says to do: thaw from a new client.
+      const rescuer = track(await connectGuest());
+      expect(await rescuer.call('guest-fsfreeze-status')).toBe('frozen');
+      expect(await rescuer.call('guest-fsfreeze-thaw')).toBe(1);
+      expect(await rescuer.call('guest-fsfreeze-status')).toBe('thawed');
     }
   });
 

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QgaCommandError, QgaExecError, QgaTimeoutError, type QgaClient } from '../../src/index.js';
 import { connectAgent, qgaSocket } from './connect-agent.js';
@@ -50,6 +51,15 @@ describe.skipIf(!qgaSocket)('exec against a real qemu-ga', () => {
     await expect(client.exec(['cat'])).resolves.toMatchObject({ stdout: '', exitCode: 0 });
   });
 
+  it("20 MiB of stdin: guest-exec may take as long as the run's timeout, not the client's per-call default", async () => {
+    // A per-call default far too short for the agent to take 27 MiB of base64, yet long
+    // enough for a status poll (it stands in for the 5 s default against a slow guest).
+    client = await connectAgent({ timeout: 300 });
+    const input = randomBytes(20 * 1024 * 1024);
+    const result = await client.exec(['sha256sum'], { input, timeout: 120_000 });
+    expect(result.stdout.split(' ')[0]).toBe(createHash('sha256').update(input).digest('hex'));
+  });
+
   it('keeps stderr apart from stdout', async () => {
     client = await connectAgent();
     const result = await client.exec(['sh', '-c', 'echo to-out; echo to-err >&2']);
@@ -64,6 +74,13 @@ describe.skipIf(!qgaSocket)('exec against a real qemu-ga', () => {
     expect(result.stdoutTruncated).toBe(true);
     expect(result.stderrTruncated).toBe(false);
     expect(result.exitCode).toBe(0);
+  });
+
+  it('exactly 16 MiB of output is not flagged truncated: the agent says it was not', async () => {
+    client = await connectAgent();
+    const result = await client.exec(['head', '-c', String(16 * 1024 * 1024), '/dev/zero'], { encoding: 'buffer', timeout: 30_000 });
+    expect(result.stdout.length).toBe(16 * 1024 * 1024);
+    expect(result.stdoutTruncated).toBe(false);
   });
 
   it('sleep 5 with timeout 300 rejects promptly with QgaTimeoutError and the client stays usable', async () => {

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { QgaCommandError, QgaTimeoutError, type QgaClient, type TransferProgress } from '../../src/index.js';
+import { QgaCommandError, QgaProtocolError, QgaTimeoutError, type QgaClient, type TransferProgress } from '../../src/index.js';
 import { connectAgent, qgaSocket } from './connect-agent.js';
 
 const MiB = 1024 * 1024;
@@ -86,6 +88,17 @@ describe.skipIf(!qgaSocket)('files against a real qemu-ga', () => {
     await expect(client.readFile(path, { encoding: 'utf8' })).resolves.toBe('grüße\nagain\n');
   });
 
+  it("an option writeFile does not know (fs's flag: 'a') is a TypeError and the file is left as it was", async () => {
+    const path = join(dir, 'flag');
+    await client.writeFile(path, 'first\n');
+    const error = await client.writeFile(path, 'second\n', { flag: 'a' } as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/unknown option 'flag'/);
+    expect(readFileSync(path, 'utf8')).toBe('first\n');
+    await client.writeFile(path, 'second\n', { append: true });
+    expect(readFileSync(path, 'utf8')).toBe('first\nsecond\n');
+  });
+
   it('onProgress reports bytes and the total from a seek', async () => {
     const path = join(dir, 'progress');
     await writeHostFile(path, randomBytes(300_000));
@@ -157,6 +170,52 @@ describe.skipIf(!qgaSocket)('files against a real qemu-ga', () => {
       const error = await client.writeFile(path, 'x').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(QgaCommandError);
       expect((error as QgaCommandError).desc).toMatch(/Permission denied|Read-only file system/);
+    });
+  });
+
+  describe('a guest file that never ends (/dev/zero)', () => {
+    // Collect garbage on demand, so what the read holds can be told from what it dropped.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const agentFds = (): number => readdirSync(`/proc/${readFileSync(join(inject('qgaDir'), 'qemu-ga.child'), 'utf8').trim()}/fd`).length;
+
+    /**
+     * readFile('/dev/zero') with `options`; the most array-buffer memory it held after a
+     * chunk, measured from `watchFrom` bytes on (what is held only grows, and a collection
+     * per chunk is slow).
+     */
+    async function readZero(options: { maxBytes?: number; timeout: number }, watchFrom: number): Promise<{ error: unknown; held: number }> {
+      gc();
+      const base = process.memoryUsage().arrayBuffers;
+      let held = 0;
+      const error = await client
+        .readFile('/dev/zero', {
+          ...options,
+          onProgress: ({ bytes }) => {
+            if (bytes < watchFrom) return;
+            gc();
+            held = Math.max(held, process.memoryUsage().arrayBuffers - base);
+          },
+        })
+        .catch((e: unknown) => e);
+      return { error, held };
+    }
+
+    it('readFile stops at maxBytes with a QgaProtocolError naming the limit, closes the handle, and never holds more than maxBytes + a chunk', async () => {
+      await client.ping();
+      const fds = agentFds();
+      const { error, held } = await readZero({ maxBytes: 8 * MiB, timeout: 10_000 }, 0);
+      expect(error).toBeInstanceOf(QgaProtocolError);
+      expect((error as Error).message).toMatch(/maxBytes \(8388608 bytes\)/);
+      expect(held).toBeLessThanOrEqual(8 * MiB + CHUNK + MiB);
+      expect(agentFds()).toBe(fds);
+    });
+
+    it('without maxBytes the documented default (64 MiB) bounds it: memory does not grow until the timeout', async () => {
+      const { error, held } = await readZero({ timeout: 45_000 }, 60 * MiB);
+      expect(error).toBeInstanceOf(QgaProtocolError);
+      expect((error as Error).message).toMatch(/maxBytes \(67108864 bytes\)/);
+      expect(held).toBeLessThanOrEqual(64 * MiB + CHUNK + MiB);
     });
   });
 

@@ -86,6 +86,15 @@ describe('fault matrix (simulated agent)', () => {
     await uniqueCall(c);
   });
 
+  it("garbage given without a line end (docs/testing.md's own example): QgaProtocolError, not a timeout", async () => {
+    const { agent: a, client: c } = await setup();
+    a.injectFault({ kind: 'garbage', position: 'instead', bytes: '{"ret' }, { command: 'guest-sync' });
+    await expect(c.call('guest-sync', { id: 999_006 })).rejects.toBeInstanceOf(QgaProtocolError);
+    a.injectFault({ kind: 'garbage', position: 'before', bytes: 'junk' }, { command: 'guest-sync' });
+    await expect(c.call('guest-sync', { id: 999_007 })).rejects.toBeInstanceOf(QgaProtocolError);
+    await uniqueCall(c);
+  });
+
   it('split into tiny writes: the call succeeds', async () => {
     const { agent: a, client: c } = await setup();
     a.injectFault({ kind: 'split', chunkSize: 1, pauseMs: 1 }, { command: 'guest-get-osinfo' });

@@ -22,8 +22,13 @@ import { cpuStats } from '../../examples/cpu-stats.js';
 import { downloadFile, getFile, putFile } from '../../examples/file-get-put.js';
 import { setPassword } from '../../examples/set-password.js';
 import { freezeAround } from '../../examples/freeze-snapshot.js';
-import { surveyGuests } from '../../examples/many-vms.js';
+import { progressLine, summaryTable, surveyFleet } from '../../examples/fleet.js';
+import { instrumentQga, memorySinks } from '../../examples/telemetry.js';
+import { QgaPool } from '../../src/index.js';
 import { parseArgs, UsageError } from '../../examples/qga.js';
+import { runScript } from '../../examples/windows-shell.js';
+import { proxmoxSummary } from '../../examples/proxmox.js';
+import { SimulatedProxmox } from '../../src/testing/index.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
@@ -121,16 +126,62 @@ describe('examples against the simulated demo guest', () => {
   });
 });
 
-describe('many-vms', () => {
-  it('reports every guest in input order, a missing socket included', async () => {
+describe('windows-shell', () => {
+  it('runs PowerShell or cmd on a Windows guest, sh on a Linux one, text decoded', async () => {
+    const win = await Agent.start({ profile: 'windows' });
+    const linux = await startDemoGuest();
+    try {
+      await using wc = await QgaClient.connect({ path: win.path });
+      expect(await runScript(wc, 'Write-Output "Grüße"')).toMatchObject({ family: 'windows', shell: 'powershell', result: { exitCode: 0, stdout: 'Grüße\n' } });
+      expect(await runScript(wc, 'echo %COMPUTERNAME%', { cmd: true })).toMatchObject({ shell: 'cmd', result: { stdout: 'WIN-7Q2L0K4S1HD\n' } });
+      await using lc = await QgaClient.connect({ path: linux.path });
+      expect(await runScript(lc, 'echo hi')).toMatchObject({ family: 'posix', shell: 'sh' });
+    } finally {
+      await win.stop();
+      await linux.stop();
+    }
+  });
+});
+
+describe('fleet', () => {
+  it('surveys every guest of a pool, failures included, with progress and a summary table', async () => {
     const agents = await Promise.all(['a', 'b', 'c'].map((hostName) => Agent.start({ hostName })));
     try {
-      const missing = path.join(tmpdir(), `qga-examples-missing-${process.pid}.sock`);
-      const reports = await surveyGuests([...agents.map((a) => a.path), missing], { concurrency: 2, timeout: 2_000 });
-      expect(reports.map((r) => r.hostName)).toEqual(['a', 'b', 'c', undefined]);
-      expect(reports[3]!.error).toMatch(/^QGA_CONNECTION: .*ENOENT/);
+      await using pool = new QgaPool();
+      agents.forEach((agent, i) => pool.add(`g${i}`, { path: agent.path }));
+      pool.add('missing', { path: path.join(tmpdir(), `qga-examples-missing-${process.pid}.sock`) });
+      const lines: string[] = [];
+      const rows = await surveyFleet(pool, { concurrency: 2, timeout: 2_000, onProgress: (p) => lines.push(progressLine(p, 4)) });
+      expect(rows.map((r) => r.hostName)).toEqual(['a', 'b', 'c', undefined]);
+      expect(rows[3]!.error).toMatch(/^QGA_CONNECTION: .*ENOENT/);
+      expect(lines.at(-1)).toMatch(/^\[####\] 4\/4 {2}1 failed {2}0 in flight$/);
+      expect(summaryTable(rows)).toMatch(/3\/4 guests answered$/);
     } finally {
       await Promise.all(agents.map((a) => a.stop()));
+    }
+  });
+});
+
+describe('telemetry', () => {
+  it('turns the diagnostics channels into spans, a duration histogram and error counts', async () => {
+    const agent = await Agent.start();
+    const sinks = memorySinks();
+    const stop = instrumentQga(sinks);
+    try {
+      await using c = await QgaClient.connect({ path: agent.path });
+      await c.ping();
+      await c.guestFileOpen({ path: '/no/such/file' }).catch(() => undefined);
+      expect(sinks.spans.map((s) => [s.name, s.error])).toEqual([
+        ['qga guest-ping', undefined],
+        ['qga guest-file-open', 'QGA_COMMAND'],
+      ]);
+      expect(sinks.spans[0]!.attributes).toMatchObject({ 'qga.command': 'guest-ping', 'qga.channel': 'direct', 'qga.reply_bytes': expect.any(Number) });
+      expect(sinks.durations).toHaveLength(2);
+      expect(Object.fromEntries(sinks.errors)).toEqual({ QGA_COMMAND: 1 });
+      expect(sinks.resyncCount()).toBe(1);
+    } finally {
+      stop();
+      await agent.stop();
     }
   });
 });
@@ -164,9 +215,30 @@ describe('qga CLI', () => {
     expect((await cli(['get', '/etc/motd'], { QGA_SOCKET: agent.path })).stdout).toBe('hi from the socket\n');
   });
 
+  it('checks the command and its arguments before connecting: a usage error, not a connection error', async () => {
+    const nowhere = '/nonexistent/qga.sock';
+    for (const argv of [['frobnicate'], ['get'], ['get', 'a', 'b'], ['put', 'one'], ['exec'], ['exec', '--']]) {
+      const { code, stderr } = await cli(['--socket', nowhere, ...argv]);
+      expect(code, argv.join(' ')).toBe(2);
+      expect(stderr).toContain('usage: qga');
+      expect(stderr).not.toMatch(/QGA_CONNECTION|no such socket/);
+    }
+  });
+
   it('an unknown command exits 2 with the usage', async () => {
     const { code, stderr } = await cli(['frobnicate']);
     expect(code).toBe(2);
     expect(stderr).toContain('usage: qga');
+  });
+});
+
+describe('the Proxmox example against a simulated Proxmox', () => {
+  it('reports the guest, runs uname and round-trips a file through the API', async () => {
+    await using guest = await Agent.start({ hostName: 'pve-guest' });
+    guest.handleExec('uname', () => ({ stdout: 'Linux pve-guest\n' }));
+    await using pve = await SimulatedProxmox.start({ vms: [{ vmid: 100, guest }] });
+    const token = pve.addToken('automation@pve!qga', { role: 'PVEVMAdmin' });
+    const summary = await proxmoxSummary({ host: pve.host, port: pve.port, vmid: 100, token, fingerprint: pve.fingerprint });
+    expect(summary).toMatchObject({ channel: 'proxmox', hostName: 'pve-guest', uname: 'Linux pve-guest', roundTrip: expect.stringMatching(/^written through Proxmox VE https:\/\/127\.0\.0\.1:\d+ VM 100\n$/) });
   });
 });

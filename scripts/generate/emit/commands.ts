@@ -104,7 +104,7 @@ export function emitCommands(ctx: EmitContext, shapes: readonly CommandShape[]):
     ]),
     'export const QGA_COMMANDS: { readonly [N in QgaCommandName]: QgaCommandInfo } = {',
   );
-  for (const s of shapes) out.push(...infoLines(s));
+  for (const s of shapes) out.push(...infoLines(s, ctx.idempotent[s.merged.def.name] === true));
   out.push('};');
   return out.join('\n') + '\n';
 }
@@ -135,7 +135,7 @@ function mapEntryLines(s: CommandShape): string[] {
   ];
 }
 
-function infoLines(s: CommandShape): string[] {
+function infoLines(s: CommandShape, idempotent: boolean): string[] {
   const { def, since, firstSaved, removedIn } = s.merged;
   const fields: [string, string][] = [
     ['name', quote(def.name)],
@@ -152,6 +152,7 @@ function infoLines(s: CommandShape): string[] {
     ['hasReturn', String(def.returns !== undefined)],
     ['deprecated', String(hasFeature(def.features, 'deprecated'))],
     ['unstable', String(hasFeature(def.features, 'unstable'))],
+    ['idempotent', String(idempotent)],
   );
   return [`  ${quote(def.name)}: {`, ...fields.map(([k, v]) => `    ${k}: ${v},`), '  },'];
 }

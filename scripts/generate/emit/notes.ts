@@ -17,6 +17,8 @@ export interface EmitContext {
   inputOnly: ReadonlySet<string>;
   /** `int` places typed `number | bigint` (policy.ts WIDE_INTEGERS). */
   wideIntegers: ReadonlySet<string>;
+  /** Which commands are safe to retry (policy.ts IDEMPOTENT); covers every command. */
+  idempotent: Readonly<Record<string, boolean>>;
 }
 
 export function summaryOf(ctx: EmitContext, key: string): string | undefined {

@@ -26,6 +26,8 @@ export class DirectChannel implements QgaChannel {
   readonly #hooks: ChannelHooks;
   #state: 'opening' | 'open' | 'reconnecting' | 'closed' = 'opening';
   #closing: Promise<void> | undefined;
+  /** The opening of the channel that is current; a write failure ends it. */
+  #attachment: { open: boolean } | undefined;
   #connectResync: ResyncInfo | undefined;
   #lastConnect: ConnectEvent | undefined;
 
@@ -36,6 +38,13 @@ export class DirectChannel implements QgaChannel {
     this.#hooks = hooks;
     this.queue = new RequestQueue({
       write: (bytes) => this.#transport.write(bytes),
+      // A failed write means the channel is gone, even though the transport may report the
+      // close only a loop iteration later. Treat it as lost at once: otherwise the queue goes
+      // on writing the calls behind it into the dead channel, and they all fail ("channel is
+      // not open") instead of waiting for the reconnect.
+      onWriteFailed: (error) => {
+        if (this.#attachment) this.#detach(this.#attachment, error instanceof Error ? error : new Error(String(error)));
+      },
       maxReplyBytes: options.maxReplyBytes,
       onResync: (info) => {
         if (info.reason === 'connect' || info.reason === 'reconnect') this.#connectResync = info;
@@ -112,16 +121,23 @@ export class DirectChannel implements QgaChannel {
   }
 
   #attach(): TransportHandlers & { isOpen(): boolean } {
-    let open = true;
+    const attachment = { open: true };
+    this.#attachment = attachment;
     return {
       onData: (chunk) => this.queue.receive(chunk),
-      onClose: (error) => {
-        if (!open) return;
-        open = false;
-        this.#lost(error);
-      },
-      isOpen: () => open,
+      onClose: (error) => this.#detach(attachment, error),
+      isOpen: () => attachment.open,
     };
+  }
+
+  /** One opening of the channel ended (closed by the peer, an error, or a failed write). */
+  #detach(attachment: { open: boolean }, error: Error | undefined): void {
+    if (!attachment.open) return;
+    attachment.open = false;
+    this.#lost(error);
+    // The transport may still think it is open (a failed write): make sure it lets go of
+    // the socket, so the next opening starts clean. Its own close report is ignored now.
+    if (this.#attachment === attachment) void this.#transport.close();
   }
 
   #lost(error: Error | undefined): void {

@@ -72,7 +72,8 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
   async open(signal: AbortSignal | undefined): Promise<void> {
     const started = performance.now();
     const { waitForAgent, connectTimeout } = this.#options;
-    const budget = waitForAgent > 0 ? Math.max(waitForAgent, connectTimeout) : connectTimeout;
+    // As on the direct channel: with waitForAgent, that is the whole budget.
+    const budget = waitForAgent > 0 ? waitForAgent : connectTimeout;
     const deadline = AbortSignal.timeout(Math.ceil(budget));
     const bounded = signal ? AbortSignal.any([signal, deadline]) : deadline;
     try {
@@ -86,6 +87,7 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
         description: this.description,
         wait: waitForAgent > 0,
         deadline: started + budget,
+        attemptTimeout: connectTimeout,
         signal: bounded,
       });
       if (this.#isClosed()) throw new QgaConnectionError(`${this.description}: the client was closed while connecting`);

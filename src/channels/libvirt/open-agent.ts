@@ -9,7 +9,7 @@
  * arrives. libvirt syncs with the fresh agent by itself before passing the ping on.
  * @module
  */
-import { QgaConnectionError } from '../../errors.js';
+import { QgaConnectionError, QgaTimeoutError } from '../../errors.js';
 import { deferred } from '../../protocol/deferred.js';
 import { carry, type AgentTarget } from './agent-call.js';
 import { agentNotConnected } from './errors.js';
@@ -25,6 +25,8 @@ export interface OpenAgentSteps {
   wait: boolean;
   /** `performance.now()` by which the agent must have answered. */
   deadline: number;
+  /** Longest single ping while waiting (the client's `connectTimeout`). */
+  attemptTimeout: number;
   /** Aborts on the caller's signal and at the deadline. */
   signal: AbortSignal;
 }
@@ -45,11 +47,15 @@ export async function openAgent(steps: OpenAgentSteps): Promise<number> {
   try {
     for (let attempts = 1; ; attempts++) {
       const remaining = steps.deadline - performance.now();
+      // While waiting, `waitForAgent` is the whole budget and `connectTimeout` bounds each
+      // ping, as on the direct channel: an agent that is up but stuck gets asked again.
+      const timeout = steps.wait ? Math.min(steps.attemptTimeout, remaining) : remaining;
       try {
-        await carry(steps.target(), { execute: 'guest-ping' }, { timeout: remaining, signal, expectReply: true }, remaining);
+        await carry(steps.target(), { execute: 'guest-ping' }, { timeout, signal, expectReply: true }, timeout);
         return attempts;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
+        if (steps.wait && error instanceof QgaTimeoutError && steps.deadline - performance.now() > 0) continue;
         const notConnected = error instanceof QgaConnectionError && agentNotConnected(error.cause);
         if (!(steps.wait && notConnected)) throw error;
       }

@@ -20,7 +20,7 @@ export const EXEC_MAX_OUTPUT = 16 << 20;
 type CaptureMode = 'none' | 'stdout' | 'stderr' | 'separated' | 'merged';
 
 /** One captured stream, capped like the agent's. */
-class Capture {
+export class Capture {
   readonly #chunks: Buffer[] = [];
   length = 0;
   truncated = false;

@@ -99,7 +99,7 @@ describe('QgaClient against a scripted agent', () => {
       if (request.execute === 'guest-big') connection.reply(request, 'x'.repeat(10_000));
       else answerSync(request, connection);
     });
-    opened.client = await QgaClient.connect({ path: opened.agent.path, maxReplyBytes: 1000 });
+    opened.client = await QgaClient.connect({ path: opened.agent.path, maxReplyBytes: 1024 });
     await expect(opened.client.call('guest-big' as 'guest-ping')).rejects.toBeInstanceOf(QgaProtocolError);
     await expect(opened.client.call('guest-sync', { id: 3 })).resolves.toBe(3);
   });

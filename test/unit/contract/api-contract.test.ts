@@ -276,6 +276,42 @@ describe('exec helpers', () => {
   });
 });
 
+describe('shell and encodings (API.md Helpers)', () => {
+  it("shell(script) runs the guest's shell and resolves to an ExecResult like exec: sh on a POSIX guest", async () => {
+    agent.handleExec('/bin/sh', (argv) => ({ stdout: `ran ${argv.slice(1).join(' ')}\n`, exitCode: 2 }));
+    const c = await connect();
+    const r = await c.shell('echo hi');
+    expect(Object.keys(r).sort()).toEqual(['exitCode', 'pid', 'signal', 'stderr', 'stderrTruncated', 'stdout', 'stdoutTruncated']);
+    expect(r).toMatchObject({ exitCode: 2, stdout: 'ran -c echo hi\n' });
+    await expect(c.shell('echo hi', { shell: 'sh' })).resolves.toMatchObject({ exitCode: 2 });
+  });
+
+  it("encoding takes 'utf8', 'buffer', 'auto', 'utf16le' and code pages like 'cp850'", async () => {
+    agent.handleExec('bytes', () => ({ stdout: Buffer.from([0x84, 0x0d, 0x0a]) }));
+    agent.handleExec('wide', () => ({ stdout: Buffer.from('hé\r\n', 'utf16le') }));
+    const c = await connect();
+    expect((await c.exec(['bytes'], { encoding: 'cp850' })).stdout).toBe('ä\r\n');
+    expect((await c.exec(['bytes'], { encoding: 'buffer' })).stdout).toEqual(Buffer.from([0x84, 0x0d, 0x0a]));
+    expect((await c.exec(['wide'], { encoding: 'utf16le' })).stdout).toBe('hé\r\n');
+    expect((await c.exec(['wide'], { encoding: 'auto' })).stdout).toBe('hé\r\n');
+    expect((await c.exec(['uname'], { encoding: 'auto' })).stdout).toBe('Linux\n');
+  });
+
+  it("on a Windows guest: 'auto' falls back on the OEM page, shell is a Windows shell, NTSTATUS is an unsigned exitCode", async () => {
+    const win = await SimulatedAgent.start({ profile: 'windows' });
+    const wc = await QgaClient.connect({ path: win.path });
+    try {
+      win.handleExec('oem.exe', () => ({ stdout: Buffer.from([0x84]) }));
+      expect((await wc.exec(['oem.exe'], { encoding: 'auto' })).stdout).toBe('ä');
+      expect((await wc.shell('Write-Output "grüße"')).stdout).toBe('grüße\r\n');
+      expect(await wc.exec(['crash.exe'])).toMatchObject({ exitCode: 0xc0000005, signal: null });
+    } finally {
+      await wc.close();
+      await win.stop();
+    }
+  });
+});
+
 describe('file helpers', () => {
   let dir: string;
   beforeEach(async () => {

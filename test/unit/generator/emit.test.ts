@@ -172,6 +172,7 @@ describe('generated code for small schemas', () => {
         '    hasReturn: false,',
         '    deprecated: false,',
         '    unstable: false,',
+        '    idempotent: false,',
         '  },',
       ].join('\n'),
     );
@@ -189,7 +190,16 @@ describe('generated code for small schemas', () => {
 
   it('fails when a command has no summary', () => {
     const model = modelOf({ '1.0': `{ 'command': 'guest-x' }` });
-    expect(() => generateFromModel(model, { summaries: {}, wideIntegers: new Set() })).toThrow(/no summary for command guest-x/);
+    expect(() => generateFromModel(model, { summaries: {}, wideIntegers: new Set(), idempotent: { 'guest-x': true } })).toThrow(/no summary for command guest-x/);
+  });
+
+  it('fails when a command was not reviewed for retries, or the table names a command that does not exist', () => {
+    const model = modelOf({ '1.0': `{ 'command': 'guest-x' }` });
+    const options = { summaries: { 'guest-x': 'X.' }, examples: {}, wideIntegers: new Set<string>() };
+    expect(() => generateFromModel(model, { ...options, idempotent: {} })).toThrow(/do(es)? not say whether these commands may be retried: guest-x/);
+    expect(() => generateFromModel(model, { ...options, idempotent: { 'guest-x': false, 'guest-gone': true } })).toThrow(/IDEMPOTENT entries match no command in the schema: guest-gone/);
+    const commands = generateFromModel(model, { ...options, idempotent: { 'guest-x': true } }).files.get('commands.ts')!;
+    expect(commands).toMatch(/'guest-x': \{[^}]*idempotent: true,/);
   });
 
   it('rejects references to undefined types', () => {

@@ -26,10 +26,14 @@ export function modelOf(versions: Record<string, string>): SchemaModel {
  */
 export function generate(versions: Record<string, string>, options: GenerateOptions = {}): Generated {
   const summaries: Record<string, string> = { ...options.summaries };
+  const idempotent: Record<string, boolean> = { ...options.idempotent };
   for (const text of Object.values(versions)) {
-    for (const m of text.matchAll(/'command':\s*'([^']+)'/g)) summaries[m[1]!] ??= `Summary of ${m[1]!}.`;
+    for (const m of text.matchAll(/'command':\s*'([^']+)'/g)) {
+      summaries[m[1]!] ??= `Summary of ${m[1]!}.`;
+      idempotent[m[1]!] ??= false;
+    }
   }
-  return generateFromModel(modelOf(versions), { examples: {}, wideIntegers: new Set(), sinceCorrections: {}, ...options, summaries });
+  return generateFromModel(modelOf(versions), { examples: {}, wideIntegers: new Set(), sinceCorrections: {}, ...options, summaries, idempotent });
 }
 
 /** One schema file as the generator sees it after the import (includes read through `read`). */

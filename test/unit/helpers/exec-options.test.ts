@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { supportsCaptureModes } from '../../../src/helpers/exec-capture.js';
-import { AGENT_CAPTURE_LIMIT, decodeExited } from '../../../src/helpers/exec-decode.js';
+import { decodeExited } from '../../../src/helpers/exec-decode.js';
+import { AGENT_CAPTURE_LIMIT } from '../../../src/helpers/exec-truncation.js';
+import { truncationFlagsReliable } from '../../../src/protocol/exec-truncation-flags.js';
 import { planFromArgv, planFromRequest, planWait } from '../../../src/helpers/exec-options.js';
+import { DEFAULT_OUTPUT } from '../../../src/helpers/exec-text.js';
+import type { QgaClient } from '../../../src/index.js';
 
 const both = { wire: true, keepStdout: true, keepStderr: true } as const;
+/** utf8 and buffer decoding never ask the guest anything. */
+const noClient = {} as QgaClient;
+const asBuffer = { ...DEFAULT_OUTPUT, encoding: 'buffer' } as const;
 
 describe('argument checks: TypeError before anything is sent', () => {
   const bad: [string, unknown, unknown][] = [
@@ -81,21 +88,44 @@ describe('request building', () => {
   });
 });
 
-describe('truncation rule: the flag OR the decoded length reaching 16 MiB', () => {
+describe('truncation rule: what the agent said, read as its release means it', () => {
   const atCap = Buffer.alloc(AGENT_CAPTURE_LIMIT).toString('base64');
   it.each([
-    ['no flag, small', { 'out-data': 'aGk=' }, false],
-    ['flag true, small (a fixed agent)', { 'out-data': 'aGk=', 'out-truncated': true }, true],
-    ['no flag at the cap (an old agent that set nothing)', { 'out-data': atCap }, true],
-    ['flag false at the cap (an old agent that set it wrong)', { 'out-data': atCap, 'out-truncated': false }, true],
-  ])('%s', (_name, fields, truncated) => {
-    const result = decodeExited(1, { exited: true, exitcode: 0, ...fields }, 'buffer', both);
+    ['no flag, small', { 'out-data': 'aGk=' }, undefined, false],
+    ['flag true, small (a fixed agent)', { 'out-data': 'aGk=', 'out-truncated': true }, undefined, true],
+    ['flag false, small (only a fixed agent sends false for output it did not cut)', { 'out-data': 'aGk=', 'out-truncated': false }, undefined, false],
+    ['no flag at the cap (an old agent omits it for output it did not cut)', { 'out-data': atCap }, undefined, false],
+    ['flag false at the cap, from an agent that sets it right', { 'out-data': atCap, 'out-truncated': false }, true, false],
+    ['flag false at the cap, from an old agent (its false means cut)', { 'out-data': atCap, 'out-truncated': false }, false, true],
+    ['flag false at the cap, agent unknown: the safe reading', { 'out-data': atCap, 'out-truncated': false }, undefined, true],
+  ] as const)('%s', async (_name, fields, flagsReliable, truncated) => {
+    const result = await decodeExited(noClient, 1, { exited: true, exitcode: 0, ...fields }, asBuffer, both, flagsReliable);
     expect(result.stdoutTruncated).toBe(truncated);
     expect(result.stderrTruncated).toBe(false);
   });
 
-  it('stderr follows the same rule', () => {
-    expect(decodeExited(1, { exited: true, exitcode: 0, 'err-data': atCap }, 'utf8', both).stderrTruncated).toBe(true);
+  it('stderr follows the same rule', async () => {
+    expect((await decodeExited(noClient, 1, { exited: true, exitcode: 0, 'err-data': atCap, 'err-truncated': false }, DEFAULT_OUTPUT, both, false)).stderrTruncated).toBe(true);
+    expect((await decodeExited(noClient, 1, { exited: true, exitcode: 0, 'err-data': atCap }, DEFAULT_OUTPUT, both)).stderrTruncated).toBe(false);
+  });
+
+  it.each([
+    ['7.2.19', false],
+    ['7.2.20', true],
+    ['8.2.2', false],
+    ['9.2.0', false],
+    ['10.0.3', false],
+    ['10.0.4', true],
+    ['10.1.0', false],
+    ['10.1.1', true],
+    ['10.2.0', true],
+    ['11.0.0', true],
+    ['something else', false],
+    // virtio-win builds: judged by their upstream base, no stable backport assumed.
+    ['108.0.2', false],
+    ['110.0.2', false],
+  ])('agent %s sets the truncation flags right: %s', (version, reliable) => {
+    expect(truncationFlagsReliable(version)).toBe(reliable);
   });
 });
 

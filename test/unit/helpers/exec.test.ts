@@ -14,9 +14,9 @@ afterEach(async () => {
   guest = undefined;
 });
 
-async function setup(): Promise<{ guest: ExecGuest; client: QgaClient }> {
+async function setup(timeout?: number): Promise<{ guest: ExecGuest; client: QgaClient }> {
   guest = await startExecGuest();
-  client = await QgaClient.connect({ path: guest.agent.path });
+  client = await QgaClient.connect({ path: guest.agent.path, ...(timeout === undefined ? {} : { timeout }) });
   return { guest, client };
 }
 
@@ -112,14 +112,61 @@ describe('the final status is never lost', () => {
     expect(guest.statusCalls.length).toBe(1);
   });
 
-  it('an abort while guest-exec is on the wire waits for the pid, sends no status, and rejects with signal.reason', async () => {
+  it('an abort while guest-exec is on the wire rejects with signal.reason and sends no status', async () => {
     const { guest, client } = await setup();
     guest.execDelay = 80;
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('stop')), 20);
     const error = await client.exec(['x'], { signal: controller.signal }).catch((e: unknown) => e);
     expect(error).toBe(controller.signal.reason);
+    await sleep(120);
     expect(guest.commands()).toEqual(['guest-exec']);
+  });
+});
+
+describe('starting a process that takes long to start', () => {
+  it("guest-exec is bounded by the run's timeout, not the client's per-call default", async () => {
+    const { guest, client } = await setup(50);
+    guest.execDelay = 200; // a large stdin on a slow guest
+    await expect(client.exec(['x'], { timeout: 10_000 })).resolves.toMatchObject({ pid: 100, exitCode: 0 });
+  });
+
+  it('without a run timeout, the per-call default grows with the stdin the request carries', async () => {
+    const { guest, client } = await setup(50);
+    guest.execDelay = 200;
+    await expect(client.exec(['x'], { input: Buffer.alloc(1024 * 1024) })).resolves.toMatchObject({ pid: 100, exitCode: 0 });
+    guest.execDelay = 0;
+    await expect(client.exec(['x'], { pollTimeout: 30 })).resolves.toMatchObject({ pid: 101 });
+  });
+
+  it('a pid that arrives after guest-exec timed out is killed with killOnAbandon', async () => {
+    const { guest, client } = await setup(50);
+    guest.execDelay = 200;
+    const error = await client.exec(['sleep', '9'], { killOnAbandon: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QgaTimeoutError);
+    expect((error as QgaTimeoutError).command).toBe('guest-exec');
+    for (let i = 0; i < 100 && guest.execs.length < 2; i++) await sleep(10);
+    expect(guest.execs[1]).toEqual({ path: '/bin/sh', arg: ['-c', 'kill -s "$1" "$2"', 'kill', 'KILL', '100'], 'capture-output': false });
+  });
+
+  it('a pid that arrives after the run was abandoned during the start is killed with killOnAbandon', async () => {
+    const { guest, client } = await setup();
+    guest.execDelay = 200;
+    const error = await client.exec(['sleep', '9'], { timeout: 30, killOnAbandon: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QgaTimeoutError);
+    expect((error as QgaTimeoutError).message).toMatch(/sleep did not start within 30 ms/);
+    for (let i = 0; i < 100 && guest.execs.length < 2; i++) await sleep(10);
+    expect(guest.execs[1]).toMatchObject({ path: '/bin/sh', arg: ['-c', 'kill -s "$1" "$2"', 'kill', 'KILL', '100'] });
+  });
+
+  it('without killOnAbandon, a late pid is reported to onLateStart and the process left alone', async () => {
+    const { guest, client } = await setup(50);
+    guest.execDelay = 200;
+    const late: number[] = [];
+    await expect(client.spawn(['sleep', '9'], { onLateStart: (pid) => late.push(pid) })).rejects.toBeInstanceOf(QgaTimeoutError);
+    for (let i = 0; i < 100 && late.length === 0; i++) await sleep(10);
+    expect(late).toEqual([100]);
+    expect(guest.execs).toHaveLength(1);
   });
 
   it('killOnAbandon after a timeout sends SIGKILL to that pid through /bin/sh and reaps the process', async () => {
@@ -309,5 +356,76 @@ describe('result types follow the encoding', () => {
     expectTypeOf(await client.spawn(['x'], { encoding: 'buffer' })).toEqualTypeOf<GuestProcess<Buffer>>();
     const options: ExecOptions = {};
     expectTypeOf(await client.exec(['x'], options)).toEqualTypeOf<ExecResult<string> | ExecResult<Buffer>>();
+  });
+});
+
+describe('a process the agent no longer knows', () => {
+  for (const version of ['7.2.22', '10.2.0']) {
+    it(`qemu-ga ${version}: the wait fails saying the status was lost, not with the agent's cryptic text`, async () => {
+      const { SimulatedAgent } = await import('../../../src/testing/index.js');
+      await using agent = await SimulatedAgent.start({ version, exec: { job: () => ({ stdout: 'done' }) } });
+      await using c = await QgaClient.connect({ path: agent.path });
+      const proc = await c.spawn(['job']);
+      // Someone else collects the exit status first: the agent forgets the pid.
+      while (!(await c.call('guest-exec-status', { pid: proc.pid })).exited) await sleep(5);
+      const error = await proc.wait().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QgaCommandError);
+      expect((error as Error).message).toMatch(new RegExp(`job \\(pid ${proc.pid}\\): the agent no longer knows this process, so its exit status and output are lost`));
+      expect(((error as Error).cause as QgaCommandError).desc).toMatch(/Invalid parameter 'pid'|PID ld does not exist/);
+    });
+  }
+});
+
+describe('QgaExecError', () => {
+  it("its message carries the first line of stderr, bounded, so a log line says why", async () => {
+    const { SimulatedAgent } = await import('../../../src/testing/index.js');
+    await using agent = await SimulatedAgent.start({
+      exec: {
+        tar: () => ({ exitCode: 2, stderr: '\ntar: /backup: Cannot open: No space left on device\ntar: Error is not recoverable\n' }),
+        noisy: () => ({ exitCode: 1, stderr: `${'x'.repeat(10_000)}\nsecond line\n` }),
+        quiet: () => ({ signal: 9 }),
+      },
+    });
+    await using c = await QgaClient.connect({ path: agent.path });
+    const tar = await c.exec(['tar', 'cf', '/backup/x.tar', '/etc'], { check: true }).catch((e: unknown) => e);
+    expect(tar).toBeInstanceOf(QgaExecError);
+    expect((tar as Error).message).toMatch(/^tar \(pid \d+\) exited with code 2: tar: \/backup: Cannot open: No space left on device$/);
+    const noisy = await c.exec(['noisy'], { check: true, encoding: 'buffer' }).catch((e: unknown) => e);
+    expect((noisy as Error).message).toMatch(/^noisy \(pid \d+\) exited with code 1: x{200}…$/);
+    const quiet = await c.exec(['quiet'], { check: true }).catch((e: unknown) => e);
+    expect((quiet as Error).message).toMatch(/^quiet \(pid \d+\) was killed by signal 9$/);
+  });
+});
+
+describe('truncation at the 16 MiB cap', () => {
+  const CAP = 16 * 1024 * 1024;
+  // 7.2.22 and 10.1.1 carry the fix as stable backports (7.2.20+, 10.0.4+, 10.1.1+); 9.0.0 and 10.1.0 do not.
+  for (const [version, flagsRight] of [['10.2.0', true], ['10.1.1', true], ['7.2.22', true], ['10.1.0', false], ['9.0.0', false]] as const) {
+    it(`qemu-ga ${version}: exactly 16 MiB of output is not flagged truncated; 16 MiB + 1 is`, async () => {
+      const { SimulatedAgent } = await import('../../../src/testing/index.js');
+      await using agent = await SimulatedAgent.start({
+        version,
+        exec: { exact: () => ({ stdout: Buffer.alloc(CAP, 0x61) }), more: () => ({ stdout: Buffer.alloc(CAP + 1, 0x61), stderr: 'warn\n' }) },
+      });
+      await using c = await QgaClient.connect({ path: agent.path, timeout: 30_000 });
+      const exact = await c.exec(['exact'], { encoding: 'buffer' });
+      expect(exact.stdout.length).toBe(CAP);
+      expect(exact.stdoutTruncated).toBe(false);
+      const more = await c.exec(['more'], { encoding: 'buffer' });
+      expect(more.stdout.length).toBe(CAP);
+      expect(more.stdoutTruncated).toBe(true);
+      expect(more.stderrTruncated).toBe(false);
+      expect(flagsRight).toBeTypeOf('boolean');
+    });
+  }
+});
+
+describe('utf8 decoding', () => {
+  it('replaces bytes that are not valid UTF-8 with U+FFFD, as docs/exec.md says; buffer keeps them', async () => {
+    const { SimulatedAgent } = await import('../../../src/testing/index.js');
+    await using agent = await SimulatedAgent.start({ exec: { latin1: () => ({ stdout: Buffer.from('caf\xe9\n', 'latin1') }) } });
+    await using c = await QgaClient.connect({ path: agent.path });
+    await expect(c.exec(['latin1'])).resolves.toMatchObject({ stdout: 'caf\uFFFD\n' });
+    expect((await c.exec(['latin1'], { encoding: 'buffer' })).stdout.equals(Buffer.from('caf\xe9\n', 'latin1'))).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { QgaClient, QgaCommandError, QgaTimeoutError, type TransferProgress } from '../../../src/index.js';
+import { QgaClient, QgaCommandError, QgaProtocolError, QgaTimeoutError, type TransferProgress } from '../../../src/index.js';
 import { rechunk } from '../../../src/helpers/files-write.js';
 import { useScriptedGuest, type ScriptedGuest } from './scripted-guest.js';
 
@@ -33,6 +33,21 @@ describe('readFile', () => {
     expect(read.equals(data)).toBe(true);
     expect(sizesOf('guest-file-read')).toEqual([4096, 4096, 4096]);
     expect(guest.commands().at(-1)).toBe('guest-file-close');
+    expect(guest.open.size).toBe(0);
+  });
+
+  it('maxBytes: a file of exactly that size is read, one byte more rejects after the handle was closed', async () => {
+    guest.files.set('/exact', randomBytes(10_000));
+    await expect(client.readFile('/exact', { chunkSize: 4096, maxBytes: 10_000 })).resolves.toHaveLength(10_000);
+    // Near the limit only what still fits, and one byte more, is asked for (a short read
+    // that hits the end says eof on POSIX).
+    expect(sizesOf('guest-file-read')).toEqual([4096, 4096, 1809]);
+    guest.files.set('/longer', randomBytes(10_001));
+    const error = await client.readFile('/longer', { chunkSize: 4096, maxBytes: 10_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QgaProtocolError);
+    expect((error as Error).message).toBe(
+      'readFile: /longer holds more than maxBytes (10000 bytes); pass a larger maxBytes, or read it with createReadStream() or download(), which hold one chunk at a time',
+    );
     expect(guest.open.size).toBe(0);
   });
 

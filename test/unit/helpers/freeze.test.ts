@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QgaClient, QgaCommandError, QgaTimeoutError } from '../../../src/index.js';
+import { QgaClient, QgaCommandError, QgaConnectionError, QgaTimeoutError } from '../../../src/index.js';
 import { useScriptedGuest, type ScriptedGuest } from './scripted-guest.js';
 
 let guest: ScriptedGuest;
@@ -9,8 +9,11 @@ useScriptedGuest((g, c) => {
   client = c;
 });
 
+/** The freeze cycle's own commands, without the one-time "which OS is this" look-up. */
+const cycle = (): string[] => guest.commands().filter((c) => c !== 'guest-info' && c !== 'guest-get-osinfo');
+
 describe('withFrozenFilesystems', () => {
-  it('checks status, freezes, runs fn while frozen, thaws and reports the counts', async () => {
+  it('asks once what the guest is, then checks status, freezes, runs fn while frozen, thaws and reports the counts', async () => {
     let frozenDuringFn = false;
     const outcome = await client.withFrozenFilesystems(({ frozen }) => {
       frozenDuringFn = guest.frozen;
@@ -19,7 +22,9 @@ describe('withFrozenFilesystems', () => {
     expect(outcome).toEqual({ result: 'snapshot of 3', frozen: 3, thawed: 3 });
     expect(frozenDuringFn).toBe(true);
     expect(guest.frozen).toBe(false);
-    expect(guest.commands()).toEqual(['guest-fsfreeze-status', 'guest-fsfreeze-freeze', 'guest-fsfreeze-thaw']);
+    expect(guest.commands()).toEqual(['guest-info', 'guest-get-osinfo', 'guest-fsfreeze-status', 'guest-fsfreeze-freeze', 'guest-fsfreeze-thaw']);
+    await client.withFrozenFilesystems(() => undefined);
+    expect(cycle()).toEqual(['guest-fsfreeze-status', 'guest-fsfreeze-freeze', 'guest-fsfreeze-thaw', 'guest-fsfreeze-status', 'guest-fsfreeze-freeze', 'guest-fsfreeze-thaw']);
   });
 
   it('uses the list form when mountpoints are given', async () => {
@@ -76,7 +81,7 @@ describe('withFrozenFilesystems', () => {
     expect(error).toBeInstanceOf(QgaCommandError);
     expect((error as Error).message).toMatch(/already frozen/);
     expect(ran).toBe(false);
-    expect(guest.commands()).toEqual(['guest-fsfreeze-status']);
+    expect(cycle()).toEqual(['guest-fsfreeze-status']);
     expect(guest.frozen).toBe(true);
   });
 
@@ -102,16 +107,16 @@ describe('withFrozenFilesystems', () => {
     setTimeout(() => controller.abort(), 30);
     await expect(client.withFrozenFilesystems(() => 1, { signal: controller.signal })).rejects.toHaveProperty('name', 'AbortError');
     expect(guest.frozen).toBe(false);
-    expect(guest.commands()).toEqual(['guest-fsfreeze-status', 'guest-fsfreeze-freeze', 'guest-fsfreeze-thaw']);
+    expect(cycle()).toEqual(['guest-fsfreeze-status', 'guest-fsfreeze-freeze', 'guest-fsfreeze-thaw']);
   });
 
   it('a freeze refused by the agent is not followed by a thaw', async () => {
     guest.failing.set('guest-fsfreeze-freeze', 'failed to freeze /: Operation not permitted');
     await expect(client.withFrozenFilesystems(() => 1)).rejects.toBeInstanceOf(QgaCommandError);
-    expect(guest.commands()).toEqual(['guest-fsfreeze-status', 'guest-fsfreeze-freeze']);
+    expect(cycle()).toEqual(['guest-fsfreeze-status', 'guest-fsfreeze-freeze']);
   });
 
-  it('a failed thaw after a failed fn reports both', async () => {
+  it('a failed thaw after a failed fn reports both, and that the guest may still be frozen', async () => {
     guest.intercept = (request, c) => {
       if (request.execute !== 'guest-fsfreeze-thaw') return false;
       c.error(request, 'GenericError', 'failed to thaw');
@@ -122,7 +127,52 @@ describe('withFrozenFilesystems', () => {
         throw new Error('fn failed');
       })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AggregateError);
-    expect((error as AggregateError).errors.map((e: Error) => e.message)).toEqual(['fn failed', expect.stringMatching(/failed to thaw/)]);
+    expect(error).toBeInstanceOf(QgaCommandError);
+    expect((error as QgaCommandError).command).toBe('guest-fsfreeze-thaw');
+    expect((error as Error).message).toMatch(/MAY STILL BE FROZEN.*failed to thaw.*fn failed/s);
+    expect((error as { errors: Error[] }).errors.map((e) => e.message)).toEqual(['fn failed', expect.stringMatching(/failed to thaw/)]);
+  });
+
+  describe('a thaw that cannot be sent says loudly that the guest may still be frozen, and how to thaw it', () => {
+    const howToThaw = /guest-fsfreeze-thaw.*virsh domfsthaw/s;
+
+    it('fn closed the client and returned', async () => {
+      const error = await client.withFrozenFilesystems(() => client.close()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QgaConnectionError);
+      expect((error as Error).message).toMatch(/THE GUEST MAY STILL BE FROZEN/);
+      expect((error as Error).message).toMatch(howToThaw);
+      expect((error as Error).message).toMatch(/the client is closed/);
+      expect((error as { errors: unknown[] }).errors).toEqual([(error as Error).cause]);
+      expect(guest.frozen).toBe(true);
+    });
+
+    it('fn closed the client and threw: both errors, fn first', async () => {
+      const boom = new Error('snapshot failed');
+      const error = await client
+        .withFrozenFilesystems(async () => {
+          await client.close();
+          throw boom;
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QgaConnectionError);
+      expect((error as Error).message).toMatch(/THE GUEST MAY STILL BE FROZEN.*snapshot failed/s);
+      expect((error as Error).message).toMatch(howToThaw);
+      expect((error as { errors: unknown[] }).errors).toEqual([boom, (error as Error).cause]);
+      expect(guest.frozen).toBe(true);
+    });
+
+    it('the freeze call was abandoned and the safety thaw cannot be sent either', async () => {
+      guest.intercept = (request) => {
+        if (request.execute !== 'guest-fsfreeze-freeze') return false;
+        guest.frozen = true; // the freeze happens, its reply never comes in time
+        setTimeout(() => void client.close(), 10);
+        return true;
+      };
+      const error = await client.withFrozenFilesystems(() => 1).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QgaConnectionError);
+      expect((error as Error).message).toMatch(/THE GUEST MAY STILL BE FROZEN/);
+      expect((error as Error).message).toMatch(howToThaw);
+      expect(guest.frozen).toBe(true);
+    });
   });
 });

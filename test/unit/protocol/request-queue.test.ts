@@ -310,3 +310,58 @@ describe('RequestQueue: late replies of abandoned calls', () => {
     await expect(queue.send({ execute: 'fast' }, callOptions())).resolves.toBe('fast-answer');
   });
 });
+
+describe('a resynchronisation that takes long (the agent still busy with an abandoned command)', () => {
+  /** An agent that is busy (answers nothing) until released, then answers everything in order. */
+  function busyAgent() {
+    let busy = true;
+    const held: (() => void)[] = [];
+    const responder = agentLikeResponder({ slow: () => 'slow-answer', next: () => 'next-answer' });
+    const scripted = scriptedQueue((request, reply) => {
+      const answer = (): void => responder(request, reply);
+      if (busy) held.push(answer);
+      else answer();
+    });
+    return {
+      ...scripted,
+      release(): void {
+        busy = false;
+        for (const answer of held.splice(0)) answer();
+      },
+      hold(): void {
+        busy = true;
+      },
+    };
+  }
+
+  it('a call that timed out waiting behind it says it was never sent, and the resync event covers every attempt', async () => {
+    const agent = busyAgent();
+    agent.release();
+    await agent.queue.resync({ timeout: 1000 }, 'connect');
+    agent.hold();
+    // The abandoned command: the agent works on it until released.
+    await expect(agent.queue.send({ execute: 'slow' }, callOptions(30))).rejects.toBeInstanceOf(QgaTimeoutError);
+    const started = performance.now();
+    const behind = await agent.queue.send({ execute: 'next' }, callOptions(50)).catch((e: unknown) => e);
+    expect(behind).toBeInstanceOf(QgaTimeoutError);
+    expect((behind as Error).message).toBe(
+      'next: not sent: the resynchronisation before it did not complete within 50 ms (the agent is still busy, e.g. with a command given up earlier, or does not answer)',
+    );
+    // Nothing is sent for a while; then the next call takes the resync up again.
+    await pause(200);
+    const last = agent.queue.send({ execute: 'next' }, callOptions(5_000));
+    const queued = agent.queue.send({ execute: 'next' }, callOptions(50)).catch((e: unknown) => e);
+    expect(await queued).toMatchObject({
+      message: 'next: not sent within 50 ms: it was still waiting behind earlier calls (one call is on the wire at a time)',
+    });
+    setTimeout(() => agent.release(), 100);
+    await expect(last).resolves.toBe('next-answer');
+    const waited = performance.now() - started;
+    // One resync, counted from its first attempt (given up with the call behind it) to the
+    // end: 50 + 200 + 100 ms, not just the last attempt's 100 ms.
+    const resync = agent.resyncs.at(-1)!;
+    expect(resync.reason).toBe('timeout');
+    expect(resync.duration).toBeGreaterThanOrEqual(330);
+    expect(resync.duration).toBeLessThanOrEqual(waited + 1);
+  });
+});

@@ -63,16 +63,16 @@ describe('injected faults', () => {
     expect(b.text).toBe('{"return": 111}\n');
   });
 
-  test('garbage comes before the reply, or instead of it', async () => {
+  test('garbage comes before the reply, or instead of it, and always ends a line', async () => {
     const c = await start();
     simulated.agent!.injectFault({ kind: 'garbage', bytes: 'junk\x00\n' });
     simulated.agent!.injectFault({ kind: 'garbage', position: 'instead', bytes: '{"ret' });
     c.send(sync(1));
     await c.lines(2);
     c.send(sync(2));
-    await c.waitFor(() => c.text.endsWith('{"ret'));
+    await c.waitFor(() => c.text.endsWith('{"ret\n'));
     expect(await c.quietFor(50)).toBe(true);
-    expect(c.text).toBe('junk\x00\n{"return": 1}\n{"ret');
+    expect(c.text).toBe('junk\x00\n{"return": 1}\n{"ret\n');
   });
 
   test('default garbage is random bytes without 0xFF, ending a line', async () => {

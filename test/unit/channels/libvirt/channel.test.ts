@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 async function connect(extra: Partial<ConnectOptions> = {}, libvirt: Record<string, unknown> = {}): Promise<QgaClient> {
-  const client = await QgaClient.connect({ libvirt: { domain: 'vm1', uri: daemon.uri, ...libvirt }, timeout: 2000, ...extra } as ConnectOptions);
+  const client = await QgaClient.connect({ libvirt: { domain: 'vm1', uri: daemon.uri, ...libvirt }, timeout: 2000, ...extra });
   opened.push(client);
   return client;
 }
@@ -320,7 +320,7 @@ describe('ordering', () => {
     await expect(QgaClient.connect({ libvirt: { domain: '' } })).rejects.toThrow(TypeError);
     await expect(QgaClient.connect({ libvirt: { domain: 'vm1', uri: 'lxc:///' } })).rejects.toThrow(/only the QEMU driver/);
     await expect(QgaClient.connect({ libvirt: { domain: 'vm1', colour: 'blue' } as never })).rejects.toThrow(/unknown libvirt option colour/);
-    await expect(QgaClient.connect({ libvirt: { domain: 'vm1' }, path: '/x' } as never)).rejects.toThrow(/not both/);
+    await expect(QgaClient.connect({ libvirt: { domain: 'vm1' }, path: '/x' } as never)).rejects.toThrow(/cannot be combined/);
     expect(daemon.calls).toHaveLength(0);
   });
 });

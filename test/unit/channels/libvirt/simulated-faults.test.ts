@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 async function connect(extra: Partial<ConnectOptions> = {}, libvirt: Record<string, unknown> = {}): Promise<QgaClient> {
-  const client = await QgaClient.connect({ libvirt: { domain: 'vm1', uri: daemon.uri, ...libvirt }, timeout: 2000, ...extra } as ConnectOptions);
+  const client = await QgaClient.connect({ libvirt: { domain: 'vm1', uri: daemon.uri, ...libvirt }, timeout: 2000, ...extra });
   opened.push(client);
   return client;
 }

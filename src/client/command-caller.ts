@@ -1,0 +1,101 @@
+/**
+ * One call, from the caller's arguments to the value it resolves to: checked before
+ * anything is sent, refused when the channel cannot carry it or the agent listed it as
+ * disabled, sent (again, for idempotent commands under the `retry` policy), its reply
+ * checked against the schema when asked, and reported to events, the debug log and the
+ * diagnostics channels. QgaClient delegates every call here.
+ * @module
+ */
+import type { EventEmitter } from 'eventemitter3';
+import type { QgaChannel } from '../channels/channel.js';
+import { QgaCommandError, QgaConnectionError } from '../errors.js';
+import { QGA_COMMANDS, type QgaCommandName } from '../generated/index.js';
+import { CALL_OPTION_KEYS, type CallOptions } from './call-options.js';
+import { callBytesFor, reportCallEnd, reportCallStart } from './call-report.js';
+import { checkOptions } from './check-options.js';
+import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
+import { positive, type ResolvedConnectOptions } from './connect-options.js';
+import type { QgaClientEvents } from './events.js';
+import { withRetries } from './retry-policy.js';
+import { invalidReplyError, validateReply } from './validate.js';
+
+/** Problems collected per mismatching reply with `validate` on. */
+const VALIDATION_LIMIT = 10;
+
+const COMMANDS = QGA_COMMANDS as Readonly<Record<string, (typeof QGA_COMMANDS)[QgaCommandName] | undefined>>;
+
+export class CommandCaller {
+  readonly #events: EventEmitter<QgaClientEvents>;
+  readonly #channel: QgaChannel;
+  readonly #options: ResolvedConnectOptions;
+  /** With `checkEnabled`: the commands guest-info listed as disabled. */
+  disabled: ReadonlySet<string> | undefined;
+
+  constructor(events: EventEmitter<QgaClientEvents>, channel: QgaChannel, options: ResolvedConnectOptions) {
+    this.#events = events;
+    this.#channel = channel;
+    this.#options = options;
+  }
+
+  async call(name: string, args: Record<string, unknown> | undefined, options: CallOptions | undefined): Promise<unknown> {
+    if (typeof name !== 'string' || name === '') throw new TypeError('command name must be a non-empty string');
+    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
+      throw new TypeError(`${name}: arguments must be an object, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
+    }
+    if (options !== undefined) checkOptions(name, options, CALL_OPTION_KEYS);
+    const timeout = positive('timeout', options?.timeout, LONG_COMMAND_TIMEOUTS[name] ?? this.#options.timeout);
+    const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${name}: signal must be an AbortSignal`);
+    const onLateReply = options?.onLateReply;
+    if (onLateReply !== undefined && typeof onLateReply !== 'function') throw new TypeError(`${name}: onLateReply must be a function`);
+    this.assertOpen();
+    this.#refuseUncarried(name);
+    const info = COMMANDS[name];
+    const started = performance.now();
+    const trace = reportCallStart(this.#events, this.#channel, name);
+    const bytes = callBytesFor(trace);
+    const send = (): Promise<unknown> => this.#channel.send({ execute: name, arguments: args }, { timeout, signal, expectReply: info?.successResponse ?? true, onLateReply, bytes });
+    const retry = this.#options.retry;
+    try {
+      const value = await (retry && info?.idempotent
+        ? withRetries(retry, send, {
+            signal,
+            canRetry: () => !this.#channel.closed,
+            onRetry: (attempt, error, delay) => {
+              if (this.#events.listenerCount('retry') > 0) this.#events.emit('retry', { command: name, attempt, error, delay });
+            },
+          })
+        : send());
+      this.#validate(name, value, info?.hasReturn === true);
+      reportCallEnd(this.#events, name, started, trace, undefined, bytes);
+      return info && !info.hasReturn ? undefined : value;
+    } catch (error) {
+      reportCallEnd(this.#events, name, started, trace, { error });
+      throw error;
+    }
+  }
+
+  assertOpen(): void {
+    if (this.#channel.closed) throw new QgaConnectionError(`${this.#channel.description}: the client is closed`);
+  }
+
+  #refuseUncarried(name: string): void {
+    const { commands: carried, refused } = this.#channel.capabilities;
+    if ((carried !== undefined && !carried.has(name)) || refused?.has(name) === true) {
+      const { kind } = this.#channel.capabilities;
+      throw new QgaCommandError(name, 'CommandNotFound', `the ${kind} channel cannot carry ${name} (${this.#channel.description}; not sent)`);
+    }
+    if (this.disabled?.has(name)) {
+      // Same class and wording as the agent's own refusal (AGENT-BEHAVIOUR §8).
+      throw new QgaCommandError(name, 'CommandNotFound', `Command ${name} has been disabled (guest-info lists it as disabled; not sent)`);
+    }
+  }
+
+  #validate(name: string, value: unknown, hasReturn: boolean): void {
+    if (this.#options.validate === false || !hasReturn) return;
+    const problems = validateReply(name, value, { limit: VALIDATION_LIMIT });
+    if (problems.length === 0) return;
+    if (this.#options.validate === true) throw invalidReplyError(name, problems, VALIDATION_LIMIT);
+    this.#events.emit('validation', { command: name, problems });
+  }
+}

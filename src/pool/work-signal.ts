@@ -1,0 +1,66 @@
+/**
+ * The signal of one piece of pool work: the caller's signal, the pool closing, and the
+ * work's own timeout, in one; and a way to stop waiting for a promise when it aborts.
+ * @module
+ */
+
+export interface WorkSignal {
+  signal: AbortSignal;
+  /** Stops the timer and lets go of the parent signals. */
+  dispose(this: void): void;
+}
+
+/** Aborts with the first parent's reason, or with `timeoutError()` after `timeout` ms. */
+export function workSignal(parents: readonly (AbortSignal | undefined)[], timeout: number | undefined, timeoutError: () => Error): WorkSignal {
+  const controller = new AbortController();
+  const abort = (reason: unknown): void => controller.abort(reason);
+  const cleanups: (() => void)[] = [];
+  for (const parent of parents) {
+    if (!parent) continue;
+    if (parent.aborted) {
+      abort(parent.reason);
+      break;
+    }
+    const onAbort = (): void => abort(parent.reason);
+    parent.addEventListener('abort', onAbort, { once: true });
+    cleanups.push(() => parent.removeEventListener('abort', onAbort));
+  }
+  if (timeout !== undefined && !controller.signal.aborted) {
+    const timer = setTimeout(() => abort(timeoutError()), timeout);
+    cleanups.push(() => clearTimeout(timer));
+  }
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      for (const cleanup of cleanups) cleanup();
+    },
+  };
+}
+
+/**
+ * Follows `promise`, but rejects with `signal.reason` as soon as the signal aborts. The
+ * promise goes on in the background; its outcome is then ignored.
+ */
+export function followUntilAborted<T>(signal: AbortSignal, promise: Promise<T>): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      promise.catch(() => undefined);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,230 @@
+/**
+ * guest-file-* as qemu-ga for Windows does them (`qga/commands-win32.c`): `CreateFileW`
+ * with the mode table that lacks `ab`, `FILE_SHARE_READ` only (a file open for writing
+ * elsewhere, or opened here while someone writes it, is a sharing violation), a directory
+ * or a wrong-way handle answered `Access is denied.`, `eof` only on a read that returned
+ * nothing, `eof: false` from writes and seeks, and every error as an English prefix with
+ * the system message in the guest's language. Handles count from 1000 and are never
+ * reused, across simulated reboots too.
+ * @module
+ */
+import { constants, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { genericError, type SimulatedAgentError } from '../errors.js';
+import type { CommandRegistry } from '../dispatch.js';
+import { decodeBase64 } from '../commands/base64.js';
+import type { WindowsMachine } from './machine.js';
+import type { Win32Error } from './texts.js';
+import { WindowsPathError } from './volume.js';
+
+const READ_COUNT_DEFAULT = 4096n;
+const READ_COUNT_MAX = 48n << 20n;
+/**
+ * Reads of about 10 MB failed in the field ("Insufficient system resources…"); the
+ * simulation fails every read that would return more than this, so a client that reads
+ * larger chunks is caught.
+ */
+export const WINDOWS_READ_FAIL_ABOVE = 8 << 20;
+
+interface ModeSpec {
+  readonly read: boolean;
+  readonly write: boolean;
+  readonly append: boolean;
+  /** CREATE_ALWAYS (truncate or create), OPEN_ALWAYS (create), OPEN_EXISTING. */
+  readonly disposition: 'create-always' | 'open-always' | 'open-existing';
+}
+
+const R: ModeSpec = { read: true, write: false, append: false, disposition: 'open-existing' };
+const W: ModeSpec = { read: false, write: true, append: false, disposition: 'create-always' };
+const A: ModeSpec = { read: false, write: true, append: true, disposition: 'open-always' };
+const RP: ModeSpec = { read: true, write: true, append: false, disposition: 'open-existing' };
+const WP: ModeSpec = { read: true, write: true, append: false, disposition: 'create-always' };
+const AP: ModeSpec = { read: true, write: true, append: true, disposition: 'open-always' };
+
+/** `guest_file_open_modes` of the Windows build: no `ab`. */
+const MODES: Readonly<Record<string, ModeSpec>> = {
+  r: R, rb: R, w: W, wb: W, a: A, 'r+': RP, 'rb+': RP, 'r+b': RP, 'w+': WP, 'wb+': WP, 'w+b': WP, 'a+': AP, 'ab+': AP, 'a+b': AP,
+};
+
+interface WinOpenFile {
+  readonly fh: FileHandle;
+  readonly hostPath: string;
+  readonly mode: ModeSpec;
+  position: number;
+}
+
+/** The agent's open files. */
+export class WindowsFileTable {
+  readonly #files = new Map<bigint, WinOpenFile>();
+  #next = 1000n;
+
+  add(file: WinOpenFile): bigint {
+    const handle = this.#next++;
+    this.#files.set(handle, file);
+    return handle;
+  }
+
+  get(handle: bigint): WinOpenFile {
+    const file = this.#files.get(handle);
+    if (!file) throw genericError(`handle '${handle}' has not been found`);
+    return file;
+  }
+
+  remove(handle: bigint): void {
+    this.#files.delete(handle);
+  }
+
+  /** Open handles on `hostPath`. */
+  on(hostPath: string): WinOpenFile[] {
+    return [...this.#files.values()].filter((f) => f.hostPath === hostPath);
+  }
+
+  get size(): number {
+    return this.#files.size;
+  }
+
+  async closeAll(): Promise<void> {
+    const files = [...this.#files.values()];
+    this.#files.clear();
+    await Promise.allSettled(files.map((f) => f.fh.close()));
+  }
+}
+
+/** Node's error code → the Win32 error Windows would have given. */
+function win32Of(err: unknown): Win32Error {
+  if (err instanceof WindowsPathError) return err.win32;
+  const code = (err as { code?: string } | null)?.code;
+  if (code === 'ENOENT') return 'FILE_NOT_FOUND';
+  if (code === 'ENOTDIR') return 'PATH_NOT_FOUND';
+  if (code === 'EISDIR' || code === 'EACCES' || code === 'EPERM') return 'ACCESS_DENIED';
+  if (code === 'ENOSPC') return 'DISK_FULL';
+  return 'INVALID_PARAMETER';
+}
+
+/** Register the guest-file-* commands of the Windows build. */
+export function registerWindowsFileCommands(registry: CommandRegistry, machine: WindowsMachine): WindowsFileTable {
+  const table = new WindowsFileTable();
+  /** The agent's English prefix and the system message: a Win32 error by name, or what a Node error means. */
+  const fail = (prefix: string, error: unknown): SimulatedAgentError =>
+    genericError(`${prefix}: ${machine.message(typeof error === 'string' ? (error as Win32Error) : win32Of(error))}`);
+
+  const open = async (guestPath: string, modeName: string): Promise<WinOpenFile> => {
+    const mode = MODES[modeName];
+    if (!mode) throw genericError('invalid file open mode');
+    const prefix = `failed to open file '${guestPath}'`;
+    let hostPath: string;
+    try {
+      hostPath = machine.volume.resolve(guestPath);
+    } catch (err) {
+      throw fail(prefix, err);
+    }
+    const stat = await fsp.stat(hostPath).catch(() => undefined);
+    if (stat?.isDirectory()) throw fail(prefix, 'ACCESS_DENIED');
+    if (!stat) {
+      const parent = await fsp.stat(path.dirname(hostPath)).catch(() => undefined);
+      if (!parent?.isDirectory()) throw fail(prefix, 'PATH_NOT_FOUND');
+      if (mode.disposition === 'open-existing') throw fail(prefix, 'FILE_NOT_FOUND');
+    }
+    // FILE_SHARE_READ: nobody else may write while a handle is open, and a handle cannot
+    // open for writing while anyone has the file open.
+    const others = table.on(hostPath);
+    if ((machine.heldOpen.get(hostPath) ?? 0) > 0 || others.some((f) => f.mode.write) || (mode.write && others.length > 0)) {
+      throw fail(prefix, 'SHARING_VIOLATION');
+    }
+    const { O_RDONLY, O_RDWR, O_CREAT, O_TRUNC } = constants;
+    const flags = (mode.read && !mode.write ? O_RDONLY : O_RDWR) | (mode.disposition === 'open-existing' ? 0 : O_CREAT) | (mode.disposition === 'create-always' ? O_TRUNC : 0);
+    const fh = await fsp.open(hostPath, flags, 0o666).catch((err: unknown) => {
+      throw fail(prefix, err);
+    });
+    return { fh, hostPath, mode, position: 0 };
+  };
+
+  registry.define({
+    name: 'guest-file-open',
+    args: { path: { type: 'str' }, mode: { type: 'str', optional: true } },
+    successResponse: true,
+    run: async (args) => table.add(await open(args.path as string, (args.mode as string | undefined) ?? 'r')),
+  });
+  registry.define({
+    name: 'guest-file-close',
+    args: { handle: { type: 'int' } },
+    successResponse: true,
+    run: async (args) => {
+      const handle = args.handle as bigint;
+      const file = table.get(handle);
+      table.remove(handle);
+      await file.fh.close().catch((err: unknown) => {
+        throw fail('failed close handle', err);
+      });
+    },
+  });
+  registry.define({
+    name: 'guest-file-read',
+    args: { handle: { type: 'int' }, count: { type: 'int', optional: true } },
+    successResponse: true,
+    run: async (args) => {
+      const file = table.get(args.handle as bigint);
+      const count = (args.count as bigint | undefined) ?? READ_COUNT_DEFAULT;
+      if (count < 0n || count > READ_COUNT_MAX) throw genericError(`value '${count}' is invalid for argument count`);
+      if (!file.mode.read) throw fail('failed to read file', 'ACCESS_DENIED');
+      const size = (await file.fh.stat()).size;
+      const wanted = Math.min(Number(count), Math.max(0, size - file.position));
+      if (wanted > WINDOWS_READ_FAIL_ABOVE) throw fail('failed to read file', 'NO_SYSTEM_RESOURCES');
+      const buf = Buffer.alloc(wanted);
+      let got = 0;
+      while (got < wanted) {
+        const { bytesRead } = await file.fh.read(buf, got, wanted - got, file.position + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      file.position += got;
+      // ReadFile says nothing about the end: the agent reports eof only for 0 bytes read.
+      return { count: got, 'buf-b64': buf.subarray(0, got).toString('base64'), eof: got === 0 };
+    },
+  });
+  registry.define({
+    name: 'guest-file-write',
+    args: { handle: { type: 'int' }, 'buf-b64': { type: 'str' }, count: { type: 'int', optional: true } },
+    successResponse: true,
+    run: async (args) => {
+      const file = table.get(args.handle as bigint);
+      const data = decodeBase64(args['buf-b64'] as string);
+      const count = (args.count as bigint | undefined) ?? BigInt(data.length);
+      if (count < 0n || count > BigInt(data.length)) throw genericError(`value '${count}' is invalid for argument count`);
+      if (!file.mode.write) throw fail('failed to write to file', 'ACCESS_DENIED');
+      const n = Number(count);
+      const at = file.mode.append ? (await file.fh.stat()).size : file.position;
+      let done = 0;
+      while (done < n) done += (await file.fh.write(data, done, n - done, at + done)).bytesWritten;
+      file.position = at + n;
+      return { count: n, eof: false };
+    },
+  });
+  registry.define({
+    name: 'guest-file-seek',
+    args: { handle: { type: 'int' }, offset: { type: 'int' }, whence: { type: { alternate: 'GuestFileWhence', int: true, enum: ['set', 'cur', 'end'] } } },
+    successResponse: true,
+    run: async (args) => {
+      const file = table.get(args.handle as bigint);
+      const whence = args.whence as bigint | string;
+      const code = typeof whence === 'string' ? BigInt(['set', 'cur', 'end'].indexOf(whence)) : whence;
+      if (code < 0n || code > 2n) throw genericError(`invalid whence code ${code}`);
+      const base = code === 0n ? 0 : code === 1n ? file.position : (await file.fh.stat()).size;
+      const target = base + Number(args.offset);
+      if (target < 0 || !Number.isSafeInteger(target)) throw fail('failed to seek file', 'INVALID_PARAMETER');
+      file.position = target;
+      return { position: target, eof: false };
+    },
+  });
+  registry.define({
+    name: 'guest-file-flush',
+    args: { handle: { type: 'int' } },
+    successResponse: true,
+    run: async (args) => {
+      // FlushFileBuffers: a real flush to disk.
+      await table.get(args.handle as bigint).fh.datasync();
+    },
+  });
+  return table;
+}
