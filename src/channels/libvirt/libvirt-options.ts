@@ -3,6 +3,7 @@
  * @module
  */
 import type { Duplex } from 'node:stream';
+import { checkOptions } from '../../client/check-options.js';
 import type { PemSource } from './dial.js';
 import { LibvirtConnection, type LibvirtKeepaliveOptions } from './libvirt-connection.js';
 
@@ -44,9 +45,7 @@ const KNOWN_KEYS = new Set<string>(['domain', 'connection', ...OWN_CONNECTION_KE
 export function checkLibvirtOptions(value: unknown): LibvirtConnectOptions {
   if (typeof value !== 'object' || value === null) throw new TypeError('QgaClient.connect: libvirt must be an object with at least a domain');
   const options = value as LibvirtConnectOptions;
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_KEYS.has(key)) throw new TypeError(`QgaClient.connect: unknown libvirt option ${key}`);
-  }
+  checkOptions('QgaClient.connect: libvirt', options, KNOWN_KEYS);
   if (typeof options.domain !== 'string' || options.domain === '') throw new TypeError('QgaClient.connect: libvirt.domain must be a domain name or UUID');
   if (options.connection !== undefined) {
     if (!(options.connection instanceof LibvirtConnection)) throw new TypeError('QgaClient.connect: libvirt.connection must be a LibvirtConnection');

@@ -6,6 +6,7 @@
  * timeout and the caller's signal; failures are `QgaConnectionError`.
  * @module
  */
+import { checkOptions as checkKnownOptions } from '../../client/check-options.js';
 import { QgaConnectionError } from '../../errors.js';
 import { authenticate } from './auth.js';
 import { dial } from './dial.js';
@@ -16,17 +17,21 @@ import { RpcConnection } from './rpc-connection.js';
 import type { ParsedLibvirtUri } from './uri.js';
 
 const DEFAULT_OPEN_TIMEOUT = 10_000;
+const OPTION_KEYS: ReadonlySet<string> = new Set(['uri', 'stream', 'ca', 'cert', 'key', 'timeout', 'keepalive', 'signal']);
+const KEEPALIVE_KEYS: ReadonlySet<string> = new Set(['interval', 'count']);
 /** libvirt's client defaults (virsh: keepalive_interval 5 s, count 6; the daemon's: 5, 5). */
 const DEFAULT_KEEPALIVE = { interval: 5_000, count: 5 };
 
 /** Checks {@link LibvirtConnectionOptions}; throws `TypeError` before anything is opened. */
 export function checkOptions(options: LibvirtConnectionOptions): void {
+  checkKnownOptions('LibvirtConnection.open', options, OPTION_KEYS);
   const { timeout, keepalive, stream, signal } = options;
   if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout))) {
     throw new TypeError(`libvirt timeout must be a positive number of ms, got ${String(timeout)}`);
   }
   if (keepalive !== undefined && keepalive !== false) {
     if (typeof keepalive !== 'object' || keepalive === null) throw new TypeError('libvirt keepalive must be false or { interval, count }');
+    checkKnownOptions('libvirt keepalive', keepalive, KEEPALIVE_KEYS);
     if (keepalive.interval !== undefined && !(keepalive.interval > 0)) throw new TypeError('libvirt keepalive.interval must be a positive number of ms');
     if (keepalive.count !== undefined && !(Number.isInteger(keepalive.count) && keepalive.count > 0)) throw new TypeError('libvirt keepalive.count must be a positive integer');
   }

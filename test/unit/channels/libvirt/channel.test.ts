@@ -319,8 +319,10 @@ describe('ordering', () => {
   it('rejects bad libvirt options with TypeError before anything is opened', async () => {
     await expect(QgaClient.connect({ libvirt: { domain: '' } })).rejects.toThrow(TypeError);
     await expect(QgaClient.connect({ libvirt: { domain: 'vm1', uri: 'lxc:///' } })).rejects.toThrow(/only the QEMU driver/);
-    await expect(QgaClient.connect({ libvirt: { domain: 'vm1', colour: 'blue' } as never })).rejects.toThrow(/unknown libvirt option colour/);
+    await expect(QgaClient.connect({ libvirt: { domain: 'vm1', colour: 'blue' } as never })).rejects.toThrow(/libvirt: unknown option 'colour'/);
     await expect(QgaClient.connect({ libvirt: { domain: 'vm1' }, path: '/x' } as never)).rejects.toThrow(/cannot be combined/);
+    await expect(LibvirtConnection.open({ uri: daemon.uri, keepalive: { intervall: 5 } } as never)).rejects.toThrow(/keepalive: unknown option 'intervall'/);
+    await expect(LibvirtConnection.open({ url: daemon.uri } as never)).rejects.toThrow(/LibvirtConnection.open: unknown option 'url'/);
     expect(daemon.calls).toHaveLength(0);
   });
 });
