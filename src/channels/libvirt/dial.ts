@@ -147,8 +147,10 @@ function sshPipe(target: Extract<LibvirtTarget, { transport: 'ssh' }>, name: str
   });
   const duplex = new Duplex({
     read: () => child.stdout.resume(),
+    // A write that fails (EPIPE: ssh already gave up) is not the story: ssh's exit, with
+    // what it said on stderr, is. It closes the stream below.
     write: (chunk: Buffer, _encoding, callback) => {
-      child.stdin.write(chunk, callback);
+      child.stdin.write(chunk, () => callback());
     },
     final: (callback) => child.stdin.end(callback),
     destroy: (error, callback) => {
