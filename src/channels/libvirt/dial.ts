@@ -34,16 +34,29 @@ const REMOTE_DEFAULT_SOCKET = '/var/run/libvirt/libvirt-sock';
 /** ssh's last words kept for the error message. */
 const STDERR_TAIL = 2048;
 
-/** Opens the stream for `target`; `name` is what CONNECT_OPEN will ask for (the ssh helper needs it). */
-export async function dial(target: LibvirtTarget, name: string, credentials: TlsCredentials, signal: AbortSignal | undefined): Promise<Duplex> {
+/** A stream being opened: usable at once (writes wait for the connection), `ready` once connected. */
+export interface Dialled {
+  stream: Duplex;
+  /** Resolves once connected; rejects with a `QgaConnectionError` that says what was tried, or `signal.reason`. */
+  ready: Promise<void>;
+}
+
+/**
+ * Opens the stream for `target`; `name` is what CONNECT_OPEN will ask for (the ssh helper
+ * needs it). The stream is handed over before the connection completes, so the first
+ * call (AUTH_LIST) goes out with the connect instead of one event-loop turn after it.
+ */
+export function dial(target: LibvirtTarget, name: string, credentials: TlsCredentials, signal: AbortSignal | undefined): Dialled {
   signal?.throwIfAborted();
   switch (target.transport) {
-    case 'unix':
-      return connected(netConnect({ path: target.socket }), 'connect', `libvirtd socket ${target.socket}`, signal);
+    case 'unix': {
+      const socket = netConnect({ path: target.socket });
+      return { stream: socket, ready: connected(socket, 'connect', `libvirtd socket ${target.socket}`, signal) };
+    }
     case 'tcp': {
-      const socket = await connected(netConnect({ host: target.host, port: target.port }), 'connect', `libvirtd at ${target.host}:${target.port}`, signal);
+      const socket = netConnect({ host: target.host, port: target.port });
       socket.setNoDelay(true);
-      return socket;
+      return { stream: socket, ready: connected(socket, 'connect', `libvirtd at ${target.host}:${target.port}`, signal) };
     }
     case 'tls': {
       const files = tlsFiles(target.pkiPath);
@@ -56,12 +69,12 @@ export async function dial(target: LibvirtTarget, name: string, credentials: Tls
         key: pem(credentials.key, files.key, 'key'),
         rejectUnauthorized: target.verify,
       });
-      const ready = await connected(socket, 'secureConnect', `libvirtd TLS at ${target.host}:${target.port}`, signal);
-      ready.setNoDelay(true);
-      return ready;
+      socket.setNoDelay(true);
+      return { stream: socket, ready: connected(socket, 'secureConnect', `libvirtd TLS at ${target.host}:${target.port}`, signal) };
     }
     case 'ssh':
-      return sshPipe(target, name);
+      // ssh reports its failures when it exits (with its own words), on the stream itself.
+      return { stream: sshPipe(target, name), ready: Promise.resolve() };
   }
 }
 
@@ -77,8 +90,8 @@ function pem(value: PemSource | undefined, fallback: string, what: string): Buff
   }
 }
 
-function connected<S extends Socket | TLSSocket>(socket: S, event: 'connect' | 'secureConnect', what: string, signal: AbortSignal | undefined): Promise<S> {
-  return new Promise<S>((resolve, reject) => {
+function connected(socket: Socket | TLSSocket, event: 'connect' | 'secureConnect', what: string, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const done = (): void => {
       socket.off(event, onReady);
       socket.off('error', onError);
@@ -86,7 +99,7 @@ function connected<S extends Socket | TLSSocket>(socket: S, event: 'connect' | '
     };
     const onReady = (): void => {
       done();
-      resolve(socket);
+      resolve();
     };
     const onError = (error: NodeJS.ErrnoException): void => {
       done();

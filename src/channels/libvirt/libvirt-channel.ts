@@ -74,8 +74,17 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
     const { waitForAgent, connectTimeout } = this.#options;
     // As on the direct channel: with waitForAgent, that is the whole budget.
     const budget = waitForAgent > 0 ? waitForAgent : connectTimeout;
-    const deadline = AbortSignal.timeout(Math.ceil(budget));
-    const bounded = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    // One controller and timer for the whole open, not AbortSignal.timeout/any (see open-rpc.ts).
+    signal?.throwIfAborted();
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new DOMException(`no answer within ${budget} ms`, 'TimeoutError'));
+    }, budget);
+    const onAbort = (): void => controller.abort(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const bounded = controller.signal;
     try {
       const connection = await this.#connect(bounded, budget);
       this.#detach = connection.attach(this);
@@ -97,7 +106,7 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
       await this.#release();
       this.#state = 'closed';
       if (signal?.aborted) throw signal.reason;
-      if (deadline.aborted) {
+      if (timedOut) {
         throw new QgaConnectionError(
           `${this.description}: the agent did not answer within ${budget} ms. Is qemu-ga running in the guest? ` +
             'Another libvirt client may hold the domain\'s agent: libvirt runs one agent command per domain at a time.',
@@ -105,6 +114,9 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
         );
       }
       throw error instanceof QgaConnectionError ? error : new QgaConnectionError(`${this.description}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 
