@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // One project per kind of test, so each can be run alone:
-//   npx vitest run --project unit | types | integration | fleet | e2e-vm
+//   npx vitest run --project unit | types | integration | libvirt | fleet | e2e-vm
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -28,6 +28,18 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // One real agent serves one client at a time: files run one after another.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // The libvirt channel against a real libvirtd and real guests (root, libvirt, QEMU).
+          name: 'libvirt',
+          include: ['test/libvirt/**/*.test.ts'],
+          globalSetup: ['test/libvirt/libvirt.global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+          // One libvirtd, guests that share 2 cores, a test that restarts the daemon: one file at a time.
           fileParallelism: false,
         },
       },

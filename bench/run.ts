@@ -17,15 +17,16 @@ import { downloadCase } from './cases/download.js';
 import { execCase } from './cases/exec.js';
 import { readCase, writeCase } from './cases/files.js';
 import { framerCase } from './cases/framer.js';
+import { libvirtCase } from './cases/libvirt.js';
 import { pingCase } from './cases/ping.js';
 import { proxmoxCase } from './cases/proxmox.js';
 import { findMissing, type Missing, SETUP_COMMAND, skipOrFail } from '../scripts/test-env/prerequisites.js';
 import { agentRestarts, startRealAgent, type RealAgent } from './lib/agent.js';
 import { caseResult, consoleLines, markdown, readmeSection, type CaseResult, type RunResult } from './lib/report.js';
-import { NotAvailable, type BenchCase, type BenchContext } from './lib/types.js';
+import { NotAvailable, Skipped, type BenchCase, type BenchContext } from './lib/types.js';
 import { RawQgaClient } from './raw-client.js';
 
-const CASES: BenchCase[] = [pingCase, execCase, readCase, writeCase, downloadCase, framerCase, clientsCase, proxmoxCase];
+const CASES: BenchCase[] = [pingCase, execCase, readCase, writeCase, downloadCase, framerCase, clientsCase, libvirtCase, proxmoxCase];
 
 function parseArgs(argv: string[]): { smoke: boolean; only: Set<string> | undefined } {
   let smoke = false;
@@ -121,11 +122,12 @@ try {
       result = caseResult(benchCase.name, benchCase.title, await benchCase.run(context), performance.now() - caseStart, !smoke);
     } catch (error) {
       const unavailable = error instanceof NotAvailable;
+      const skipped = error instanceof Skipped;
       result = {
         name: benchCase.name,
         title: benchCase.title,
-        status: unavailable ? 'unavailable' : 'failed',
-        message: unavailable ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error),
+        status: skipped ? 'skipped' : unavailable ? 'unavailable' : 'failed',
+        message: unavailable || skipped ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error),
         durationMs: performance.now() - caseStart,
         rows: [],
         series: [],

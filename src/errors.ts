@@ -151,8 +151,8 @@ export class QgaTimeoutError extends QgaError {
   /** The timeout that expired, in ms. */
   readonly timeout: number;
 
-  constructor(command: string, timeout: number, message?: string) {
-    super('QGA_TIMEOUT', message ?? `${command}: no reply within ${formatMs(timeout)} ms`);
+  constructor(command: string, timeout: number, message?: string, options?: { cause?: unknown }) {
+    super('QGA_TIMEOUT', message ?? `${command}: no reply within ${formatMs(timeout)} ms`, options);
     this.command = command;
     this.timeout = timeout;
   }

@@ -64,6 +64,9 @@ export {
   type QgaErrorCode,
 } from './errors.js';
 export type { ChannelKind, ChannelCapabilities, ChannelLimits, NoReplyEnding } from './channels/channel.js';
+export { LibvirtConnection, type LibvirtConnectionOptions, type LibvirtKeepaliveOptions } from './channels/libvirt/libvirt-connection.js';
+export type { LibvirtConnectOptions } from './channels/libvirt/libvirt-options.js';
+export type { PemSource } from './channels/libvirt/dial.js';
 export type { Transport, TransportHandlers } from './transport/transport.js';
 export { SocketTransport, type SocketTransportOptions } from './transport/socket-transport.js';
 export type {

@@ -79,3 +79,14 @@ export class NotAvailable extends Error {
     this.name = 'NotAvailable';
   }
 }
+
+/**
+ * Thrown by a case whose surroundings this machine lacks (after the loud notice; in CI a
+ * missing piece throws a plain error instead, so the case fails).
+ */
+export class Skipped extends Error {
+  constructor(why: string) {
+    super(why);
+    this.name = 'Skipped';
+  }
+}

@@ -100,6 +100,12 @@ export interface ChannelCapabilities {
    * (direct, libvirt). Others are refused before anything is sent.
    */
   readonly commands: ReadonlySet<string> | undefined;
+  /**
+   * Commands the channel refuses although it passes others through: through libvirt,
+   * `guest-sync-delimited` (its 0xFF reply breaks libvirt's agent channel for the domain).
+   * Refused before anything is sent, like commands outside {@link commands}.
+   */
+  readonly refused?: ReadonlySet<string> | undefined;
   /** The sizes the channel moves. */
   readonly limits: ChannelLimits;
   /** How commands the agent answers only on failure end. */

@@ -109,8 +109,8 @@ export class CommandCaller {
   }
 
   #refuseUncarried(name: string): void {
-    const carried = this.#channel.capabilities.commands;
-    if (carried !== undefined && !carried.has(name)) {
+    const { commands: carried, refused } = this.#channel.capabilities;
+    if ((carried !== undefined && !carried.has(name)) || refused?.has(name) === true) {
       const { kind } = this.#channel.capabilities;
       throw new QgaCommandError(name, 'CommandNotFound', `the ${kind} channel cannot carry ${name} (${this.#channel.description}; not sent)`);
     }

@@ -1,15 +1,18 @@
 import type { ChannelOptions } from '../channels/channel.js';
+import type { LibvirtConnectOptions } from '../channels/libvirt/libvirt-options.js';
 import type { ProxmoxOptions } from '../channels/proxmox/options.js';
 import type { Transport } from '../transport/transport.js';
 import { checkOptions } from './check-options.js';
 import { resolveRetry, type RetryOptions, type RetryPolicy } from './retry-policy.js';
 
 /**
- * Where to connect: a unix socket, TCP, any {@link Transport}, or a VM through Proxmox VE's
- * API. Exactly one of the forms; the members of the other forms must stay unset.
+ * Where to connect: a domain through libvirt, a unix socket, TCP, any {@link Transport}, or
+ * a VM through Proxmox VE's API. Exactly one of the forms; the members of the other forms
+ * must stay unset.
  *
  * @example
  * ```ts
+ * await QgaClient.connect({ libvirt: { domain: 'vm1' } });    // through libvirtd (qemu:///system)
  * await QgaClient.connect({ path: '/run/vm1/qga.sock' });     // unix socket
  * await QgaClient.connect({ host: '127.0.0.1', port: 4444 }); // QEMU chardev socket over TCP
  * await QgaClient.connect({ transport: myTransport });        // any byte channel
@@ -48,6 +51,21 @@ export type ConnectTarget =
       port?: undefined;
     }
   | {
+      /**
+       * Through libvirt: libvirtd owns the agent's socket and the client speaks libvirt's
+       * RPC protocol to it (local socket, TLS or SSH; see {@link LibvirtConnectOptions}).
+       */
+      libvirt: LibvirtConnectOptions;
+      /** Only with the unix socket form. */
+      path?: undefined;
+      /** Only with the TCP form. */
+      host?: undefined;
+      /** Only with the TCP form. */
+      port?: undefined;
+      /** Only with the transport form. */
+      transport?: undefined;
+    }
+  | {
       /** A VM's agent through Proxmox VE's REST API (see {@link ProxmoxOptions}). */
       proxmox: ProxmoxOptions;
       /** Only with the unix socket form. */
@@ -61,8 +79,8 @@ export type ConnectTarget =
     };
 
 /**
- * Options of {@link QgaClient.connect}. One of `path`, `host` + `port` or `transport` is
- * required; everything else is optional.
+ * Options of {@link QgaClient.connect}. One of `libvirt`, `path`, `host` + `port`,
+ * `transport` or `proxmox` is required; everything else is optional.
  *
  * @example
  * ```ts

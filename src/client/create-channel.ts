@@ -5,6 +5,8 @@
  */
 import type { ChannelHooks, QgaChannel } from '../channels/channel.js';
 import { DirectChannel } from '../channels/direct/direct-channel.js';
+import { LibvirtChannel } from '../channels/libvirt/libvirt-channel.js';
+import { checkLibvirtOptions } from '../channels/libvirt/libvirt-options.js';
 import { resolveProxmoxOptions } from '../channels/proxmox/options.js';
 import { ProxmoxChannel } from '../channels/proxmox/proxmox-channel.js';
 import { SocketTransport } from '../transport/socket-transport.js';
@@ -14,7 +16,8 @@ import type { ConnectOptions, ResolvedConnectOptions } from './connect-options.j
 /** The channel for `options`; throws `TypeError` when they name none or a bad one. */
 export function createChannel(options: ConnectOptions, resolved: ResolvedConnectOptions, hooks: ChannelHooks): QgaChannel {
   // resolveConnectOptions already refused more than one form of target.
-  const target = options as { proxmox?: unknown };
+  const target = options as { proxmox?: unknown; libvirt?: unknown };
+  if (target.libvirt !== undefined) return new LibvirtChannel(checkLibvirtOptions(target.libvirt), resolved, hooks);
   if (target.proxmox !== undefined) {
     return new ProxmoxChannel({ proxmox: resolveProxmoxOptions(target.proxmox), options: resolved, hooks });
   }
@@ -34,5 +37,5 @@ function transportFor(options: ConnectOptions): Transport {
   if (target.host !== undefined || target.port !== undefined) {
     return new SocketTransport({ host: target.host as string, port: target.port as number });
   }
-  throw new TypeError('QgaClient.connect: give one of path, host + port, or transport');
+  throw new TypeError('QgaClient.connect: give one of path, host + port, transport, libvirt or proxmox');
 }

@@ -250,7 +250,8 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
 
   /**
    * Resynchronise the channel now (`0xFF` + `guest-sync-delimited`), discarding anything
-   * stale. Normally not needed: the client does it by itself when required.
+   * stale. Normally not needed: the client does it by itself when required. Through
+   * libvirt, which synchronises with the agent itself, this is a `guest-ping`.
    *
    * @example
    * ```ts

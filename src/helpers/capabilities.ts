@@ -65,8 +65,8 @@ export async function supports(client: QgaClient, command: string, options: Call
   if (typeof command !== 'string' || command === '') throw new TypeError('supports: command must be a non-empty string');
   checkOptions('supports', options, CALL_OPTION_KEYS);
   // A command the channel cannot carry is unusable, whatever the agent has.
-  const carried = client.capabilities.commands;
-  if (carried !== undefined && !carried.has(command)) return false;
+  const { commands: carried, refused } = client.capabilities;
+  if ((carried !== undefined && !carried.has(command)) || refused?.has(command) === true) return false;
   // Through the client, whose info() reaches its own cache.
   const { supported_commands: commands } = await client.info(options);
   return commands.some((c) => c.name === command && c.enabled);

@@ -23,7 +23,7 @@ export const GUEST = {
   dataMount: '/mnt/data',
 } as const;
 
-export type GuestConnectOptions = Omit<ConnectOptions, 'path' | 'host' | 'port' | 'transport'>;
+export type GuestConnectOptions = Omit<ConnectOptions, 'path' | 'host' | 'port' | 'transport' | 'libvirt'>;
 
 /**
  * Connect to the suite's guest. `waitForAgent` is generous so any test can run first (e.g.

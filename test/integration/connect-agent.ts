@@ -8,6 +8,6 @@ export const qgaSocket: string = inject('qgaSocket');
  * Connect to the shared real agent. The agent (qemu-ga 7.2) may be restarting after a
  * previous test's client went away mid-reply, so the channel is retried briefly.
  */
-export function connectAgent(options: Omit<ConnectOptions, 'path' | 'host' | 'port' | 'transport'> = {}): Promise<QgaClient> {
+export function connectAgent(options: Omit<ConnectOptions, 'path' | 'host' | 'port' | 'transport' | 'libvirt'> = {}): Promise<QgaClient> {
   return QgaClient.connect({ path: qgaSocket, waitForAgent: 5_000, ...options });
 }

@@ -187,17 +187,7 @@ export function registerExecCommands(
       if (!entry) throw genericError(traits.unknownPid);
       if (!entry.finished) return { exited: false };
       table.entries.delete(pid);
-      const status: Record<string, unknown> = { exited: true, exitcode: entry.exitcode, signal: entry.signal };
-      for (const [key, capture] of [['out', entry.out], ['err', entry.err]] as const) {
-        if (capture.length === 0) continue;
-        status[`${key}-data`] = capture.data().toString('base64');
-        // Before 10.2 the flag's presence followed truncation and its value stayed false.
-        if (traits.truncatedFlagsFixed) status[`${key}-truncated`] = capture.truncated;
-        else if (capture.truncated) status[`${key}-truncated`] = false;
-      }
-      // Schema order, so members sharing a QDict bucket come out as the agent's do.
-      const order = ['exited', 'exitcode', 'signal', 'out-data', 'err-data', 'out-truncated', 'err-truncated'];
-      return Object.fromEntries(order.filter((k) => status[k] !== undefined).map((k) => [k, status[k]]));
+      return exitedStatus({ exitcode: entry.exitcode, signal: entry.signal }, entry.out, entry.err, traits.truncatedFlagsFixed);
     },
   });
   registry.define({
@@ -226,4 +216,22 @@ export function registerExecCommands(
     },
   });
   return table;
+}
+
+/**
+ * The `guest-exec-status` reply for an exited process: `exitcode` / `signal` as given, the
+ * captured output base64-encoded, and the truncation flags as the agent's version has them
+ * (before 10.2 the flag's presence followed truncation and its value stayed false). Members
+ * in schema order, so those sharing a QDict bucket come out as the agent's do.
+ */
+export function exitedStatus(exit: { exitcode?: number | undefined; signal?: number | undefined }, out: Capture, err: Capture, truncatedFlagsFixed: boolean): Record<string, unknown> {
+  const status: Record<string, unknown> = { exited: true, ...exit };
+  for (const [key, capture] of [['out', out], ['err', err]] as const) {
+    if (capture.length === 0) continue;
+    status[`${key}-data`] = capture.data().toString('base64');
+    if (truncatedFlagsFixed) status[`${key}-truncated`] = capture.truncated;
+    else if (capture.truncated) status[`${key}-truncated`] = false;
+  }
+  const order = ['exited', 'exitcode', 'signal', 'out-data', 'err-data', 'out-truncated', 'err-truncated'];
+  return Object.fromEntries(order.filter((k) => status[k] !== undefined).map((k) => [k, status[k]]));
 }

@@ -8,6 +8,7 @@
 import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { HandleTable } from './handle-table.js';
 import { genericError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
 import { decodeBase64 } from './base64.js';
@@ -45,44 +46,14 @@ export function resolveGuestPath(sandbox: string, guestPath: string): string {
   return path.join(sandbox, path.posix.normalize(`/${guestPath}`));
 }
 
-interface OpenFile {
+export interface OpenFile {
   readonly fh: FileHandle;
   readonly append: boolean;
   position: number;
 }
 
 /** The agent's table of open guest files. */
-export class FileTable {
-  readonly #files = new Map<bigint, OpenFile>();
-  #next = 1000n;
-
-  add(file: OpenFile): bigint {
-    const handle = this.#next++;
-    this.#files.set(handle, file);
-    return handle;
-  }
-
-  get(handle: bigint): OpenFile {
-    const file = this.#files.get(handle);
-    if (!file) throw genericError(`handle '${handle}' has not been found`);
-    return file;
-  }
-
-  remove(handle: bigint): void {
-    this.#files.delete(handle);
-  }
-
-  get size(): number {
-    return this.#files.size;
-  }
-
-  /** Close every handle (agent exit). */
-  async closeAll(): Promise<void> {
-    const files = [...this.#files.values()];
-    this.#files.clear();
-    await Promise.allSettled(files.map((f) => f.fh.close()));
-  }
-}
+export class FileTable extends HandleTable<OpenFile> {}
 
 async function openFile(hostPath: string, guestPath: string, mode: string): Promise<OpenFile> {
   const flags = OPEN_MODES[mode];

@@ -89,7 +89,6 @@ export class SimulatedVm {
     }
   }
 
-  /** Waits for the chardev (within `timeout`), then runs the command on a fresh connection. */
   /** The injected delay for `execute`, consumed; 0 for none. */
   #takeSlowness(execute: string): number {
     const index = this.slowness.findIndex((s) => s.command === undefined || s.command === execute);
@@ -99,6 +98,7 @@ export class SimulatedVm {
     return entry.ms;
   }
 
+  /** Waits for the chardev (within `timeout`), then runs the command on a fresh connection. */
   async #run(execute: string, args: Record<string, unknown> | undefined, timeout: number, slowness = 0): Promise<AgentAnswer> {
     const deadline = performance.now() + timeout;
     const previous = this.#chardev;
@@ -117,9 +117,11 @@ export class SimulatedVm {
         throw new AgentLinkError('connect', 'unable to open monitor socket');
       }
       if (slowness > 0) {
-        // A slow agent: the answer would come after `slowness` ms; past the deadline it never counts.
-        await sleep(Math.min(slowness, Math.max(0, deadline - performance.now())));
-        if (performance.now() >= deadline) throw new AgentLinkError('timeout', 'got timeout');
+        // A slow agent: the answer would come after `slowness` ms; past the deadline it never
+        // counts. Decided before sleeping: timers may fire a fraction of a millisecond early.
+        const remaining = Math.max(0, deadline - performance.now());
+        await sleep(Math.min(slowness, remaining));
+        if (slowness >= remaining) throw new AgentLinkError('timeout', 'got timeout');
       }
       return await agentCommand(path, execute, args, Math.max(1, deadline - performance.now()), this.#nextSyncId());
     } finally {

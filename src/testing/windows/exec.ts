@@ -12,7 +12,7 @@ import { glibCommandLine, crtSplitCommandLine } from '../../guest-os/windows-com
 import { genericError, SimulatedAgentError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
 import { decodeBase64 } from '../commands/base64.js';
-import { Capture } from '../commands/exec.js';
+import { Capture, exitedStatus } from '../commands/exec.js';
 import type { ExecScript, ExecScriptResult } from '../types.js';
 import type { WindowsMachine } from './machine.js';
 import { batchProgram, cmd } from './programs/cmd.js';
@@ -150,18 +150,9 @@ export function registerWindowsExecCommands(registry: CommandRegistry, machine: 
       if (!entry) throw genericError(traits.unknownPid);
       if (!entry.finished) return { exited: false };
       table.execs.delete(pid);
-      const status: Record<string, unknown> = { exited: true };
       // GetExitCodeProcess's DWORD in a signed int; NTSTATUS errors come out as `signal`.
-      if (entry.exitCode >= NT_ERROR_MIN) status.signal = entry.exitCode | 0;
-      else status.exitcode = entry.exitCode | 0;
-      for (const [key, capture] of [['out', entry.out], ['err', entry.err]] as const) {
-        if (capture.length === 0) continue;
-        status[`${key}-data`] = capture.data().toString('base64');
-        if (traits.truncatedFlagsFixed) status[`${key}-truncated`] = capture.truncated;
-        else if (capture.truncated) status[`${key}-truncated`] = false;
-      }
-      const order = ['exited', 'exitcode', 'signal', 'out-data', 'err-data', 'out-truncated', 'err-truncated'];
-      return Object.fromEntries(order.filter((k) => status[k] !== undefined).map((k) => [k, status[k]]));
+      const exit = entry.exitCode >= NT_ERROR_MIN ? { signal: entry.exitCode | 0 } : { exitcode: entry.exitCode | 0 };
+      return exitedStatus(exit, entry.out, entry.err, traits.truncatedFlagsFixed);
     },
   });
 

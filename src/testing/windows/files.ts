@@ -14,6 +14,7 @@ import path from 'node:path';
 import { genericError, type SimulatedAgentError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
 import { decodeBase64 } from '../commands/base64.js';
+import { HandleTable } from '../commands/handle-table.js';
 import type { WindowsMachine } from './machine.js';
 import type { Win32Error } from './texts.js';
 import { WindowsPathError } from './volume.js';
@@ -55,39 +56,10 @@ interface WinOpenFile {
 }
 
 /** The agent's open files. */
-export class WindowsFileTable {
-  readonly #files = new Map<bigint, WinOpenFile>();
-  #next = 1000n;
-
-  add(file: WinOpenFile): bigint {
-    const handle = this.#next++;
-    this.#files.set(handle, file);
-    return handle;
-  }
-
-  get(handle: bigint): WinOpenFile {
-    const file = this.#files.get(handle);
-    if (!file) throw genericError(`handle '${handle}' has not been found`);
-    return file;
-  }
-
-  remove(handle: bigint): void {
-    this.#files.delete(handle);
-  }
-
+export class WindowsFileTable extends HandleTable<WinOpenFile> {
   /** Open handles on `hostPath`. */
   on(hostPath: string): WinOpenFile[] {
-    return [...this.#files.values()].filter((f) => f.hostPath === hostPath);
-  }
-
-  get size(): number {
-    return this.#files.size;
-  }
-
-  async closeAll(): Promise<void> {
-    const files = [...this.#files.values()];
-    this.#files.clear();
-    await Promise.allSettled(files.map((f) => f.fh.close()));
+    return this.filter((f) => f.hostPath === hostPath);
   }
 }
 
