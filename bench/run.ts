@@ -11,11 +11,12 @@
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { QgaClient } from '../src/index.js';
+import { qga } from './lib/qga.js';
 import { clientsCase } from './cases/clients.js';
 import { downloadCase } from './cases/download.js';
 import { execCase } from './cases/exec.js';
 import { readCase, writeCase } from './cases/files.js';
+import { fleetCase } from './cases/fleet.js';
 import { framerCase } from './cases/framer.js';
 import { libvirtCase } from './cases/libvirt.js';
 import { pingCase } from './cases/ping.js';
@@ -26,7 +27,7 @@ import { caseResult, consoleLines, markdown, readmeSection, type CaseResult, typ
 import { NotAvailable, Skipped, type BenchCase, type BenchContext } from './lib/types.js';
 import { RawQgaClient } from './raw-client.js';
 
-const CASES: BenchCase[] = [pingCase, execCase, readCase, writeCase, downloadCase, framerCase, clientsCase, libvirtCase, proxmoxCase];
+const CASES: BenchCase[] = [pingCase, execCase, readCase, writeCase, downloadCase, framerCase, clientsCase, fleetCase, libvirtCase, proxmoxCase];
 
 function parseArgs(argv: string[]): { smoke: boolean; only: Set<string> | undefined } {
   let smoke = false;
@@ -82,7 +83,7 @@ try {
     try {
       if (missing.length === 0) {
         agent = await startRealAgent(repoRoot);
-        const probe = await QgaClient.connect({ path: agent.socket, waitForAgent: 5_000 });
+        const probe = await qga.QgaClient.connect({ path: agent.socket, waitForAgent: 5_000 });
         agentVersion = `qemu-ga ${(await probe.call('guest-info')).version}`;
         await probe.close();
         log(`real agent: ${agentVersion}`);
@@ -105,7 +106,7 @@ try {
     workDir,
     log,
     // A generous per-call timeout: a 48 MiB chunk on a loaded machine must not time out.
-    connectLibrary: () => QgaClient.connect({ path: agent!.socket, waitForAgent: 5_000, timeout: 120_000 }),
+    connectLibrary: () => qga.QgaClient.connect({ path: agent!.socket, waitForAgent: 5_000, timeout: 120_000 }),
     connectRaw: () => RawQgaClient.connect(agent!.socket, 5_000),
   };
   for (const benchCase of selected) {

@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { LIBVIRT_FILE_READ_CHUNK, LIBVIRT_FILE_WRITE_CHUNK } from '../../src/channels/libvirt/capabilities.js';
-import { QgaClient } from '../../src/index.js';
+import { qga } from '../lib/qga.js';
 import { startLibvirtEnv } from '../lib/libvirt-env.js';
 import { interleave, median, MiB, since } from '../lib/stats.js';
 import type { BenchCase, Row } from '../lib/types.js';
@@ -42,7 +42,7 @@ export const libvirtCase: BenchCase = {
     ctx.log(`  booting a test domain on the real libvirtd …`);
     const env = await startLibvirtEnv(ctx.repoRoot);
     const { domain, baseline } = env;
-    const connect = () => QgaClient.connect({ libvirt: { domain }, timeout: 60_000 });
+    const connect = () => qga.QgaClient.connect({ libvirt: { domain }, timeout: 60_000 });
     try {
       const client = await connect();
       await client.exec(['sh', '-c', `head -c ${plan.fileBytes} /dev/urandom > ${READ_PATH}`]);

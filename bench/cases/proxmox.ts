@@ -9,8 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { QgaClient } from '../../src/index.js';
-import { SimulatedProxmox } from '../../src/testing/index.js';
+import type { QgaClient } from '../../src/index.js';
+import { qga, qgaTesting } from '../lib/qga.js';
 import { interleave, median, MiB, since } from '../lib/stats.js';
 import type { BenchCase, Row } from '../lib/types.js';
 import { RawProxmoxClient } from '../proxmox-raw-client.js';
@@ -30,12 +30,12 @@ export const proxmoxCase: BenchCase = {
     const fileSize = ctx.smoke ? MiB : 8 * MiB;
     const reads = ctx.smoke ? 1 : 2;
     const rounds = ctx.smoke ? 1 : 9;
-    const pve = await SimulatedProxmox.start({ vms: [{ vmid: 100, guest: ctx.socket! }] });
+    const pve = await qgaTesting.SimulatedProxmox.start({ vms: [{ vmid: 100, guest: ctx.socket! }] });
     const file = join(ctx.workDir, 'proxmox-read.bin');
     await writeFile(file, randomBytes(fileSize));
     try {
       const token = pve.addToken('bench@pve!qga', { role: 'PVEVMAdmin' });
-      const connectLibrary = () => QgaClient.connect({ proxmox: { host: pve.host, port: pve.port, vmid: 100, node: 'pve1', token, fingerprint: pve.fingerprint }, timeout: 60_000 });
+      const connectLibrary = () => qga.QgaClient.connect({ proxmox: { host: pve.host, port: pve.port, vmid: 100, node: 'pve1', token, fingerprint: pve.fingerprint }, timeout: 60_000 });
       const connectRaw = () => new RawProxmoxClient({ host: pve.host, port: pve.port, ca: pve.ca, token, node: 'pve1', vmid: 100 });
       /** One round per side: connect, warm up, then the timed work (its figure is the sample). */
       const measure = <T>(sides: Sides<T>) =>

@@ -22,7 +22,7 @@ export function clientMethod(client: QgaClient, name: string): AnyAsync {
 
 /** True when the client has method `name` (checked on the prototype, no connection needed). */
 export async function hasClientMethod(name: string): Promise<boolean> {
-  const { QgaClient } = await import('../../src/index.js');
+  const { QgaClient } = (await import('./qga.js')).qga;
   return typeof (QgaClient.prototype as unknown as Record<string, unknown>)[name] === 'function';
 }
 

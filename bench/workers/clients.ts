@@ -6,7 +6,7 @@
  * Usage: clients.ts library|raw PATHS_JSON_FILE PING_ROUNDS
  */
 import { readFile } from 'node:fs/promises';
-import { QgaClient } from '../../src/index.js';
+import { qga } from '../lib/qga.js';
 import { RawQgaClient } from '../raw-client.js';
 
 export interface ClientsResult {
@@ -30,7 +30,7 @@ interface Pingable {
 }
 
 async function connectOne(path: string): Promise<Pingable> {
-  if (impl === 'library') return QgaClient.connect({ path, waitForAgent: 5_000 });
+  if (impl === 'library') return qga.QgaClient.connect({ path, waitForAgent: 5_000 });
   const raw = await RawQgaClient.connect(path);
   return { ping: () => raw.call('guest-ping'), close: () => raw.close() };
 }

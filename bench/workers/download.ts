@@ -6,7 +6,7 @@
  * Usage: download.ts library|raw SOCKET GUEST_PATH HOST_PATH CHUNK_BYTES
  */
 import { open, rm } from 'node:fs/promises';
-import { QgaClient } from '../../src/index.js';
+import { qga } from '../lib/qga.js';
 import { RawQgaClient } from '../raw-client.js';
 
 export interface DownloadResult {
@@ -24,7 +24,7 @@ if (!impl || !socket || !guestPath || !hostPath || !chunkText) throw new Error('
 const chunk = Number(chunkText);
 
 async function viaLibrary(): Promise<number | string> {
-  const client = await QgaClient.connect({ path: socket!, waitForAgent: 5_000 });
+  const client = await qga.QgaClient.connect({ path: socket!, waitForAgent: 5_000 });
   try {
     const download = (client as unknown as Record<string, unknown>)['download'];
     if (typeof download !== 'function') return 'client.download(): not available yet';

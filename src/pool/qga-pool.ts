@@ -13,7 +13,7 @@ import { ConnectionSlots } from './connection-slots.js';
 import { runEach, type EachResults, type SettledResult } from './each.js';
 import { GuestEntry, type PendingConnect, type PoolGuestStatus } from './guest-entry.js';
 import { checkEachOptions, checkUseOptions, resolvePoolOptions, type EachOptions, type QgaPoolOptions, type ResolvedPoolOptions, type UseOptions } from './pool-options.js';
-import { followUntilAborted, workSignal } from './work-signal.js';
+import { AbortFollower, followUntilAborted, workSignal } from './work-signal.js';
 
 /** What a work function gets besides the client. */
 export interface PoolWorkContext {
@@ -152,25 +152,41 @@ export class QgaPool implements AsyncDisposable {
     if (typeof fn !== 'function') throw new TypeError('QgaPool.use: fn must be a function');
     const entry = this.#entry('QgaPool.use', id);
     this.#assertOpen();
-    this.#refuseIfDown(entry);
     const timeout = opts.timeout ?? this.#options.timeout;
     const work = workSignal([opts.signal, this.#closing.signal], timeout, () => new QgaTimeoutError(`pool.use(${id})`, timeout!, `${id}: the work did not finish within ${timeout} ms`));
-    entry.users += 1;
-    entry.clearIdleTimer();
     try {
-      const result = await followUntilAborted(work.signal, (async () => fn(await this.#clientFor(entry, work.signal), id, { signal: work.signal }))());
+      return await this.#run(entry, fn, work.signal, opts.signal, (promise) => followUntilAborted(work.signal, promise));
+    } finally {
+      work.dispose();
+    }
+  }
+
+  /**
+   * One piece of work on one guest, abandoned when `signal` aborts (`follow` rejects then).
+   * An abort by `callerSignal` is the caller's choice, not the guest's failure.
+   */
+  async #run<T>(entry: GuestEntry, fn: PoolWork<T>, signal: AbortSignal, callerSignal: AbortSignal | undefined, follow: <R>(promise: Promise<R>) => Promise<R>): Promise<T> {
+    this.#refuseIfDown(entry);
+    entry.users += 1;
+    try {
+      const result = await follow(this.#work(entry, fn, signal));
       entry.succeeded(Date.now());
       return result;
     } catch (error) {
       // Abandoned while running: the work may still hold the client's queue.
-      if (work.signal.aborted) void this.#closeClient(entry);
-      if (error !== opts.signal?.reason) entry.failed(error, Date.now(), this.#options.retryDownAfter, this.#options.downAfter);
+      if (signal.aborted) void this.#closeClient(entry);
+      if (error !== callerSignal?.reason) entry.failed(error, Date.now(), this.#options.retryDownAfter, this.#options.downAfter);
       throw error;
     } finally {
-      work.dispose();
       entry.users -= 1;
       if (entry.users === 0) this.#becameIdle(entry);
     }
+  }
+
+  async #work<T>(entry: GuestEntry, fn: PoolWork<T>, signal: AbortSignal): Promise<T> {
+    const open = entry.client;
+    const client = open !== undefined && !open.closed ? open : await this.#clientFor(entry, signal);
+    return fn(client, entry.id, { signal });
   }
 
   /**
@@ -196,10 +212,25 @@ export class QgaPool implements AsyncDisposable {
       seen.add(id);
     }
     this.#assertOpen();
-    // One listener on the caller's signal, however many guests are in flight.
-    const run = workSignal([opts.signal], undefined, () => new Error('unreachable'));
+    // One signal and one listener for the whole run, however many guests are in flight.
+    const run = workSignal([opts.signal, this.#closing.signal], undefined, () => new Error('unreachable'));
     setMaxListeners(0, run.signal);
-    const settled = runEach(list, (id) => this.use(id, fn, { timeout: opts.timeout, signal: run.signal }), { ...opts, signal: run.signal });
+    let work: (id: string) => Promise<T>;
+    if (opts.timeout === undefined && this.#options.timeout === undefined) {
+      // No per-guest timer: every guest's work shares the run's signal and its one listener.
+      const follower = new AbortFollower(run.signal);
+      const follow = <R>(promise: Promise<R>): Promise<R> => follower.follow(promise);
+      work = (id) => this.#run(this.#guests.get(id) ?? this.#entry('QgaPool.each', id), fn, run.signal, run.signal, follow);
+      const settled = runEach(list, work, { ...opts, signal: run.signal });
+      const done = (): void => {
+        follower.dispose();
+        run.dispose();
+      };
+      settled.then(done, done);
+      return settled;
+    }
+    work = (id) => this.use(id, fn, { timeout: opts.timeout, signal: run.signal });
+    const settled = runEach(list, work, { ...opts, signal: run.signal });
     settled.then(run.dispose, run.dispose);
     return settled;
   }
@@ -310,9 +341,16 @@ export class QgaPool implements AsyncDisposable {
   #becameIdle(entry: GuestEntry): void {
     if (!entry.client) return;
     entry.idleSince = performance.now();
-    entry.idleTimer = setTimeout(() => void this.#closeClient(entry), this.#options.idleTimeout);
-    // An idle connection must not keep the process alive on its own.
-    entry.idleTimer.unref?.();
+    // One timer per connection, re-armed rather than replaced on every use; when it fires
+    // while the guest is busy again, the next idle moment re-arms it.
+    if (entry.idleTimer) entry.idleTimer.refresh();
+    else {
+      entry.idleTimer = setTimeout(() => {
+        if (entry.isIdle()) void this.#closeClient(entry);
+      }, this.#options.idleTimeout);
+      // An idle connection must not keep the process alive on its own.
+      entry.idleTimer.unref?.();
+    }
     this.#slots.pump();
   }
 

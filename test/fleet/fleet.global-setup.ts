@@ -4,7 +4,7 @@
  * with a loud notice; with CI set it fails.
  */
 import type { TestProject } from 'vitest/node';
-import { startFleet, stopFleet, type FleetAgent } from '../support/agent-fleet.js';
+import { startFleet, stopFleet, type FleetAgent } from '../../scripts/test-env/agent-fleet.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { QgaConnectionError, QgaPool, QgaTimeoutError, type QgaPoolOptions } from '../../src/index.js';
-import { agentPid, type FleetAgent } from '../support/agent-fleet.js';
+import { agentPid, type FleetAgent } from '../../scripts/test-env/agent-fleet.js';
 
 const fleet = JSON.parse(inject('qgaFleet')) as FleetAgent[];
 let pool: QgaPool | undefined;

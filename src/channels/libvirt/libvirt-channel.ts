@@ -130,7 +130,8 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
     const release = await this.#queue.turn(options.timeout, options.signal, () => new QgaTimeoutError(command, options.timeout));
     try {
       if (this.#state !== 'open') await this.#whenBack(command, options, started);
-      return await carry(this.#agentTarget(), request, options, options.timeout - (performance.now() - started), this.#track);
+      const result = await carry(this.#agentTarget(), request, options, options.timeout - (performance.now() - started), this.#track);
+      return options.discardResult ? undefined : result;
     } finally {
       release();
     }

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const TOOLS = resolve(import.meta.dirname, '..', '..', 'scripts', 'test-env', 'qemu-ga');
+const TOOLS = resolve(import.meta.dirname, 'qemu-ga');
 
 export interface FleetAgent {
   socket: string;
