@@ -19,7 +19,7 @@ export class LateReplies {
   remember(replyId: string, handler: (value: unknown) => void): void {
     const handlers = (this.#handlers ??= new Map());
     // Bounded against a run of abandoned calls on an agent that never answers.
-    if (handlers.size >= MAX_LATE_HANDLERS) handlers.delete(handlers.keys().next().value!);
+    if (handlers.size >= MAX_LATE_HANDLERS) handlers.delete(handlers.keys().next().value);
     handlers.set(replyId, handler);
   }
 
