@@ -13,7 +13,8 @@ import { ConnectionSlots } from './connection-slots.js';
 import { runEach, type EachResults, type SettledResult } from './each.js';
 import { GuestEntry, type PendingConnect, type PoolGuestStatus } from './guest-entry.js';
 import { checkEachOptions, checkUseOptions, resolvePoolOptions, type EachOptions, type QgaPoolOptions, type ResolvedPoolOptions, type UseOptions } from './pool-options.js';
-import { AbortFollower, followUntilAborted, workSignal } from './work-signal.js';
+import { abortable } from '../abortable.js';
+import { AbortFollower, workSignal } from './work-signal.js';
 
 /** What a work function gets besides the client. */
 export interface PoolWorkContext {
@@ -155,7 +156,7 @@ export class QgaPool implements AsyncDisposable {
     const timeout = opts.timeout ?? this.#options.timeout;
     const work = workSignal([opts.signal, this.#closing.signal], timeout, () => new QgaTimeoutError(`pool.use(${id})`, timeout!, `${id}: the work did not finish within ${timeout} ms`));
     try {
-      return await this.#run(entry, fn, work.signal, opts.signal, (promise) => followUntilAborted(work.signal, promise));
+      return await this.#run(entry, fn, work.signal, opts.signal, (promise) => abortable(promise, work.signal));
     } finally {
       work.dispose();
     }
@@ -285,7 +286,7 @@ export class QgaPool implements AsyncDisposable {
     const pending = (entry.connecting ??= this.#connect(entry));
     pending.interested += 1;
     try {
-      return await followUntilAborted(signal, pending.promise);
+      return await abortable(pending.promise, signal);
     } finally {
       pending.interested -= 1;
       // Nobody waits any more: stop waiting for a slot or connecting.

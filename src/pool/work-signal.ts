@@ -38,35 +38,7 @@ export function workSignal(parents: readonly (AbortSignal | undefined)[], timeou
 }
 
 /**
- * Follows `promise`, but rejects with `signal.reason` as soon as the signal aborts. The
- * promise goes on in the background; its outcome is then ignored.
- */
-export function followUntilAborted<T>(signal: AbortSignal, promise: Promise<T>): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      promise.catch(() => undefined);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/**
- * {@link followUntilAborted} for many promises on one signal with one listener, however
+ * `abortable` for many promises on one signal with one listener, however
  * many are in flight (a pool's `each` follows one piece of work per guest).
  */
 export class AbortFollower {

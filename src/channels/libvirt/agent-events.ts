@@ -9,6 +9,7 @@
  * connection is reopened the registration is made again on the new one.
  * @module
  */
+import { abortable } from '../../abortable.js';
 import { debuglog } from 'node:util';
 import { EVENT_DEREGISTER_ANY, EVENT_REGISTER_ANY, EventId, EventProc, formatUuid, Program, readAgentLifecycle } from './procedures.js';
 import type { RpcConnection } from './rpc-connection.js';
@@ -96,23 +97,4 @@ export class AgentEvents {
     if (!listeners) return;
     for (const listener of [...listeners]) listener(message.state, message.reason);
   }
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

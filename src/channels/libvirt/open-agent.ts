@@ -9,6 +9,7 @@
  * arrives. libvirt syncs with the fresh agent by itself before passing the ping on.
  * @module
  */
+import { abortable } from '../../abortable.js';
 import { QgaConnectionError, QgaTimeoutError } from '../../errors.js';
 import { deferred } from '../../protocol/deferred.js';
 import { carry, type AgentTarget } from './agent-call.js';
@@ -59,22 +60,10 @@ export async function openAgent(steps: OpenAgentSteps): Promise<number> {
         const notConnected = error instanceof QgaConnectionError && agentNotConnected(error.cause);
         if (!(steps.wait && notConnected)) throw error;
       }
-      await until(connected.promise, signal);
+      await abortable(connected.promise, signal);
       connected = deferred<void>();
     }
   } finally {
     unsubscribe?.();
   }
-}
-
-function until(promise: Promise<void>, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void promise.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-  });
 }
