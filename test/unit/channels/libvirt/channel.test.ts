@@ -5,27 +5,14 @@
  * how calls of one client and of several clients are ordered. (The same behaviours against
  * a real libvirtd: test/libvirt.)
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AgentLifecycleState, EventProc, Program, writeDomain } from '../../../../src/channels/libvirt/procedures.js';
-import { LibvirtConnection, QgaClient, QgaCommandError, QgaConnectionError, QgaTimeoutError, type ConnectOptions } from '../../../../src/index.js';
+import { LibvirtConnection, QgaClient, QgaCommandError, QgaConnectionError, QgaTimeoutError} from '../../../../src/index.js';
 import { agentReply, FakeLibvirtd, remoteError } from '../../../support/fake-libvirtd.js';
+import { fakeLibvirtdPerTest } from '../../../support/fake-libvirtd-per-test.js';
 
 let daemon: FakeLibvirtd;
-const opened: { close(): Promise<void> }[] = [];
-
-beforeEach(async () => {
-  daemon = await FakeLibvirtd.start();
-});
-afterEach(async () => {
-  for (const o of opened.splice(0)) await o.close();
-  await daemon.stop();
-});
-
-async function connect(extra: Partial<ConnectOptions> = {}, libvirt: Record<string, unknown> = {}): Promise<QgaClient> {
-  const client = await QgaClient.connect({ libvirt: { domain: 'vm1', uri: daemon.uri, ...libvirt }, timeout: 2000, ...extra });
-  opened.push(client);
-  return client;
-}
+const { connect, track } = fakeLibvirtdPerTest((started) => (daemon = started));
 
 const agentCalls = () => daemon.callsOf(Program.QEMU, 3);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -222,7 +209,7 @@ describe('calls', () => {
 describe('large requests', () => {
   it('back-to-back and concurrent large requests each arrive intact (the request buffer is reused only once the socket took it)', async () => {
     const connection = await LibvirtConnection.open({ uri: daemon.uri });
-    opened.push(connection);
+    track(connection);
     const a = await connect({}, { connection, uri: undefined });
     const b = await connect({}, { domain: 'vm2', connection, uri: undefined });
     const payload = (client: string, i: number) => Buffer.alloc(100 * 1024, `${client}${i}`).toString('base64');
@@ -282,7 +269,7 @@ describe('ordering', () => {
       return agentReply('{"return":{}}');
     });
     const connection = await LibvirtConnection.open({ uri: daemon.uri });
-    opened.push(connection);
+    track(connection);
     const a = await connect({}, { connection, uri: undefined });
     const b = await connect({}, { domain: 'vm2', connection, uri: undefined });
     most = 0;
@@ -308,7 +295,7 @@ describe('ordering', () => {
 
   it('closing a client leaves a shared connection open for the others', async () => {
     const connection = await LibvirtConnection.open({ uri: daemon.uri });
-    opened.push(connection);
+    track(connection);
     const a = await connect({}, { connection, uri: undefined });
     const b = await connect({}, { domain: 'vm2', connection, uri: undefined });
     await a.close();

@@ -2,28 +2,15 @@
  * Faults a real libvirtd does not produce on demand, against the simulated daemon: every
  * one ends in a clear error and never a hang, and the client stays usable where it can.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeMessage } from '../../../../src/channels/libvirt/frame-writer.js';
 import { Program, REMOTE_STRING_MAX } from '../../../../src/channels/libvirt/procedures.js';
-import { LibvirtConnection, QgaClient, QgaConnectionError, QgaProtocolError, type ConnectOptions } from '../../../../src/index.js';
+import { LibvirtConnection, QgaClient, QgaConnectionError, QgaProtocolError} from '../../../../src/index.js';
 import { agentReply, FakeLibvirtd, type FakeCall } from '../../../support/fake-libvirtd.js';
+import { fakeLibvirtdPerTest } from '../../../support/fake-libvirtd-per-test.js';
 
 let daemon: FakeLibvirtd;
-const opened: { close(): Promise<void> }[] = [];
-
-beforeEach(async () => {
-  daemon = await FakeLibvirtd.start();
-});
-afterEach(async () => {
-  for (const o of opened.splice(0)) await o.close();
-  await daemon.stop();
-});
-
-async function connect(extra: Partial<ConnectOptions> = {}, libvirt: Record<string, unknown> = {}): Promise<QgaClient> {
-  const client = await QgaClient.connect({ libvirt: { domain: 'vm1', uri: daemon.uri, ...libvirt }, timeout: 2000, ...extra });
-  opened.push(client);
-  return client;
-}
+const { connect, track } = fakeLibvirtdPerTest((started) => (daemon = started));
 
 /** The reply frame the fake would send for `call`, with `body` as payload and the header changed by `patch`. */
 function reply(call: FakeCall, body: Buffer, patch: Partial<{ program: number; proc: number; serial: number; status: number }> = {}): Buffer {
@@ -186,7 +173,7 @@ describe('simulated libvirtd: the daemon goes away', () => {
 
   it('clients sharing a connection reopen it once between them', async () => {
     const connection = await LibvirtConnection.open({ uri: daemon.uri });
-    opened.push(connection);
+    track(connection);
     const a = await connect({ reconnect: { retries: 5, delay: 20 } }, { connection, uri: undefined });
     const b = await connect({ reconnect: { retries: 5, delay: 20 } }, { domain: 'vm2', connection, uri: undefined });
     const opensBefore = daemon.callsOf(Program.REMOTE, 1).length;
@@ -203,7 +190,7 @@ describe('simulated libvirtd: the daemon goes away', () => {
     const socket = netConnect(daemon.path);
     await new Promise((resolve) => socket.once('connect', resolve));
     const connection = await LibvirtConnection.open({ stream: socket });
-    opened.push(connection);
+    track(connection);
     const client = await connect({ reconnect: { retries: 2, delay: 10 } }, { connection, uri: undefined });
     const closed = new Promise<unknown>((resolve) => client.once('close', resolve));
     daemon.dropClients();
