@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AgentLifecycleState, EventProc, Program, writeDomain } from '../../../../src/channels/libvirt/procedures.js';
-import { LibvirtConnection, QgaClient, QgaCommandError, QgaConnectionError, QgaTimeoutError} from '../../../../src/index.js';
+import { LibvirtConnection, QgaClient, QgaCommandError, QgaConnectionError, QgaTimeoutError } from '../../../../src/index.js';
 import { agentReply, FakeLibvirtd, remoteError } from '../../../support/fake-libvirtd.js';
 import { fakeLibvirtdPerTest } from '../../../support/fake-libvirtd-per-test.js';
 

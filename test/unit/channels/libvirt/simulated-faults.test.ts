@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeMessage } from '../../../../src/channels/libvirt/frame-writer.js';
 import { Program, REMOTE_STRING_MAX } from '../../../../src/channels/libvirt/procedures.js';
-import { LibvirtConnection, QgaClient, QgaConnectionError, QgaProtocolError} from '../../../../src/index.js';
+import { LibvirtConnection, QgaClient, QgaConnectionError, QgaProtocolError } from '../../../../src/index.js';
 import { agentReply, FakeLibvirtd, type FakeCall } from '../../../support/fake-libvirtd.js';
 import { fakeLibvirtdPerTest } from '../../../support/fake-libvirtd-per-test.js';
 
