@@ -5,7 +5,7 @@
  * decodes it.
  *
  * Timeout: libvirt takes whole seconds, and 0 means "don't wait", which fails at once and
- * usually without sending anything (LIBVIRT-RPC §5): the call sends ⌈remaining ms / 1000⌉,
+ * usually without sending anything (measured on libvirt 9.0): the call sends ⌈remaining ms / 1000⌉,
  * at least 1, and also keeps its own timer, so the caller hears back on time even when
  * libvirt adds its own sync wait (up to 5 s after an earlier timeout).
  *

@@ -1,6 +1,6 @@
 /**
  * One client's calls, one at a time in call order. libvirt would serialise them anyway (one
- * agent command per domain, LIBVIRT-RPC §5), but then a second call of the same client
+ * agent command per domain), but then a second call of the same client
  * could overtake a first one that is still waiting for libvirt's job lock, and a call's
  * timeout would run out inside libvirtd where the client cannot tell it from a slow agent.
  * Waiting here keeps the order and counts the wait against the call's own timeout

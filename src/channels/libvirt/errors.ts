@@ -2,7 +2,7 @@
  * libvirt's errors, in the client's hierarchy (errors.ts). libvirt's own error travels on
  * as `cause` ({@link LibvirtRemoteError}: `virCode`, `virDomain`), its message is kept.
  *
- * What libvirt 9.0 says and when (LIBVIRT-RPC §3, §5; code/domain):
+ * What libvirt 9.0 says and when (code/domain, as observed):
  * - 1/10 `unable to execute QEMU agent command 'X': desc`: the agent's `{"error":…}`, of
  *   which only `desc` survives (113 on libvirt ≥ 11) → `QgaCommandError`, the class guessed
  *   from `desc` (qemu-ga's CommandNotFound texts) or `GenericError`;

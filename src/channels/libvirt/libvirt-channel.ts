@@ -1,6 +1,6 @@
 /**
  * The libvirt channel: one client's way to one domain's agent through libvirtd, which owns
- * the agent's socket (LIBVIRT-RPC.md). Commands travel as the QEMU program's
+ * the agent's socket. Commands travel as the QEMU program's
  * DOMAIN_AGENT_COMMAND on a {@link LibvirtConnection}, the client's own or a shared one.
  *
  * - Never a guest-sync-delimited or a 0xFF: libvirt synchronises with the agent itself,

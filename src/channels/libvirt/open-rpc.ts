@@ -1,6 +1,6 @@
 /**
  * Opening one libvirt RPC link, as libvirt's own client does (remote_driver.c
- * doRemoteOpen, LIBVIRT-RPC §4): dial → AUTH_LIST (mandatory, even for root) → AUTH_POLKIT
+ * doRemoteOpen): dial → AUTH_LIST (mandatory, even for root) → AUTH_POLKIT
  * when offered → ask for keepalive (CONNECT_SUPPORTS_FEATURE 10: libvirtd then PINGs us
  * and we PONG; we PING it when it falls silent) → CONNECT_OPEN. Bounded by the open
  * timeout and the caller's signal; failures are `QgaConnectionError`.

@@ -4,7 +4,7 @@
  *
  * Transcribed by hand from libvirt's `src/remote/remote_protocol.x`, `qemu_protocol.x` and
  * `src/rpc/virkeepaliveprotocol.x` (numbers and layouts are stable since they were added;
- * checked against libvirt 9.0.0 on the wire, LIBVIRT-RPC §2), the way go-libvirt generates
+ * checked against libvirt 9.0.0 on the wire), the way go-libvirt generates
  * its procedure table from the same files. Only what the agent channel needs is here.
  * @module
  */

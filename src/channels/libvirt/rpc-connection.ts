@@ -205,7 +205,7 @@ export class RpcConnection {
   }
 
   #nextSerial(): number {
-    // Any uint32 will do (LIBVIRT-RPC §1.1); skip one still in use after a wrap-around.
+    // Any uint32 will do (libvirtd echoes it); skip one still in use after a wrap-around.
     do this.#serial = (this.#serial + 1) >>> 0;
     while (this.#pending.has(this.#serial) || this.#late.has(this.#serial));
     return this.#serial;

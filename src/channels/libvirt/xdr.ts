@@ -101,7 +101,7 @@ export class XdrWriter {
 
   bool(value: boolean): this {
     // Always 0 or 1: libvirt's C decoder would accept any non-zero word, other XDR
-    // decoders do not (LIBVIRT-RPC §1.2, go-libvirt's `01 00 00 00`).
+    // decoders do not (go-libvirt's `01 00 00 00`).
     return this.uint(value ? 1 : 0);
   }
 

@@ -1,5 +1,5 @@
 /**
- * Which commands the simulated Windows agent has, by era (WINDOWS-GUEST §2). Up to 9.0
+ * Which commands the simulated Windows agent has, by era. Up to 9.0
  * (virtio-win ≤ 108) the agent registers commands Windows cannot do and disables them at
  * start-up (`guest-info` lists them `enabled: false`; a call says "has been disabled"),
  * and two more answer "not currently supported". From 9.1 (≥ 109) they are not built at

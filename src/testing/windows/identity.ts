@@ -1,6 +1,6 @@
 /**
  * Who the simulated Windows guest says it is: answers shaped like those qemu-ga for
- * Windows gives (WINDOWS-GUEST §3), from field samples where there are any. Fields the
+ * Windows gives, from field samples where there are any. Fields the
  * agent reads through ANSI APIs (WTS user names, the registry's ProductName, mount paths)
  * carry U+FFFD where the real ones lose non-ASCII characters.
  * @module

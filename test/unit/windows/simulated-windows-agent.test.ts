@@ -1,6 +1,6 @@
 /**
  * The simulated Windows agent itself, at the wire level: what it says and how, per era
- * (WINDOWS-GUEST §10). The client tests rely on these facts.
+ * (from field reports). The client tests rely on these facts.
  */
 import { describe, expect, it } from 'vitest';
 import type { QgaClient, QgaCommandError } from '../../../src/index.js';

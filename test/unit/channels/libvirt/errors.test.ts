@@ -1,5 +1,5 @@
 /**
- * libvirt 9.0's errors (code, domain, message as observed, LIBVIRT-RPC §3) in the client's
+ * libvirt 9.0's errors (code, domain, message as observed) in the client's
  * hierarchy.
  */
 import { describe, expect, it } from 'vitest';
