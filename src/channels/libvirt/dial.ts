@@ -180,10 +180,9 @@ function sshPipe(target: Extract<LibvirtTarget, { transport: 'ssh' }>, name: str
     duplex.destroy(new QgaConnectionError(`ssh to ${target.host}: ${why}${said ? `: ${said}` : ''}`, cause === undefined ? undefined : { cause }));
   };
   child.on('error', (error) => failed(`cannot run ssh (${error.message})`, error));
-  child.on('exit', (code, signal) => {
-    // Let stdout's last bytes and stderr's last words arrive first.
-    setImmediate(() => failed(code !== null ? `ssh exited with status ${code}` : `ssh was killed by ${signal}`));
-  });
+  // 'close', not 'exit': it comes once stdout's last bytes and stderr's last words were
+  // read, however the exit and the pipes' ends interleave.
+  child.on('close', (code, signal) => failed(code !== null ? `ssh exited with status ${code}` : `ssh was killed by ${String(signal)}`));
   return duplex;
 }
 
