@@ -11,14 +11,10 @@ import path from 'node:path';
 import { HandleTable } from './handle-table.js';
 import { genericError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
-import { decodeBase64 } from './base64.js';
+import { defineFileClose, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, FILE_READ_ARGS, FILE_SEEK_ARGS, FILE_WRITE_ARGS, readCount, seekTarget, writeData } from './file-commands.js';
 import type { BuiltinContext } from './context.js';
 import { strerror } from './errno.js';
 
-/** `QGA_READ_COUNT_DEFAULT`. */
-const READ_COUNT_DEFAULT = 4096n;
-/** `GUEST_FILE_READ_COUNT_MAX`: keeps the base64 reply under the 64 MiB parser limit. */
-const READ_COUNT_MAX = 48n << 20n;
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_EXCL } = constants;
 
@@ -97,7 +93,7 @@ export function registerFileCommands(registry: CommandRegistry, ctx: BuiltinCont
   const table = new FileTable();
   registry.define({
     name: 'guest-file-open',
-    args: { path: { type: 'str' }, mode: { type: 'str', optional: true } },
+    args: FILE_OPEN_ARGS,
     successResponse: true,
     run: async (args) => {
       const guestPath = args.path as string;
@@ -105,27 +101,14 @@ export function registerFileCommands(registry: CommandRegistry, ctx: BuiltinCont
       return table.add(file);
     },
   });
-  registry.define({
-    name: 'guest-file-close',
-    args: { handle: { type: 'int' } },
-    successResponse: true,
-    run: async (args) => {
-      const handle = args.handle as bigint;
-      const file = table.get(handle);
-      table.remove(handle);
-      await file.fh.close().catch((err: unknown) => {
-        throw genericError(`failed to close handle: ${strerror(err)}`);
-      });
-    },
-  });
+  defineFileClose(registry, table, (err) => genericError(`failed to close handle: ${strerror(err)}`));
   registry.define({
     name: 'guest-file-read',
-    args: { handle: { type: 'int' }, count: { type: 'int', optional: true } },
+    args: FILE_READ_ARGS,
     successResponse: true,
     run: async (args) => {
       const file = table.get(args.handle as bigint);
-      const count = (args.count as bigint | undefined) ?? READ_COUNT_DEFAULT;
-      if (count < 0n || count > READ_COUNT_MAX) throw genericError(`value '${count}' is invalid for argument count`);
+      const count = readCount(args);
       const data = await readAt(file, Number(count)).catch((err: unknown) => {
         throw genericError(`failed to read file: ${strerror(err)}`);
       });
@@ -135,16 +118,13 @@ export function registerFileCommands(registry: CommandRegistry, ctx: BuiltinCont
   });
   registry.define({
     name: 'guest-file-write',
-    args: { handle: { type: 'int' }, 'buf-b64': { type: 'str' }, count: { type: 'int', optional: true } },
+    args: FILE_WRITE_ARGS,
     successResponse: true,
     run: async (args) => {
       const file = table.get(args.handle as bigint);
-      const data = decodeBase64(args['buf-b64'] as string);
-      const count = (args.count as bigint | undefined) ?? BigInt(data.length);
-      if (count < 0n || count > BigInt(data.length)) throw genericError(`value '${count}' is invalid for argument count`);
+      const { data, count: n } = writeData(args);
       try {
         let done = 0;
-        const n = Number(count);
         while (done < n) {
           const { bytesWritten } = await file.fh.write(data, done, n - done, file.position + done);
           done += bytesWritten;
@@ -153,32 +133,24 @@ export function registerFileCommands(registry: CommandRegistry, ctx: BuiltinCont
       } catch (err) {
         throw genericError(`failed to write to file: ${strerror(err)}`);
       }
-      return { count: Number(count), eof: false };
+      return { count: n, eof: false };
     },
   });
   registry.define({
     name: 'guest-file-seek',
-    args: {
-      handle: { type: 'int' },
-      offset: { type: 'int' },
-      whence: { type: { alternate: 'GuestFileWhence', int: true, enum: ['set', 'cur', 'end'] } },
-    },
+    args: FILE_SEEK_ARGS,
     successResponse: true,
     run: async (args) => {
       const file = table.get(args.handle as bigint);
-      const whence = args.whence as bigint | string;
-      const code = typeof whence === 'string' ? BigInt(['set', 'cur', 'end'].indexOf(whence)) : whence;
-      if (code < 0n || code > 2n) throw genericError(`invalid whence code ${code}`);
-      const base = code === 0n ? 0 : code === 1n ? file.position : (await file.fh.stat()).size;
-      const target = base + Number(args.offset);
-      if (target < 0 || !Number.isSafeInteger(target)) throw genericError('failed to seek file: Invalid argument');
+      const target = await seekTarget(file, args);
+      if (target === undefined) throw genericError('failed to seek file: Invalid argument');
       file.position = target;
       return { position: target, eof: false };
     },
   });
   registry.define({
     name: 'guest-file-flush',
-    args: { handle: { type: 'int' } },
+    args: FILE_HANDLE_ARGS,
     successResponse: true,
     run: (args) => {
       // Writes go straight to the file (no stdio buffer), so there is nothing to flush.

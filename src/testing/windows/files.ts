@@ -13,14 +13,12 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { genericError, type SimulatedAgentError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
-import { decodeBase64 } from '../commands/base64.js';
+import { defineFileClose, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, FILE_READ_ARGS, FILE_SEEK_ARGS, FILE_WRITE_ARGS, readCount, seekTarget, writeData } from '../commands/file-commands.js';
 import { HandleTable } from '../commands/handle-table.js';
 import type { WindowsMachine } from './machine.js';
 import type { Win32Error } from './texts.js';
 import { WindowsPathError } from './volume.js';
 
-const READ_COUNT_DEFAULT = 4096n;
-const READ_COUNT_MAX = 48n << 20n;
 /**
  * Reads of about 10 MB failed in the field ("Insufficient system resources…"); the
  * simulation fails every read that would return more than this, so a client that reads
@@ -114,31 +112,18 @@ export function registerWindowsFileCommands(registry: CommandRegistry, machine: 
 
   registry.define({
     name: 'guest-file-open',
-    args: { path: { type: 'str' }, mode: { type: 'str', optional: true } },
+    args: FILE_OPEN_ARGS,
     successResponse: true,
     run: async (args) => table.add(await open(args.path as string, (args.mode as string | undefined) ?? 'r')),
   });
-  registry.define({
-    name: 'guest-file-close',
-    args: { handle: { type: 'int' } },
-    successResponse: true,
-    run: async (args) => {
-      const handle = args.handle as bigint;
-      const file = table.get(handle);
-      table.remove(handle);
-      await file.fh.close().catch((err: unknown) => {
-        throw fail('failed close handle', err);
-      });
-    },
-  });
+  defineFileClose(registry, table, (err) => fail('failed close handle', err));
   registry.define({
     name: 'guest-file-read',
-    args: { handle: { type: 'int' }, count: { type: 'int', optional: true } },
+    args: FILE_READ_ARGS,
     successResponse: true,
     run: async (args) => {
       const file = table.get(args.handle as bigint);
-      const count = (args.count as bigint | undefined) ?? READ_COUNT_DEFAULT;
-      if (count < 0n || count > READ_COUNT_MAX) throw genericError(`value '${count}' is invalid for argument count`);
+      const count = readCount(args);
       if (!file.mode.read) throw fail('failed to read file', 'ACCESS_DENIED');
       const size = (await file.fh.stat()).size;
       const wanted = Math.min(Number(count), Math.max(0, size - file.position));
@@ -157,15 +142,12 @@ export function registerWindowsFileCommands(registry: CommandRegistry, machine: 
   });
   registry.define({
     name: 'guest-file-write',
-    args: { handle: { type: 'int' }, 'buf-b64': { type: 'str' }, count: { type: 'int', optional: true } },
+    args: FILE_WRITE_ARGS,
     successResponse: true,
     run: async (args) => {
       const file = table.get(args.handle as bigint);
-      const data = decodeBase64(args['buf-b64'] as string);
-      const count = (args.count as bigint | undefined) ?? BigInt(data.length);
-      if (count < 0n || count > BigInt(data.length)) throw genericError(`value '${count}' is invalid for argument count`);
+      const { data, count: n } = writeData(args);
       if (!file.mode.write) throw fail('failed to write to file', 'ACCESS_DENIED');
-      const n = Number(count);
       const at = file.mode.append ? (await file.fh.stat()).size : file.position;
       let done = 0;
       while (done < n) done += (await file.fh.write(data, done, n - done, at + done)).bytesWritten;
@@ -175,23 +157,19 @@ export function registerWindowsFileCommands(registry: CommandRegistry, machine: 
   });
   registry.define({
     name: 'guest-file-seek',
-    args: { handle: { type: 'int' }, offset: { type: 'int' }, whence: { type: { alternate: 'GuestFileWhence', int: true, enum: ['set', 'cur', 'end'] } } },
+    args: FILE_SEEK_ARGS,
     successResponse: true,
     run: async (args) => {
       const file = table.get(args.handle as bigint);
-      const whence = args.whence as bigint | string;
-      const code = typeof whence === 'string' ? BigInt(['set', 'cur', 'end'].indexOf(whence)) : whence;
-      if (code < 0n || code > 2n) throw genericError(`invalid whence code ${code}`);
-      const base = code === 0n ? 0 : code === 1n ? file.position : (await file.fh.stat()).size;
-      const target = base + Number(args.offset);
-      if (target < 0 || !Number.isSafeInteger(target)) throw fail('failed to seek file', 'INVALID_PARAMETER');
+      const target = await seekTarget(file, args);
+      if (target === undefined) throw fail('failed to seek file', 'INVALID_PARAMETER');
       file.position = target;
       return { position: target, eof: false };
     },
   });
   registry.define({
     name: 'guest-file-flush',
-    args: { handle: { type: 'int' } },
+    args: FILE_HANDLE_ARGS,
     successResponse: true,
     run: async (args) => {
       // FlushFileBuffers: a real flush to disk.

@@ -1,0 +1,69 @@
+/**
+ * What the file commands of every agent profile share, whatever the guest's OS: their
+ * argument schemas, the agent's checks of `count` and `whence`, and closing a handle.
+ * Each profile keeps its own opening, reading and error texts.
+ * @module
+ */
+import type { FileHandle } from 'node:fs/promises';
+import type { ArgSpec } from '../args.js';
+import type { CommandRegistry } from '../dispatch.js';
+import { genericError, type SimulatedAgentError } from '../errors.js';
+import { decodeBase64 } from './base64.js';
+import type { HandleTable } from './handle-table.js';
+
+/** `QGA_READ_COUNT_DEFAULT`. */
+export const READ_COUNT_DEFAULT = 4096n;
+/** `GUEST_FILE_READ_COUNT_MAX`: keeps the base64 reply under the 64 MiB parser limit. */
+export const READ_COUNT_MAX = 48n << 20n;
+
+export const FILE_OPEN_ARGS: ArgSpec = { path: { type: 'str' }, mode: { type: 'str', optional: true } };
+export const FILE_HANDLE_ARGS: ArgSpec = { handle: { type: 'int' } };
+export const FILE_READ_ARGS: ArgSpec = { handle: { type: 'int' }, count: { type: 'int', optional: true } };
+export const FILE_WRITE_ARGS: ArgSpec = { handle: { type: 'int' }, 'buf-b64': { type: 'str' }, count: { type: 'int', optional: true } };
+export const FILE_SEEK_ARGS: ArgSpec = {
+  handle: { type: 'int' },
+  offset: { type: 'int' },
+  whence: { type: { alternate: 'GuestFileWhence', int: true, enum: ['set', 'cur', 'end'] } },
+};
+
+/** guest-file-read's `count`, checked as the agent does. */
+export function readCount(args: Record<string, unknown>): bigint {
+  const count = (args.count as bigint | undefined) ?? READ_COUNT_DEFAULT;
+  if (count < 0n || count > READ_COUNT_MAX) throw genericError(`value '${count}' is invalid for argument count`);
+  return count;
+}
+
+/** guest-file-write's data and `count`, checked as the agent does. */
+export function writeData(args: Record<string, unknown>): { data: Buffer; count: number } {
+  const data = decodeBase64(args['buf-b64'] as string);
+  const count = (args.count as bigint | undefined) ?? BigInt(data.length);
+  if (count < 0n || count > BigInt(data.length)) throw genericError(`value '${count}' is invalid for argument count`);
+  return { data, count: Number(count) };
+}
+
+/** Where guest-file-seek lands, or `undefined` for a position the OS refuses. */
+export async function seekTarget(file: { readonly fh: FileHandle; position: number }, args: Record<string, unknown>): Promise<number | undefined> {
+  const whence = args.whence as bigint | string;
+  const code = typeof whence === 'string' ? BigInt(['set', 'cur', 'end'].indexOf(whence)) : whence;
+  if (code < 0n || code > 2n) throw genericError(`invalid whence code ${code}`);
+  const base = code === 0n ? 0 : code === 1n ? file.position : (await file.fh.stat()).size;
+  const target = base + Number(args.offset);
+  return target < 0 || !Number.isSafeInteger(target) ? undefined : target;
+}
+
+/** guest-file-close: the handle is gone whether or not the OS's close fails. */
+export function defineFileClose<File extends { readonly fh: FileHandle }>(registry: CommandRegistry, table: HandleTable<File>, closeFailed: (err: unknown) => SimulatedAgentError): void {
+  registry.define({
+    name: 'guest-file-close',
+    args: FILE_HANDLE_ARGS,
+    successResponse: true,
+    run: async (args) => {
+      const handle = args.handle as bigint;
+      const file = table.get(handle);
+      table.remove(handle);
+      await file.fh.close().catch((err: unknown) => {
+        throw closeFailed(err);
+      });
+    },
+  });
+}
