@@ -133,7 +133,8 @@ describe('starting a process that takes long to start', () => {
 
   it('without a run timeout, the per-call default grows with the stdin the request carries', async () => {
     const { guest, client } = await setup(50);
-    guest.execDelay = 200;
+    // Past the 50 ms default, well inside the ~1.45 s it grows to for 1 MiB of stdin.
+    guest.execDelay = 120;
     await expect(client.exec(['x'], { input: Buffer.alloc(1024 * 1024) })).resolves.toMatchObject({ pid: 100, exitCode: 0 });
     guest.execDelay = 0;
     await expect(client.exec(['x'], { pollTimeout: 30 })).resolves.toMatchObject({ pid: 101 });
