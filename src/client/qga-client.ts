@@ -85,6 +85,8 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   readonly #options: ResolvedConnectOptions;
   /** `guest-info` as `info()` / `supports()` last read it on this connection. */
   readonly #agentInfo = new AgentInfoCache();
+  /** Called once the client closed for good (see {@link QgaClient.whenClosed}). */
+  readonly #closeWatchers = new Set<() => void>();
   /** What else this connection learnt about its guest (OS, code pages, environment). */
   readonly #session = new SessionMemo();
   /** The per-connection facts the exec helpers may need. */
@@ -111,6 +113,9 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
         this.#agentInfo.clear();
         this.#session.clear();
         if (closeChannel.hasSubscribers) closeChannel.publish({ channel: this.#channel.capabilities.kind, target: this.#channel.description, error });
+        const watchers = [...this.#closeWatchers];
+        this.#closeWatchers.clear();
+        for (const watcher of watchers) watcher();
         this.emit('close', error);
       },
       resync: (info) => {
@@ -204,6 +209,18 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
    */
   get capabilities(): ChannelCapabilities {
     return this.#channel.capabilities;
+  }
+
+  /**
+   * Calls `callback` once when the client closes for good (not on a loss that `reconnect`
+   * repairs), without adding a `close` listener users would count; returns the function
+   * that stops watching. Nothing is called for a client already closed.
+   * @internal
+   */
+  whenClosed(callback: () => void): () => void {
+    if (this.#channel.closed) return noWatch;
+    this.#closeWatchers.add(callback);
+    return () => this.#closeWatchers.delete(callback);
   }
 
   /**
@@ -605,3 +622,5 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
 
 
 }
+
+function noWatch(): void {}

@@ -38,6 +38,8 @@ export const systemExecTimers: ExecTimers = {
 /** Something that answers one status poll: the result once exited, else undefined. */
 export interface Pollable<Output extends string | Buffer> {
   poll(): Promise<ExecResult<Output> | undefined>;
+  /** Calls `callback` when the client closes for good; returns the function that stops watching. */
+  whenClosed?(callback: () => void): () => void;
 }
 
 /** Describes the process for the timeout message; the pid is known only once it started. */
@@ -161,9 +163,17 @@ export function pollUntilExit<Output extends string | Buffer>(
     let timer: unknown;
     let polling = false;
     let done = false;
+    // The client closed during a pause: the next poll can only fail, so it goes now and
+    // the run ends with that error at once, not up to a pause later with a timer left.
+    const unwatch = target.whenClosed?.(() => {
+      if (done || polling || timer === undefined) return;
+      timers.clearTimeout(timer);
+      tick();
+    });
     const finish = (error: unknown, result: ExecResult<Output> | undefined): void => {
       done = true;
       guard.onAbandon = undefined;
+      unwatch?.();
       if (result) resolve(result);
       else reject(error);
     };

@@ -69,6 +69,11 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
    * one pid could otherwise both be sent, and the second would hit a process the agent
    * already forgot (`Invalid parameter 'pid'` / `PID ld does not exist`).
    */
+  /** @internal */
+  whenClosed(callback: () => void): () => void {
+    return this.#client.whenClosed(callback);
+  }
+
   poll(): Promise<ExecResult<Output> | undefined> {
     if (this.#result) return Promise.resolve(this.#result);
     this.#inflight ??= (this.#exitStatus ? Promise.resolve(this.#exitStatus) : this.#client.call('guest-exec-status', this.#statusArgs, this.#init.callOptions)).then(this.#onReply, this.#onFail);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { QgaClient, QgaCommandError, QgaExecError, QgaTimeoutError, type ExecOptions, type ExecResult, type GuestProcess } from '../../../src/index.js';
+import { QgaClient, QgaCommandError, QgaConnectionError, QgaExecError, QgaTimeoutError, type ExecOptions, type ExecResult, type GuestProcess } from '../../../src/index.js';
 import { runExec } from '../../../src/helpers/exec.js';
 import { planFromArgv, planWait } from '../../../src/helpers/exec-options.js';
 import type { ExecTimers } from '../../../src/helpers/exec-poll.js';
@@ -121,6 +121,31 @@ describe('the final status is never lost', () => {
     expect(error).toBe(controller.signal.reason);
     await sleep(120);
     expect(guest.commands()).toEqual(['guest-exec']);
+  });
+});
+
+describe('the client closes while a run waits', () => {
+  it('the run fails at once with the connection error and leaves no timer behind', async () => {
+    const { guest, client } = await setup();
+    guest.statusOf = () => running;
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const run = client.exec(['sleep', '100'], { pollInterval: { initial: 10_000, max: 10_000 } }).catch((e: unknown) => e);
+    await expect.poll(() => guest.statusCalls.length).toBe(1);
+    const before = timers();
+    const closedAt = performance.now();
+    await client.close();
+    const error = await run;
+    expect(performance.now() - closedAt).toBeLessThan(1_000);
+    expect(error).toBeInstanceOf(QgaConnectionError);
+    expect(timers()).toBeLessThan(before);
+  });
+
+  it('on a client already closed, a spawned handle still answers wait() with the connection error', async () => {
+    const { guest, client } = await setup();
+    guest.statusOf = () => running;
+    const handle = await client.spawn(['sleep', '100']);
+    await client.close();
+    await expect(handle.wait()).rejects.toBeInstanceOf(QgaConnectionError);
   });
 });
 
