@@ -41,8 +41,24 @@ export function writeData(args: Record<string, unknown>): { data: Buffer; count:
   return { data, count: Number(count) };
 }
 
+/** guest-file-seek; `invalid()` is the OS's refusal of a position before the start. */
+export function defineFileSeek<File extends { readonly fh: FileHandle; position: number }>(registry: CommandRegistry, table: HandleTable<File>, invalid: () => SimulatedAgentError): void {
+  registry.define({
+    name: 'guest-file-seek',
+    args: FILE_SEEK_ARGS,
+    successResponse: true,
+    run: async (args) => {
+      const file = table.get(args.handle as bigint);
+      const target = await seekTarget(file, args);
+      if (target === undefined) throw invalid();
+      file.position = target;
+      return { position: target, eof: false };
+    },
+  });
+}
+
 /** Where guest-file-seek lands, or `undefined` for a position the OS refuses. */
-export async function seekTarget(file: { readonly fh: FileHandle; position: number }, args: Record<string, unknown>): Promise<number | undefined> {
+async function seekTarget(file: { readonly fh: FileHandle; position: number }, args: Record<string, unknown>): Promise<number | undefined> {
   const whence = args.whence as bigint | string;
   const code = typeof whence === 'string' ? BigInt(['set', 'cur', 'end'].indexOf(whence)) : whence;
   if (code < 0n || code > 2n) throw genericError(`invalid whence code ${code}`);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { HandleTable } from './handle-table.js';
 import { genericError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
-import { defineFileClose, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, FILE_READ_ARGS, FILE_SEEK_ARGS, FILE_WRITE_ARGS, readCount, seekTarget, writeData } from './file-commands.js';
+import { defineFileClose, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, FILE_READ_ARGS, FILE_WRITE_ARGS, defineFileSeek, readCount, writeData } from './file-commands.js';
 import type { BuiltinContext } from './context.js';
 import { strerror } from './errno.js';
 
@@ -136,18 +136,7 @@ export function registerFileCommands(registry: CommandRegistry, ctx: BuiltinCont
       return { count: n, eof: false };
     },
   });
-  registry.define({
-    name: 'guest-file-seek',
-    args: FILE_SEEK_ARGS,
-    successResponse: true,
-    run: async (args) => {
-      const file = table.get(args.handle as bigint);
-      const target = await seekTarget(file, args);
-      if (target === undefined) throw genericError('failed to seek file: Invalid argument');
-      file.position = target;
-      return { position: target, eof: false };
-    },
-  });
+  defineFileSeek(registry, table, () => genericError('failed to seek file: Invalid argument'));
   registry.define({
     name: 'guest-file-flush',
     args: FILE_HANDLE_ARGS,

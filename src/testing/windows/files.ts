@@ -13,7 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { genericError, type SimulatedAgentError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
-import { defineFileClose, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, FILE_READ_ARGS, FILE_SEEK_ARGS, FILE_WRITE_ARGS, readCount, seekTarget, writeData } from '../commands/file-commands.js';
+import { defineFileClose, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, FILE_READ_ARGS, FILE_WRITE_ARGS, defineFileSeek, readCount, writeData } from '../commands/file-commands.js';
 import { HandleTable } from '../commands/handle-table.js';
 import type { WindowsMachine } from './machine.js';
 import type { Win32Error } from './texts.js';
@@ -155,18 +155,7 @@ export function registerWindowsFileCommands(registry: CommandRegistry, machine: 
       return { count: n, eof: false };
     },
   });
-  registry.define({
-    name: 'guest-file-seek',
-    args: FILE_SEEK_ARGS,
-    successResponse: true,
-    run: async (args) => {
-      const file = table.get(args.handle as bigint);
-      const target = await seekTarget(file, args);
-      if (target === undefined) throw fail('failed to seek file', 'INVALID_PARAMETER');
-      file.position = target;
-      return { position: target, eof: false };
-    },
-  });
+  defineFileSeek(registry, table, () => fail('failed to seek file', 'INVALID_PARAMETER'));
   registry.define({
     name: 'guest-file-flush',
     args: FILE_HANDLE_ARGS,
