@@ -235,7 +235,7 @@ describe('spawn handles', () => {
 
   it('status() and wait() called together share one status call on the wire', async () => {
     const { guest, client } = await setup();
-    guest.statusOf = () => ({ ...exited(0, 'shared'), delay: 30 });
+    guest.statusOf = () => ({ ...exited(0, 'one answer'), delay: 30 });
     const proc = await client.spawn(['x']);
     const [a, b, c] = await Promise.all([proc.status(), proc.wait(), proc.status()]);
     expect(a).toBe(b);
