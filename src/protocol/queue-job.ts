@@ -41,8 +41,6 @@ export interface Job {
   /** The listener on `signal`, removed when the job settles. */
   onAbort: (() => void) | undefined;
   phase: JobPhase;
-  /** The command itself was written (not just a resync before it). */
-  sent: boolean;
   /** The `id` of the command on the wire; its reply carries it. */
   replyId: string | undefined;
   /** For commands that answer only on failure: the id of the guest-sync written after it. */
@@ -74,7 +72,6 @@ export function newJob(kind: JobKind, execute: string, args: Record<string, unkn
     settled: false,
     onAbort: undefined,
     phase: 'queued',
-    sent: false,
     replyId: undefined,
     probeId: undefined,
     watch: undefined,

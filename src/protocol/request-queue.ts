@@ -260,7 +260,6 @@ export class RequestQueue {
     }
     if (job.bytes) job.bytes.requestBytes = bytes.length;
     job.phase = 'exchange';
-    job.sent = true;
     const written = this.#write(bytes);
     if (this.#encoder.isScratch(bytes)) written.then(this.#encoder.release, this.#encoder.release);
     written.catch((error: unknown) => this.#writeFailed(job, error));
@@ -399,12 +398,12 @@ export class RequestQueue {
       this.#needsResync('timeout');
       // A command that replies only on failure was taken and nothing failed: silence is
       // its expected outcome (e.g. `guest-shutdown` with mode `halt`).
-      if (!job.expectReply && job.sent) {
+      if (!job.expectReply && job.phase === 'exchange') {
         this.#settle(job, undefined, false);
         return;
       }
     }
-    this.#settle(job, new QgaTimeoutError(job.execute, job.timeout, job.sent ? undefined : this.#notSent(job)), true);
+    this.#settle(job, new QgaTimeoutError(job.execute, job.timeout, job.phase === 'exchange' ? undefined : this.#notSent(job)), true);
   }
 
   /** Why a call that timed out was never written: "no reply" would be wrong. */
@@ -429,7 +428,7 @@ export class RequestQueue {
     job.settled = true;
     const active = this.#active === job;
     // Abandoned on the wire: its reply may still come, and someone wants it.
-    if (failed && job.sent && job.replyId !== undefined && job.onLateReply && active && this.#resyncReason !== undefined) {
+    if (failed && job.phase === 'exchange' && job.replyId !== undefined && job.onLateReply && active && this.#resyncReason !== undefined) {
       this.#late.remember(job.replyId, job.onLateReply);
     }
     if (job.onAbort) job.signal!.removeEventListener('abort', job.onAbort);
