@@ -1,5 +1,3 @@
-import { checkOptions } from './check-options.js';
-
 /**
  * Options for one call.
  *
@@ -33,22 +31,6 @@ export interface CallOptions {
 
 /** The keys of {@link CallOptions}, for `checkOptions`. */
 export const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'signal', 'onLateReply']);
-
-/**
- * `checkOptions(where, options, CALL_OPTION_KEYS)` without its key array: this runs on
- * every call given options, and a plain object of known keys passes with a `for…in` over
- * its (cached) keys. Anything else gets checkOptions' own verdict and message.
- */
-export function checkCallOptions(where: string, options: CallOptions): void {
-  if (typeof options === 'object' && options !== null && !Array.isArray(options)) {
-    let known = true;
-    for (const key in options) {
-      if (!CALL_OPTION_KEYS.has(key) && Object.hasOwn(options, key)) known = false;
-    }
-    if (known) return;
-  }
-  checkOptions(where, options, CALL_OPTION_KEYS);
-}
 
 /** The call options among a helper's options (the others are the helper's own). */
 export function pickCallOptions(options: CallOptions): CallOptions {

@@ -10,8 +10,9 @@ import type { EventEmitter } from 'eventemitter3';
 import type { ChannelCallOptions, QgaChannel } from '../channels/channel.js';
 import { QgaCommandError, QgaConnectionError } from '../errors.js';
 import { QGA_COMMANDS, type QgaCommandName } from '../generated/index.js';
-import { checkCallOptions, type CallOptions } from './call-options.js';
+import { CALL_OPTION_KEYS, type CallOptions } from './call-options.js';
 import { callBytesFor, callObserved, reportCallEnd, reportCallStart } from './call-report.js';
+import { checkOptions } from './check-options.js';
 import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
 import { positive, type ResolvedConnectOptions } from './connect-options.js';
 import type { QgaClientEvents } from './events.js';
@@ -53,7 +54,7 @@ export class CommandCaller {
       if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
         throw new TypeError(`${name}: arguments must be an object, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
       }
-      if (options !== undefined) checkCallOptions(name, options);
+      if (options !== undefined) checkOptions(name, options, CALL_OPTION_KEYS);
       const timeout = positive('timeout', options?.timeout, LONG_COMMAND_TIMEOUTS[name] ?? this.#options.timeout);
       const signal = options?.signal;
       if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${name}: signal must be an AbortSignal`);
