@@ -12,7 +12,7 @@ import { QgaCommandError, QgaConnectionError } from '../errors.js';
 import { QGA_COMMANDS, type QgaCommandName } from '../generated/index.js';
 import { CALL_OPTION_KEYS, type CallOptions } from './call-options.js';
 import { callBytesFor, callObserved, reportCallEnd, reportCallStart } from './call-report.js';
-import { checkOptions } from './check-options.js';
+import { checkOptions, describeValue } from './check-options.js';
 import { LONG_COMMAND_TIMEOUTS } from './command-timeouts.js';
 import { positive, type ResolvedConnectOptions } from './connect-options.js';
 import type { QgaClientEvents } from './events.js';
@@ -52,7 +52,7 @@ export class CommandCaller {
     try {
       if (typeof name !== 'string' || name === '') throw new TypeError('command name must be a non-empty string');
       if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
-        throw new TypeError(`${name}: arguments must be an object, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
+        throw new TypeError(`${name}: arguments must be an object, got ${describeValue(args)}`);
       }
       if (options !== undefined) checkOptions(name, options, CALL_OPTION_KEYS);
       const timeout = positive('timeout', options?.timeout, LONG_COMMAND_TIMEOUTS[name] ?? this.#options.timeout);
