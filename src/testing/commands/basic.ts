@@ -60,7 +60,8 @@ export const DEFAULT_OS_INFO = {
   'version-id': '1.0',
 } as const;
 
-const ZERO_STATS = {
+/** Interface statistics of a guest that moved no traffic. */
+export const ZERO_STATS = {
   'rx-bytes': 0,
   'rx-packets': 0,
   'rx-errs': 0,

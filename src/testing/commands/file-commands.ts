@@ -67,6 +67,19 @@ async function seekTarget(file: { readonly fh: FileHandle; position: number }, a
   return target < 0 || !Number.isSafeInteger(target) ? undefined : target;
 }
 
+/** Reads up to `wanted` bytes at the file's position (fewer at its end) and moves past them. */
+export async function readAt(file: { readonly fh: FileHandle; position: number }, wanted: number): Promise<Buffer> {
+  const buf = Buffer.alloc(wanted);
+  let got = 0;
+  while (got < wanted) {
+    const { bytesRead } = await file.fh.read(buf, got, wanted - got, file.position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  file.position += got;
+  return buf.subarray(0, got);
+}
+
 /** guest-file-close: the handle is gone whether or not the OS's close fails. */
 export function defineFileClose<File extends { readonly fh: FileHandle }>(registry: CommandRegistry, table: HandleTable<File>, closeFailed: (err: unknown) => SimulatedAgentError): void {
   registry.define({

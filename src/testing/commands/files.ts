@@ -11,7 +11,7 @@ import path from 'node:path';
 import { HandleTable } from './handle-table.js';
 import { genericError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
-import { defineFileClose, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, FILE_READ_ARGS, FILE_WRITE_ARGS, defineFileSeek, readCount, writeData } from './file-commands.js';
+import { defineFileClose, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, FILE_READ_ARGS, FILE_WRITE_ARGS, defineFileSeek, readAt, readCount, writeData } from './file-commands.js';
 import type { BuiltinContext } from './context.js';
 import { strerror } from './errno.js';
 
@@ -73,19 +73,10 @@ async function openFile(hostPath: string, guestPath: string, mode: string): Prom
   return { fh, append: (flags & O_APPEND) !== 0, position: 0 };
 }
 
-async function readAt(file: OpenFile, count: number): Promise<Buffer> {
+/** Reads `count` bytes at most, without allocating the whole count for a short regular file. */
+async function readSome(file: OpenFile, count: number): Promise<Buffer> {
   const stat = await file.fh.stat();
-  // Do not allocate the whole count for a short regular file.
-  const size = stat.isFile() ? Math.min(count, Math.max(0, stat.size - file.position)) : count;
-  const buf = Buffer.alloc(size);
-  let got = 0;
-  while (got < size) {
-    const { bytesRead } = await file.fh.read(buf, got, size - got, file.position + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
-  }
-  file.position += got;
-  return buf.subarray(0, got);
+  return readAt(file, stat.isFile() ? Math.min(count, Math.max(0, stat.size - file.position)) : count);
 }
 
 /** Register the guest-file-* commands; returns the table so the agent can close it. */
@@ -109,7 +100,7 @@ export function registerFileCommands(registry: CommandRegistry, ctx: BuiltinCont
     run: async (args) => {
       const file = table.get(args.handle as bigint);
       const count = readCount(args);
-      const data = await readAt(file, Number(count)).catch((err: unknown) => {
+      const data = await readSome(file, Number(count)).catch((err: unknown) => {
         throw genericError(`failed to read file: ${strerror(err)}`);
       });
       // An empty read still carries "buf-b64": "" (the output visitor writes NULL as "").

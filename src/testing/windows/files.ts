@@ -13,7 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { genericError, type SimulatedAgentError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
-import { defineFileClose, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, FILE_READ_ARGS, FILE_WRITE_ARGS, defineFileSeek, readCount, writeData } from '../commands/file-commands.js';
+import { defineFileClose, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, FILE_READ_ARGS, FILE_WRITE_ARGS, defineFileSeek, readAt, readCount, writeData } from '../commands/file-commands.js';
 import { HandleTable } from '../commands/handle-table.js';
 import type { WindowsMachine } from './machine.js';
 import type { Win32Error } from './texts.js';
@@ -128,16 +128,9 @@ export function registerWindowsFileCommands(registry: CommandRegistry, machine: 
       const size = (await file.fh.stat()).size;
       const wanted = Math.min(Number(count), Math.max(0, size - file.position));
       if (wanted > WINDOWS_READ_FAIL_ABOVE) throw fail('failed to read file', 'NO_SYSTEM_RESOURCES');
-      const buf = Buffer.alloc(wanted);
-      let got = 0;
-      while (got < wanted) {
-        const { bytesRead } = await file.fh.read(buf, got, wanted - got, file.position + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      file.position += got;
+      const data = await readAt(file, wanted);
       // ReadFile says nothing about the end: the agent reports eof only for 0 bytes read.
-      return { count: got, 'buf-b64': buf.subarray(0, got).toString('base64'), eof: got === 0 };
+      return { count: data.length, 'buf-b64': data.toString('base64'), eof: data.length === 0 };
     },
   });
   registry.define({

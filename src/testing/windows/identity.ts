@@ -5,6 +5,7 @@
  * carry U+FFFD where the real ones lose non-ASCII characters.
  * @module
  */
+import { ZERO_STATS } from '../commands/basic.js';
 import type { GuestNetworkInterface, GuestOsInfo, GuestUser } from '../types.js';
 
 /** The Windows editions the simulation can be. */
@@ -48,17 +49,6 @@ export function windowsUsers(hostName: string, loginTime: number): GuestUser[] {
     { user: 'J\uFFFDrgen', domain: hostName, 'login-time': loginTime + 3600.5 },
   ];
 }
-
-const ZERO_STATS = {
-  'rx-bytes': 0,
-  'rx-packets': 0,
-  'rx-errs': 0,
-  'rx-dropped': 0,
-  'tx-bytes': 0,
-  'tx-packets': 0,
-  'tx-errs': 0,
-  'tx-dropped': 0,
-};
 
 /** `guest-network-get-interfaces`: FriendlyNames, a zoned link-local address, a loopback without MAC. */
 export const WINDOWS_INTERFACES: readonly GuestNetworkInterface[] = [
