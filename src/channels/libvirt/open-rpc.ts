@@ -7,6 +7,7 @@
  * @module
  */
 import { checkOptions as checkKnownOptions } from '../../client/check-options.js';
+import { positive } from '../../client/connect-options.js';
 import { QgaConnectionError } from '../../errors.js';
 import { authenticate } from './auth.js';
 import { dial } from './dial.js';
@@ -26,13 +27,11 @@ const DEFAULT_KEEPALIVE = { interval: 5_000, count: 5 };
 export function checkOptions(options: LibvirtConnectionOptions): void {
   checkKnownOptions('LibvirtConnection.open', options, OPTION_KEYS);
   const { timeout, keepalive, stream, signal } = options;
-  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout))) {
-    throw new TypeError(`libvirt timeout must be a positive number of ms, got ${String(timeout)}`);
-  }
+  positive('libvirt timeout', timeout, DEFAULT_OPEN_TIMEOUT);
   if (keepalive !== undefined && keepalive !== false) {
     if (typeof keepalive !== 'object' || keepalive === null) throw new TypeError('libvirt keepalive must be false or { interval, count }');
     checkKnownOptions('libvirt keepalive', keepalive, KEEPALIVE_KEYS);
-    if (keepalive.interval !== undefined && !(keepalive.interval > 0)) throw new TypeError('libvirt keepalive.interval must be a positive number of ms');
+    positive('libvirt keepalive.interval', keepalive.interval, DEFAULT_KEEPALIVE.interval);
     if (keepalive.count !== undefined && !(Number.isInteger(keepalive.count) && keepalive.count > 0)) throw new TypeError('libvirt keepalive.count must be a positive integer');
   }
   if (stream !== undefined && typeof stream !== 'function' && (typeof stream !== 'object' || stream === null || typeof stream.write !== 'function')) {

@@ -3,6 +3,7 @@
  * to trust its certificate; checked and resolved before anything is sent.
  * @module
  */
+import { checkOptions } from '../../client/check-options.js';
 import type { TlsTrust } from './tls.js';
 import { normalizeFingerprint } from './tls.js';
 
@@ -88,9 +89,8 @@ const KEYS = new Set(['host', 'port', 'vmid', 'node', 'token', 'username', 'pass
  * ```
  */
 export function resolveProxmoxOptions(value: unknown): ResolvedProxmoxOptions {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('proxmox must be an object');
-  const o = value as Record<string, unknown>;
-  for (const key of Object.keys(o)) if (!KEYS.has(key)) throw new TypeError(`proxmox: unknown option ${key}`);
+  if (value === undefined) throw new TypeError('proxmox must be an object');
+  const o = checkOptions('proxmox', value as Record<string, unknown>, KEYS);
   const { host, port, vmid, node } = o;
   if (typeof host !== 'string' || host === '' || /[\s/]/.test(host)) throw new TypeError(`proxmox.host must be a host name or address, got ${String(host)}`);
   if (port !== undefined && !(Number.isInteger(port) && (port as number) > 0 && (port as number) < 65536)) throw new TypeError(`proxmox.port must be a TCP port, got ${String(port)}`);

@@ -310,6 +310,10 @@ describe('ordering', () => {
     await expect(QgaClient.connect({ libvirt: { domain: 'vm1' }, path: '/x' } as never)).rejects.toThrow(/cannot be combined/);
     await expect(LibvirtConnection.open({ uri: daemon.uri, keepalive: { intervall: 5 } } as never)).rejects.toThrow(/keepalive: unknown option 'intervall'/);
     await expect(LibvirtConnection.open({ url: daemon.uri } as never)).rejects.toThrow(/LibvirtConnection.open: unknown option 'url'/);
+    // Infinity would arm the keepalive timer every millisecond; a string is not a number.
+    await expect(LibvirtConnection.open({ uri: daemon.uri, keepalive: { interval: Infinity } })).rejects.toThrow(/keepalive.interval must be a positive finite number/);
+    await expect(LibvirtConnection.open({ uri: daemon.uri, keepalive: { interval: '5000' } } as never)).rejects.toThrow(TypeError);
+    await expect(LibvirtConnection.open({ uri: daemon.uri, timeout: Infinity })).rejects.toThrow(/libvirt timeout must be a positive finite number/);
     expect(daemon.calls).toHaveLength(0);
   });
 });
