@@ -51,9 +51,6 @@ const TEXT_DECODER_LABELS: Readonly<Record<number, string>> = Object.freeze({
   54936: 'gb18030',
 });
 
-/** The pages decoded by built-in tables (exact on every Node). */
-export const TABLE_CODE_PAGES: readonly number[] = Object.freeze([437, 850, 852, 858, 866, 1252]);
-
 /** The 256 UTF-16 code units of a table-driven page, or undefined for other pages. */
 export function codePageTable(page: number): Uint16Array | undefined {
   const high = page === 858 ? CODE_PAGE_HIGH_HALVES[850] : CODE_PAGE_HIGH_HALVES[page];

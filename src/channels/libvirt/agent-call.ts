@@ -54,12 +54,8 @@ export async function carry(target: AgentTarget, request: ChannelRequest, option
   if (remaining <= 0) throw new QgaTimeoutError(command, options.timeout);
   const { signal } = options;
   signal?.throwIfAborted();
-  let handle: CallHandle<unknown>;
-  try {
-    handle = start(target, request, options, remaining);
-  } catch (error) {
-    throw agentError(error, command, options.timeout, target);
-  }
+  // Throws only the request-size refusal; libvirt's own failures come through the promise.
+  const handle = start(target, request, options, remaining);
   let abandoned = false;
   const abandon = (reason: unknown): void => {
     abandoned = true;

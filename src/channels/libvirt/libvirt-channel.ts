@@ -19,7 +19,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { debuglog } from 'node:util';
-import { QgaCommandError, QgaConnectionError, QgaTimeoutError } from '../../errors.js';
+import { QgaConnectionError, QgaTimeoutError } from '../../errors.js';
 import { deferred, type Deferred } from '../../protocol/deferred.js';
 import type { ChannelCallOptions, ChannelCapabilities, ChannelHooks, ChannelOptions, ChannelRequest, ConnectEvent, QgaChannel } from '../channel.js';
 import { carry, type AgentTarget } from './agent-call.js';
@@ -123,9 +123,6 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
   async send(request: ChannelRequest, options: ChannelCallOptions): Promise<unknown> {
     const command = request.execute;
     if (this.#state === 'closed') throw new QgaConnectionError(`${this.description}: the client is closed`);
-    if (this.capabilities.refused?.has(command)) {
-      throw new QgaCommandError(command, 'CommandNotFound', `the libvirt channel cannot carry ${command}: libvirt synchronises with the agent itself (not sent)`);
-    }
     const started = performance.now();
     const release = await this.#queue.turn(options.timeout, options.signal, () => new QgaTimeoutError(command, options.timeout));
     try {

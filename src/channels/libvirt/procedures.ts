@@ -43,8 +43,6 @@ export const AgentLifecycleState = { CONNECTED: 1, DISCONNECTED: 2 } as const;
 export const SHUTDOWN_GUEST_AGENT = 2;
 export const REBOOT_GUEST_AGENT = 2;
 
-/** `virDomainState`. */
-export const DomainState = { NOSTATE: 0, RUNNING: 1, BLOCKED: 2, PAUSED: 3, SHUTDOWN: 4, SHUTOFF: 5, CRASHED: 6, PMSUSPENDED: 7 } as const;
 
 /** `remote_nonnull_domain`. libvirtd resolves it by `uuid` only (name and id are informative). */
 export interface RemoteDomain {
@@ -86,18 +84,8 @@ export const CONNECT_OPEN = remote<{ name: string | undefined; flags: number }, 
   none,
 );
 export const CONNECT_CLOSE = remote<void, void>('CONNECT_CLOSE', 2, none, none);
-export const CONNECT_GET_LIB_VERSION = remote<void, bigint>('CONNECT_GET_LIB_VERSION', 157, none, (r) => r.uhyper());
 export const DOMAIN_LOOKUP_BY_NAME = remote<string, RemoteDomain>('DOMAIN_LOOKUP_BY_NAME', 23, (w, name) => w.string(name, REMOTE_STRING_MAX), readDomain);
 export const DOMAIN_LOOKUP_BY_UUID = remote<Buffer, RemoteDomain>('DOMAIN_LOOKUP_BY_UUID', 24, (w, uuid) => w.opaque(uuid, UUID_BYTES), readDomain);
-export const DOMAIN_GET_STATE = remote<RemoteDomain, { state: number; reason: number }>(
-  'DOMAIN_GET_STATE',
-  212,
-  (w, dom) => {
-    writeDomain(w, dom);
-    w.uint(0);
-  },
-  (r) => ({ state: r.int(), reason: r.int() }),
-);
 export const DOMAIN_SHUTDOWN_FLAGS = remote<{ dom: RemoteDomain; flags: number }, void>(
   'DOMAIN_SHUTDOWN_FLAGS',
   258,

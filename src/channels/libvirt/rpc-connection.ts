@@ -118,11 +118,6 @@ export class RpcConnection {
     return this.#closed !== undefined;
   }
 
-  /** Calls waiting for their reply. */
-  get pending(): number {
-    return this.#pending.size;
-  }
-
   /** Runs `listener` once when the connection closes; with the error when it was lost. */
   onClose(listener: (error: QgaConnectionError | undefined) => void): () => void {
     this.#closeListeners.add(listener);

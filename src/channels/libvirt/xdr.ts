@@ -47,11 +47,6 @@ export class XdrWriter {
     this.#pos = reserve;
   }
 
-  /** True while the written bytes are in the `scratch` buffer given to the constructor. */
-  inScratch(scratch: Buffer | undefined): boolean {
-    return this.#buf === scratch;
-  }
-
   /** Bytes written so far, the reserved front included. */
   get length(): number {
     return this.#pos;

@@ -128,12 +128,12 @@ export function responseError(ctx: ErrorContext, response: ProxmoxResponse): Err
   if (status === 502 || status === 503 || status === 504) return new QgaConnectionError(`${where}: the API did not answer (${status} ${message}); whether ${command} ran is unknown`, options);
   if (status === 595) return new QgaConnectionError(`${where}: Proxmox's proxy could not reach the VM's node (595 ${message}); whether ${command} ran is unknown`, options);
   if (status === 596) {
-    const error = new QgaTimeoutError(
+    return new QgaTimeoutError(
       command,
       ctx.timeout,
       `${command}: Proxmox's proxy gave up after 30 s without an answer (596 ${message || 'Connection timed out'}); pvedaemon may still complete it: the outcome is unknown`,
+      options,
     );
-    return Object.defineProperty(error, 'cause', { value: options.cause, enumerable: false, configurable: true, writable: true });
   }
   if (failure) {
     switch (failure.kind) {
@@ -144,8 +144,7 @@ export function responseError(ctx: ErrorContext, response: ProxmoxResponse): Err
       case 'config-missing':
         return new QgaConnectionError(`${where}: ${message}`, options);
       case 'agent-timeout': {
-        const error = new QgaTimeoutError(command, ctx.timeout, `${command}: the agent did not answer Proxmox in time (${message})`);
-        return Object.defineProperty(error, 'cause', { value: options.cause, enumerable: false, configurable: true, writable: true });
+        return new QgaTimeoutError(command, ctx.timeout, `${command}: the agent did not answer Proxmox in time (${message})`, options);
       }
       case 'agent-error':
         return new QgaCommandError(command, 'GenericError', failure.desc, options);

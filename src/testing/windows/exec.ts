@@ -8,6 +8,7 @@
  * signed int, is reported as `signal` from 0xC0000000 on.
  * @module
  */
+import { NT_ERROR_MIN } from '../../guest-os/nt-status.js';
 import { glibCommandLine, crtSplitCommandLine } from '../../guest-os/windows-command-line.js';
 import { genericError, SimulatedAgentError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
@@ -24,8 +25,6 @@ import type { WinProcess } from './processes.js';
 
 /** The pid of qemu-ga.exe itself: the parent of every guest-exec child. */
 export const AGENT_PID = 2140;
-
-const NT_ERROR_MIN = 0xc0000000;
 
 /**
  * Call a test's script. A `SimulatedAgentError` it throws at once makes the spawn fail (as

@@ -81,8 +81,6 @@ export const WINDOWS_FSINFO = [
   { name: '\\\\?\\Volume{5d3a1f0e-0000-0000-0000-602300000000}\\', mountpoint: 'C:\\', type: 'NTFS', 'used-bytes': 18_253_611_008, 'total-bytes': 63_781_318_656, disk: [DISK] },
 ] as const;
 
-/** The volumes VSS freezes: every fixed volume, letterless ones included. */
-export const WINDOWS_VOLUMES: readonly string[] = WINDOWS_FSINFO.map((v) => v.name);
 
 /** `guest-get-disks`: no partitions, no dependencies, no SMART. */
 export const WINDOWS_DISKS = [{ name: '\\\\.\\PhysicalDrive0', partition: false, address: DISK }] as const;
