@@ -20,10 +20,11 @@ describe('the simulated Proxmox, as a client sees it on the wire', () => {
     expect(reply.json).toEqual({ data: { result: { 'host-name': 'h1' } } });
     s.agent!.handleExec('x', () => ({ stdout: Buffer.from([0xe9, 0x0a, 0x01]), exitCode: 0 }));
     const { json } = await s.post(`${AGENT}/exec`, { command: ['x'] });
+    expect(json).toEqual({ data: { pid: expect.any(Number) } });
     const pid = (json as { data: { pid: number } }).data.pid;
-    expect(json).toEqual({ data: { pid } });
-    await new Promise((r) => setTimeout(r, 50));
-    const status = await s.get(`${AGENT}/exec-status?pid=${pid}`);
+    let status = await s.get(`${AGENT}/exec-status?pid=${pid}`);
+    // The scripted process ends on its own schedule: ask until it has.
+    while ((status.json as { data: { exited: number } }).data.exited === 0) status = await s.get(`${AGENT}/exec-status?pid=${pid}`);
     // Booleans as 1/0, output as a byte string: é (0xE9) as two UTF-8 bytes, control bytes escaped.
     expect(status.json).toEqual({ data: { exited: 1, exitcode: 0, 'out-data': '\u00e9\n\u0001', 'out-truncated': 0 } });
     expect(status.text).toContain('"out-data":"\u00e9\\n\\u0001"');

@@ -153,15 +153,21 @@ describe.each(ERAS)('the simulated $era agent on the wire', (era) => {
     expect(seen).toEqual({ argv: ['tool.exe', 'a b', 'c"d'], line: 'tool.exe "a b"  c\\"d' });
   });
 
-  it('get-load exists from 10.1 and starts at zero', async () => {
+  it('get-load exists from 10.1 and starts at zero; before 9.1 it is not there', async () => {
     const { client } = await startWindows(era);
-    if (!era.newTexts) return;
+    if (!era.newTexts) {
+      await expect(client.call('guest-get-load')).rejects.toMatchObject({ errorClass: 'CommandNotFound' });
+      return;
+    }
     expect(await client.call('guest-get-load')).toEqual({ load1m: 0, load5m: 0, load15m: 0 });
   });
 
-  it('ssh keys (9.1+): kept per local user; an unknown user is refused', async () => {
+  it('ssh keys (9.1+): kept per local user; an unknown user is refused; before 9.1 not there', async () => {
     const { client } = await startWindows(era);
-    if (!era.newTexts) return;
+    if (!era.newTexts) {
+      await expect(client.call('guest-ssh-get-authorized-keys', { username: 'Administrator' })).rejects.toMatchObject({ errorClass: 'CommandNotFound' });
+      return;
+    }
     await client.call('guest-ssh-add-authorized-keys', { username: 'Administrator', keys: ['ssh-ed25519 AAAA k1'] });
     expect(await client.call('guest-ssh-get-authorized-keys', { username: 'administrator' })).toEqual({ keys: ['ssh-ed25519 AAAA k1'] });
     expect((await failure(client.call('guest-ssh-get-authorized-keys', { username: 'bob' }))).desc).toBe('User bob was not found');
