@@ -33,4 +33,24 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
+/**
+ * Waits `ms`, or rejects with `signal.reason` as soon as the signal aborts (at once when it
+ * already has), clearing its timer. Unlike `node:timers/promises`, the rejection is the
+ * signal's own reason, so callers can tell their caller's abort apart by identity.
+ */
+export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 function ignore(): void {}

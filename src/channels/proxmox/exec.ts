@@ -8,6 +8,7 @@
  * the first 400 about `command` switches this channel to form bodies for good.
  * @module
  */
+import { pause as delay } from '../../abortable.js';
 import { QgaCommandError } from '../../errors.js';
 import { errorBody } from './errors.js';
 import { PROXMOX_ENDPOINTS, PROXMOX_LIMITS } from './endpoints.js';
@@ -76,7 +77,7 @@ export class ProxmoxExec {
       if (performance.now() + pause >= ctx.deadline) {
         throw new QgaCommandError(ctx.command, 'GenericError', `${argv.join(' ')} (pid ${pid}) was still running when ${ctx.command} ran out of time`);
       }
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await delay(pause, ctx.signal);
       pause = Math.min(pause * 2, POLL_MAX);
     }
   }

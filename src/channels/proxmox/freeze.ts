@@ -8,6 +8,7 @@
  * pre-check ping fails ("QEMU guest agent is not running"), which is waited out too.
  * @module
  */
+import { pause } from '../../abortable.js';
 import { QgaConnectionError, QgaTimeoutError } from '../../errors.js';
 import { PROXMOX_ENDPOINTS } from './endpoints.js';
 import type { CallContext, ProxmoxRequester } from './requester.js';
@@ -35,7 +36,7 @@ export async function freeze(requester: ProxmoxRequester, ctx: CallContext): Pro
         `${ctx.command}: Proxmox's proxy gave up after 30 s (596) and the guest did not report frozen within ${ctx.timeout} ms; the outcome is unknown`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
+    await pause(STATUS_POLL_MS, ctx.signal);
     let state: unknown;
     try {
       state = mapReply(statusCtx.command, 'result', await requester.agent(statusCtx, { method: status.method, path: status.path, params: {}, idempotent: true }));

@@ -11,6 +11,7 @@
  * unchanged.
  * @module
  */
+import { pause } from '../../abortable.js';
 import { debuglog } from 'node:util';
 import type { ChannelCallOptions, ChannelCapabilities, ChannelFileCallOptions, ChannelHooks, ChannelOptions, ChannelRequest, ConnectEvent, QgaChannel } from '../channel.js';
 import { QgaCommandError, QgaConnectionError, QgaError, QgaTimeoutError } from '../../errors.js';
@@ -122,7 +123,7 @@ export class ProxmoxChannel implements QgaChannel {
           throw connectError(this.description, error);
         }
         debug('%s: agent not ready (%s), retrying', this.description, (error as Error).message);
-        await new Promise((resolve) => setTimeout(resolve, AGENT_RETRY_MS));
+        await pause(AGENT_RETRY_MS, signal);
       }
     }
     this.#state = 'open';

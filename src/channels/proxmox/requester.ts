@@ -4,6 +4,7 @@
  * when not given, and again when the VM migrates), and the reply's `data`.
  * @module
  */
+import { pause } from '../../abortable.js';
 import { debuglog } from 'node:util';
 import { QgaConnectionError, QgaProtocolError } from '../../errors.js';
 import { decodeJson } from '../../protocol/json-codec.js';
@@ -182,18 +183,4 @@ function formOf(params: ProxmoxParams): string {
     else form.append(key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
   }
   return form.toString();
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
