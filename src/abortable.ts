@@ -1,5 +1,6 @@
 /**
- * Waiting for a promise that an `AbortSignal` may cut short.
+ * Waiting that an `AbortSignal` may cut short: a promise, a pause, and the one signal a
+ * piece of work gets from its parents' signals and its own timeout.
  * @module
  */
 
@@ -51,6 +52,39 @@ export function pause(ms: number, signal: AbortSignal | undefined): Promise<void
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+export interface WorkSignal {
+  signal: AbortSignal;
+  /** Stops the timer and lets go of the parent signals. */
+  dispose(this: void): void;
+}
+
+/** Aborts with the first parent's reason, or with `timeoutError()` after `timeout` ms. */
+export function workSignal(parents: readonly (AbortSignal | undefined)[], timeout?: number, timeoutError?: () => Error): WorkSignal {
+  const controller = new AbortController();
+  const abort = (reason: unknown): void => controller.abort(reason);
+  const cleanups: (() => void)[] = [];
+  for (const parent of parents) {
+    if (!parent) continue;
+    if (parent.aborted) {
+      abort(parent.reason);
+      break;
+    }
+    const onAbort = (): void => abort(parent.reason);
+    parent.addEventListener('abort', onAbort, { once: true });
+    cleanups.push(() => parent.removeEventListener('abort', onAbort));
+  }
+  if (timeout !== undefined && !controller.signal.aborted) {
+    const timer = setTimeout(() => abort(timeoutError?.() ?? new DOMException(`no answer within ${timeout} ms`, 'TimeoutError')), timeout);
+    cleanups.push(() => clearTimeout(timer));
+  }
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      for (const cleanup of cleanups) cleanup();
+    },
+  };
 }
 
 function ignore(): void {}

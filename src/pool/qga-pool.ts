@@ -13,8 +13,8 @@ import { ConnectionSlots } from './connection-slots.js';
 import { runEach, type EachResults, type SettledResult } from './each.js';
 import { GuestEntry, type PendingConnect, type PoolGuestStatus } from './guest-entry.js';
 import { checkEachOptions, checkUseOptions, resolvePoolOptions, type EachOptions, type QgaPoolOptions, type ResolvedPoolOptions, type UseOptions } from './pool-options.js';
-import { abortable } from '../abortable.js';
-import { AbortFollower, workSignal } from './work-signal.js';
+import { abortable, workSignal } from '../abortable.js';
+import { AbortFollower } from './abort-follower.js';
 
 /** What a work function gets besides the client. */
 export interface PoolWorkContext {
@@ -214,14 +214,14 @@ export class QgaPool implements AsyncDisposable {
     }
     this.#assertOpen();
     // One signal and one listener for the whole run, however many guests are in flight.
-    const run = workSignal([opts.signal, this.#closing.signal], undefined, () => new Error('unreachable'));
+    const run = workSignal([opts.signal, this.#closing.signal]);
     setMaxListeners(0, run.signal);
     let work: (id: string) => Promise<T>;
     if (opts.timeout === undefined && this.#options.timeout === undefined) {
       // No per-guest timer: every guest's work shares the run's signal and its one listener.
       const follower = new AbortFollower(run.signal);
       const follow = <R>(promise: Promise<R>): Promise<R> => follower.follow(promise);
-      work = (id) => this.#run(this.#guests.get(id) ?? this.#entry('QgaPool.each', id), fn, run.signal, run.signal, follow);
+      work = (id) => this.#run(this.#entry('QgaPool.each', id), fn, run.signal, run.signal, follow);
       const settled = runEach(list, work, { ...opts, signal: run.signal });
       const done = (): void => {
         follower.dispose();

@@ -17,6 +17,7 @@
  *   the client closes. Closing a shared connection closes the clients on it.
  * @module
  */
+import { abortable, workSignal } from '../../abortable.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { debuglog } from 'node:util';
 import { QgaConnectionError, QgaTimeoutError } from '../../errors.js';
@@ -187,15 +188,13 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
   async #whenBack(command: string, options: ChannelCallOptions, started: number): Promise<void> {
     if (this.#state === 'closed') throw new QgaConnectionError(`${this.description}: the client is closed`);
     const back = this.#back!.promise;
-    const remaining = options.timeout - (performance.now() - started);
-    const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(remaining)));
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => reject(options.signal?.aborted ? options.signal.reason : new QgaTimeoutError(command, options.timeout, `${command}: ${this.description}: the libvirt connection was not back within ${options.timeout} ms`));
-      if (signal.aborted) onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      back.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
+    const remaining = Math.max(1, Math.ceil(options.timeout - (performance.now() - started)));
+    const wait = workSignal([options.signal], remaining, () => new QgaTimeoutError(command, options.timeout, `${command}: ${this.description}: the libvirt connection was not back within ${options.timeout} ms`));
+    try {
+      await abortable(back, wait.signal);
+    } finally {
+      wait.dispose();
+    }
   }
 
   async #reconnect(lost: QgaConnectionError): Promise<void> {

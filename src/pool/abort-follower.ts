@@ -1,41 +1,7 @@
 /**
- * The signal of one piece of pool work: the caller's signal, the pool closing, and the
- * work's own timeout, in one; and a way to stop waiting for a promise when it aborts.
+ * Following many promises on one signal, as a pool's `each` does.
  * @module
  */
-
-export interface WorkSignal {
-  signal: AbortSignal;
-  /** Stops the timer and lets go of the parent signals. */
-  dispose(this: void): void;
-}
-
-/** Aborts with the first parent's reason, or with `timeoutError()` after `timeout` ms. */
-export function workSignal(parents: readonly (AbortSignal | undefined)[], timeout: number | undefined, timeoutError: () => Error): WorkSignal {
-  const controller = new AbortController();
-  const abort = (reason: unknown): void => controller.abort(reason);
-  const cleanups: (() => void)[] = [];
-  for (const parent of parents) {
-    if (!parent) continue;
-    if (parent.aborted) {
-      abort(parent.reason);
-      break;
-    }
-    const onAbort = (): void => abort(parent.reason);
-    parent.addEventListener('abort', onAbort, { once: true });
-    cleanups.push(() => parent.removeEventListener('abort', onAbort));
-  }
-  if (timeout !== undefined && !controller.signal.aborted) {
-    const timer = setTimeout(() => abort(timeoutError()), timeout);
-    cleanups.push(() => clearTimeout(timer));
-  }
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      for (const cleanup of cleanups) cleanup();
-    },
-  };
-}
 
 /**
  * `abortable` for many promises on one signal with one listener, however
