@@ -75,17 +75,10 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
     const { waitForAgent, connectTimeout } = this.#options;
     // As on the direct channel: with waitForAgent, that is the whole budget.
     const budget = waitForAgent > 0 ? waitForAgent : connectTimeout;
-    // One controller and timer for the whole open, not AbortSignal.timeout/any (see open-rpc.ts).
+    // One signal and timer for the whole open, not AbortSignal.timeout/any (see open-rpc.ts).
     signal?.throwIfAborted();
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new DOMException(`no answer within ${budget} ms`, 'TimeoutError'));
-    }, budget);
-    const onAbort = (): void => controller.abort(signal!.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const bounded = controller.signal;
+    const opening = workSignal([signal], budget);
+    const bounded = opening.signal;
     try {
       const connection = await this.#connect(bounded, budget);
       this.#detach = connection.attach(this);
@@ -107,7 +100,7 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
       await this.#release();
       this.#state = 'closed';
       if (signal?.aborted) throw signal.reason;
-      if (timedOut) {
+      if (bounded.aborted) {
         throw new QgaConnectionError(
           `${this.description}: the agent did not answer within ${budget} ms. Is qemu-ga running in the guest? ` +
             'Another libvirt client may hold the domain\'s agent: libvirt runs one agent command per domain at a time.',
@@ -116,8 +109,7 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
       }
       throw error instanceof QgaConnectionError ? error : new QgaConnectionError(`${this.description}: ${(error as Error).message}`, { cause: error });
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      opening.dispose();
     }
   }
 
