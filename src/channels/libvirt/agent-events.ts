@@ -29,7 +29,6 @@ interface Registration {
 export class AgentEvents {
   readonly #listeners = new Map<string, Set<AgentLifecycleListener>>();
   #registration: Registration | undefined;
-  #count = 0;
 
   /**
    * Calls `listener` for agent lifecycle events of the domain with `uuid`, on `rpc`. Resolves
@@ -41,15 +40,13 @@ export class AgentEvents {
     let set = this.#listeners.get(key);
     if (!set) this.#listeners.set(key, (set = new Set()));
     set.add(listener);
-    this.#count += 1;
     let active = true;
     const unsubscribe = (): void => {
       if (!active) return;
       active = false;
       set.delete(listener);
       if (set.size === 0) this.#listeners.delete(key);
-      this.#count -= 1;
-      if (this.#count === 0) this.#drop();
+      if (this.#listeners.size === 0) this.#drop();
     };
     try {
       await this.#register(rpc, signal);

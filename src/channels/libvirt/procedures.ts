@@ -86,24 +86,13 @@ export const CONNECT_OPEN = remote<{ name: string | undefined; flags: number }, 
 export const CONNECT_CLOSE = remote<void, void>('CONNECT_CLOSE', 2, none, none);
 export const DOMAIN_LOOKUP_BY_NAME = remote<string, RemoteDomain>('DOMAIN_LOOKUP_BY_NAME', 23, (w, name) => w.string(name, REMOTE_STRING_MAX), readDomain);
 export const DOMAIN_LOOKUP_BY_UUID = remote<Buffer, RemoteDomain>('DOMAIN_LOOKUP_BY_UUID', 24, (w, uuid) => w.opaque(uuid, UUID_BYTES), readDomain);
-export const DOMAIN_SHUTDOWN_FLAGS = remote<{ dom: RemoteDomain; flags: number }, void>(
-  'DOMAIN_SHUTDOWN_FLAGS',
-  258,
-  (w, a) => {
-    writeDomain(w, a.dom);
-    w.uint(a.flags);
-  },
-  none,
-);
-export const DOMAIN_REBOOT = remote<{ dom: RemoteDomain; flags: number }, void>(
-  'DOMAIN_REBOOT',
-  27,
-  (w, a) => {
-    writeDomain(w, a.dom);
-    w.uint(a.flags);
-  },
-  none,
-);
+/** `{remote_nonnull_domain dom; unsigned int flags}`, the arguments of both power procedures. */
+function writeDomainAndFlags(w: XdrWriter, a: { dom: RemoteDomain; flags: number }): void {
+  writeDomain(w, a.dom);
+  w.uint(a.flags);
+}
+export const DOMAIN_SHUTDOWN_FLAGS = remote<{ dom: RemoteDomain; flags: number }, void>('DOMAIN_SHUTDOWN_FLAGS', 258, writeDomainAndFlags, none);
+export const DOMAIN_REBOOT = remote<{ dom: RemoteDomain; flags: number }, void>('DOMAIN_REBOOT', 27, writeDomainAndFlags, none);
 export const EVENT_REGISTER_ANY = remote<{ eventId: number; dom: RemoteDomain | undefined }, number>(
   'CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY',
   316,
