@@ -9,7 +9,7 @@
  * @module
  */
 import type { GuestAgentInfo, GuestOSInfo } from '../generated/index.js';
-import { agentRelease, VIRTIO_WIN_MIN_MAJOR, type AgentRelease } from './agent-release.js';
+import { agentRelease, type AgentRelease } from './agent-release.js';
 
 /** The two kinds of guest whose agents behave differently. */
 export type GuestOsFamily = 'windows' | 'posix';
@@ -53,6 +53,6 @@ export function classifyGuest(info: GuestAgentInfo, osInfo: GuestOSInfo | undefi
   if (info.supported_commands.some((c) => c.name === 'guest-get-devices' && c.enabled)) {
     return { family: 'windows', detectedBy: 'commands', osInfo, agent };
   }
-  const major = Number.parseInt(info.version, 10);
-  return { family: major >= VIRTIO_WIN_MIN_MAJOR ? 'windows' : 'posix', detectedBy: 'version', osInfo, agent };
+  // The version alone: only virtio-win builds (major 100+) run on Windows.
+  return { family: agent.build === 'virtio-win' ? 'windows' : 'posix', detectedBy: 'version', osInfo, agent };
 }
