@@ -99,7 +99,7 @@ function start(target: AgentTarget, request: ChannelRequest, options: ChannelCal
   }
   const seconds = options.expectReply ? Math.ceil(remaining / 1000) : Math.floor((remaining - NO_REPLY_HEADROOM_MS) / 1000);
   const { onLateReply } = options;
-  return rpc.start(DOMAIN_AGENT_COMMAND, { dom, command, timeout: Math.max(1, seconds) }, onLateReply && ((late) => onLateReply(returnValue(request.execute, late, target))));
+  return rpc.start(DOMAIN_AGENT_COMMAND, { dom, command, commandBytes: size, timeout: Math.max(1, seconds) }, onLateReply && ((late) => onLateReply(returnValue(request.execute, late, target))));
 }
 
 /** Strings from this length on are checked for being JSON-safe as they are (below). */

@@ -106,7 +106,7 @@ export const EVENT_DEREGISTER_ANY = remote<number, void>('CONNECT_DOMAIN_EVENT_C
  * → `remote_string result`. The result stays bytes here, so the caller can refuse an
  * oversized reply before decoding it.
  */
-export const DOMAIN_AGENT_COMMAND: Procedure<{ dom: RemoteDomain; command: string | readonly string[]; timeout: number }, Buffer | undefined> = {
+export const DOMAIN_AGENT_COMMAND: Procedure<{ dom: RemoteDomain; command: string | readonly string[]; commandBytes?: number; timeout: number }, Buffer | undefined> = {
   name: 'DOMAIN_AGENT_COMMAND',
   program: Program.QEMU,
   proc: 3,
@@ -114,7 +114,7 @@ export const DOMAIN_AGENT_COMMAND: Procedure<{ dom: RemoteDomain; command: strin
     writeDomain(w, a.dom);
     // The command may come in pieces (agent-call.ts): one string on the wire all the same.
     if (typeof a.command === 'string') w.string(a.command, REMOTE_STRING_MAX);
-    else w.stringParts(a.command, REMOTE_STRING_MAX);
+    else w.stringParts(a.command, REMOTE_STRING_MAX, a.commandBytes);
     w.int(a.timeout).uint(0);
   },
   decode: (r) => r.optional((rr) => rr.bytes(REMOTE_STRING_MAX)),

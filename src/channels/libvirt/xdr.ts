@@ -118,9 +118,10 @@ export class XdrWriter {
    * guest-file-write's base64 data) is copied once, into the message, and never joined
    * into a larger JS string first.
    */
-  stringParts(parts: readonly string[], max: number): this {
-    let size = 0;
-    for (const part of parts) size += Buffer.byteLength(part, 'utf8');
+  stringParts(parts: readonly string[], max: number, knownSize?: number): this {
+    // A caller that already measured the parts (a long base64 chunk) saves a second pass.
+    let size = knownSize ?? 0;
+    if (knownSize === undefined) for (const part of parts) size += Buffer.byteLength(part, 'utf8');
     if (size > max) throw new RangeError(`XDR string of ${size} bytes exceeds its limit of ${max}`);
     this.#ensure(stringSize(size));
     this.#pos = this.#buf.writeUInt32BE(size, this.#pos);
