@@ -1,12 +1,14 @@
 /**
  * Faults on the real libvirtd: another libvirt client holding the domain's agent, the
- * domain destroyed mid-call, libvirtd restarted mid-call, a link that goes silent
- * (keepalive), two domains on one connection. Every call ends, none hangs.
+ * domain destroyed mid-call (and re-created under its name), libvirtd restarted mid-call,
+ * a link that goes silent (keepalive), two domains on one connection. Every call ends,
+ * none hangs.
  */
 import { connect as netConnect, createServer, type Socket } from 'node:net';
 import { describe, afterAll, beforeAll, expect, it } from 'vitest';
 import { LibvirtConnection, QgaConnectionError, QgaTimeoutError, type QgaClient } from '../../src/index.js';
 import { connect, noLibvirt, domainA, domainB, freezeAgent, restartLibvirtd } from './env.js';
+import { startDomain } from './libvirt.global-setup.js';
 
 describe.skipIf(noLibvirt)('libvirt channel, real libvirtd: faults', () => {
   let connection: LibvirtConnection;
@@ -115,6 +117,19 @@ describe.skipIf(noLibvirt)('libvirt channel, real libvirtd: faults', () => {
       expect(performance.now() - started).toBeLessThan(10_000);
     } finally {
       await client.close();
+    }
+  });
+
+  it('the domain re-created under its name (a new UUID): a client on the shared connection reaches it', async () => {
+    // Runs after the test above destroyed domain B. The shared connection still remembers
+    // B's old UUID (from `b`): the open meets "domain not found", looks B up afresh and connects.
+    await startDomain(domainB);
+    const again = await connect(domainB, {}, { connection });
+    try {
+      await expect(again.ping()).resolves.toBeUndefined();
+      expect(again.connectInfo.attempts).toBe(1);
+    } finally {
+      await again.close();
     }
   });
 });

@@ -6,8 +6,9 @@
  *
  * Timeout: libvirt takes whole seconds, and 0 means "don't wait", which fails at once and
  * usually without sending anything (measured on libvirt 9.0): the call sends ⌈remaining ms / 1000⌉,
- * at least 1, and also keeps its own timer, so the caller hears back on time even when
- * libvirt adds its own sync wait (up to 5 s after an earlier timeout).
+ * at least 1, and the call also has the channel's own timer (in-flight.ts), so the caller
+ * hears back on time even when libvirt adds its own sync wait (up to 5 s after an earlier
+ * timeout).
  *
  * Replies: libvirt returns the agent's whole object re-serialised (`{"return":…}`); it is
  * parsed with the exact-integer codec, so 64-bit values arrive as `bigint` as on the direct
@@ -21,11 +22,13 @@ import type { ChannelCallOptions, ChannelRequest } from '../channel.js';
 import { LIBVIRT_MAX_REQUEST_BYTES } from './capabilities.js';
 import { agentError, agentGoneOrSilent } from './errors.js';
 import { DOMAIN_AGENT_COMMAND, DOMAIN_REBOOT, DOMAIN_SHUTDOWN_FLAGS, REBOOT_GUEST_AGENT, SHUTDOWN_GUEST_AGENT, type RemoteDomain } from './procedures.js';
+import { Flight, type InFlight } from './in-flight.js';
 import type { CallHandle, RpcConnection } from './rpc-connection.js';
 
 /** Where a command goes and what comes back is accepted. */
 export interface AgentTarget {
-  rpc: RpcConnection;
+  /** The connection's current RPC link (a getter: it changes when the connection reopens). */
+  readonly rpc: RpcConnection;
   dom: RemoteDomain;
   /** For messages: `libvirt qemu:///system domain vm1`. */
   description: string;
@@ -39,43 +42,35 @@ export interface AgentTarget {
  */
 const NO_REPLY_HEADROOM_MS = 500;
 
-/** Lets the channel abandon the call in flight when it closes (with its own error). */
-export type TrackInFlight = (abandon: ((reason: unknown) => void) | undefined) => void;
-
 /**
- * Carries `request` with `remaining` ms left of the call's `options.timeout`. The call is
- * abandoned (its late reply dropped, or handed to `onLateReply`) when the timer runs out,
- * the caller aborts, or the channel closes: no AbortController or listener per call
- * unless the caller passed a signal (profiled: EventTarget work was a third of the
- * client's CPU per guest-ping).
+ * Carries `request`, which must be answered by `deadline` (`performance.now()` time; the
+ * call's `options.timeout` counts from before it queued). The call is abandoned (its late
+ * reply dropped, or handed to `onLateReply`) when the deadline passes, the caller aborts,
+ * or the channel closes: `inFlight` times it out with the channel's one timer, and there
+ * is no AbortController or listener per call unless the caller passed a signal (profiled:
+ * EventTarget work was a third of the client's CPU per guest-ping).
  */
-export async function carry(target: AgentTarget, request: ChannelRequest, options: ChannelCallOptions, remaining: number, track?: TrackInFlight): Promise<unknown> {
+export async function carry(target: AgentTarget, request: ChannelRequest, options: ChannelCallOptions, deadline: number, inFlight: InFlight): Promise<unknown> {
   const command = request.execute;
+  const remaining = deadline - performance.now();
   if (remaining <= 0) throw new QgaTimeoutError(command, options.timeout);
   const { signal } = options;
   signal?.throwIfAborted();
   // Throws only the request-size refusal; libvirt's own failures come through the promise.
-  const handle = start(target, request, options, remaining);
-  let abandoned = false;
-  const abandon = (reason: unknown): void => {
-    abandoned = true;
-    handle.abandon(reason);
-  };
-  const timer = setTimeout(() => abandon(new QgaTimeoutError(command, options.timeout)), remaining);
-  const onAbort = signal ? (): void => abandon(signal.reason) : undefined;
+  const flight = new Flight(start(target, request, options, remaining), command, options.timeout, deadline);
+  const onAbort = signal ? (): void => flight.abandon(signal.reason) : undefined;
   if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
-  track?.(abandon);
+  inFlight.begin(flight);
   try {
-    const reply = await handle.promise;
+    const reply = await flight.promise;
     return options.expectReply ? returnValue(command, reply as Buffer | undefined, target) : undefined;
   } catch (error) {
-    if (abandoned) throw error;
+    if (flight.abandoned) throw error;
     if (!options.expectReply && agentGoneOrSilent(error)) return undefined;
     throw agentError(error, command, options.timeout, target);
   } finally {
-    clearTimeout(timer);
+    inFlight.end(flight);
     if (onAbort) signal!.removeEventListener('abort', onAbort);
-    track?.(undefined);
   }
 }
 

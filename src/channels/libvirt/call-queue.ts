@@ -25,6 +25,16 @@ export class CallQueue {
   }
 
   /**
+   * The function that ends this call's turn when nobody is ahead of it (the usual case:
+   * no promise to wait for), else `undefined` and the call waits its {@link turn}.
+   */
+  take(): (() => void) | undefined {
+    if (this.#busy) return undefined;
+    this.#busy = true;
+    return this.#release();
+  }
+
+  /**
    * Resolves with the function that ends this call's turn, once every earlier call ended.
    * Rejects with `timedOut()` after `timeout` ms, or `signal.reason` on abort, while waiting.
    */

@@ -140,3 +140,13 @@ export function agentGoneOrSilent(error: unknown): boolean {
 export function agentNotConnected(error: unknown): boolean {
   return error instanceof LibvirtRemoteError && error.virCode === VirErr.AGENT_UNRESPONSIVE && /not connected/.test(error.message);
 }
+
+/**
+ * True when libvirt no longer knows the domain a call named (42): it was undefined, or
+ * destroyed and re-created under a new UUID. `error` is libvirt's or one of ours with it as
+ * `cause`.
+ */
+export function domainGone(error: unknown): boolean {
+  const remote = error instanceof QgaError ? error.cause : error;
+  return remote instanceof LibvirtRemoteError && remote.virCode === VirErr.NO_DOMAIN;
+}

@@ -15,6 +15,7 @@
  * @module
  */
 import { QgaProtocolError } from '../../errors.js';
+import { getInt, getUint } from './words.js';
 
 /** Length word + header. */
 export const HEADER_BYTES = 28;
@@ -92,7 +93,7 @@ export class FrameReader {
           this.#keep(chunk.subarray(offset));
           return;
         }
-        const length = chunk.readUInt32BE(offset);
+        const length = getUint(chunk, offset);
         if (!this.#check(length)) return;
         if (chunk.length - offset >= length) {
           this.#emit(chunk.subarray(offset, offset + length));
@@ -125,7 +126,7 @@ export class FrameReader {
       offset += take;
       if (this.#partBytes < 4) return offset;
       const head = Buffer.concat(this.#parts, this.#partBytes);
-      const length = head.readUInt32BE(0);
+      const length = getUint(head, 0);
       this.#parts = [head];
       if (!this.#check(length)) return chunk.length;
       this.#expected = length;
@@ -172,12 +173,12 @@ export class FrameReader {
 
   #emit(frame: Buffer): void {
     const header: FrameHeader = {
-      prog: frame.readUInt32BE(4),
-      vers: frame.readUInt32BE(8),
-      proc: frame.readInt32BE(12),
-      type: frame.readInt32BE(16),
-      serial: frame.readUInt32BE(20),
-      status: frame.readInt32BE(24),
+      prog: getUint(frame, 4),
+      vers: getUint(frame, 8),
+      proc: getInt(frame, 12),
+      type: getInt(frame, 16),
+      serial: getUint(frame, 20),
+      status: getInt(frame, 24),
     };
     this.#onFrame(header, frame.subarray(HEADER_BYTES));
   }

@@ -24,7 +24,9 @@ import { QgaConnectionError, QgaTimeoutError } from '../../errors.js';
 import { deferred, type Deferred } from '../../protocol/deferred.js';
 import type { ChannelCallOptions, ChannelCapabilities, ChannelHooks, ChannelOptions, ChannelRequest, ConnectEvent, QgaChannel } from '../channel.js';
 import { carry, type AgentTarget } from './agent-call.js';
+import { domainGone } from './errors.js';
 import { CallQueue } from './call-queue.js';
+import { InFlight } from './in-flight.js';
 import { libvirtCapabilities } from './capabilities.js';
 import { openAgent } from './open-agent.js';
 import { LibvirtConnection, type LibvirtConnectionUser } from './libvirt-connection.js';
@@ -40,14 +42,12 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
   readonly #options: ChannelOptions;
   readonly #hooks: ChannelHooks;
   readonly #queue = new CallQueue();
-  /** Abandons the call in flight (one at a time per client) when the channel closes. */
-  #inflight: ((reason: unknown) => void) | undefined;
-  readonly #track = (abandon: ((reason: unknown) => void) | undefined): void => {
-    this.#inflight = abandon;
-  };
+  /** The call on the wire (one at a time per client), its timer, its end when the channel closes. */
+  readonly #inFlight = new InFlight();
   #connection: LibvirtConnection | undefined;
   #detach: (() => void) | undefined;
-  #dom: RemoteDomain | undefined;
+  /** Where this client's commands go, made once the domain was looked up. */
+  #agent: AgentTarget | undefined;
   #state: 'opening' | 'open' | 'reconnecting' | 'closed' = 'opening';
   /** While reconnecting: settles when the link is back or given up. */
   #back: Deferred<void> | undefined;
@@ -82,17 +82,31 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
     try {
       const connection = await this.#connect(bounded, budget);
       this.#detach = connection.attach(this);
-      this.#dom = await connection.lookup(this.#target.domain, bounded);
-      const attempts = await openAgent({
-        connection,
-        dom: this.#dom,
-        target: () => this.#agentTarget(),
-        description: this.description,
-        wait: waitForAgent > 0,
-        deadline: started + budget,
-        attemptTimeout: connectTimeout,
-        signal: bounded,
-      });
+      const reach = async (): Promise<number> => {
+        const dom = await connection.lookup(this.#target.domain, bounded);
+        this.#agent = agentTarget(connection, dom, this.description, this.capabilities.limits.maxReplyBytes);
+        return openAgent({
+          connection,
+          dom,
+          target: this.#agent,
+          inFlight: this.#inFlight,
+          description: this.description,
+          wait: waitForAgent > 0,
+          deadline: started + budget,
+          attemptTimeout: connectTimeout,
+          signal: bounded,
+        });
+      };
+      let attempts: number;
+      try {
+        attempts = await reach();
+      } catch (error) {
+        // A shared connection may remember a domain that was since re-created (a new
+        // UUID under the same name): look it up afresh, once.
+        if (!domainGone(error)) throw error;
+        connection.forget(this.#target.domain);
+        attempts = await reach();
+      }
       if (this.#isClosed()) throw new QgaConnectionError(`${this.description}: the client was closed while connecting`);
       this.#state = 'open';
       this.#connected(started, attempts, false);
@@ -117,11 +131,16 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
     const command = request.execute;
     if (this.#state === 'closed') throw new QgaConnectionError(`${this.description}: the client is closed`);
     const started = performance.now();
-    const release = await this.#queue.turn(options.timeout, options.signal, () => new QgaTimeoutError(command, options.timeout));
+    const release = this.#queue.take() ?? (await this.#queue.turn(options.timeout, options.signal, () => new QgaTimeoutError(command, options.timeout)));
     try {
       if (this.#state !== 'open') await this.#whenBack(command, options, started);
-      const result = await carry(this.#agentTarget(), request, options, options.timeout - (performance.now() - started), this.#track);
+      const result = await carry(this.#agent!, request, options, started + options.timeout, this.#inFlight);
       return options.discardResult ? undefined : result;
+    } catch (error) {
+      // The next client on this connection looks the domain up again (it may have been
+      // re-created under a new UUID), instead of failing on the remembered one.
+      if (domainGone(error)) this.#connection?.forget(this.#target.domain);
+      throw error;
     } finally {
       release();
     }
@@ -170,10 +189,6 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
     const { uri, ca, cert, key, stream, keepalive } = this.#target;
     this.#connection = await LibvirtConnection.open({ uri, ca, cert, key, stream, keepalive, signal, timeout: budget });
     return this.#connection;
-  }
-
-  #agentTarget(): AgentTarget {
-    return { rpc: this.#connection!.rpc, dom: this.#dom!, description: this.description, maxReplyBytes: this.capabilities.limits.maxReplyBytes };
   }
 
   /** Waits, within the call's time, for a reconnect in progress. */
@@ -235,7 +250,7 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
     this.#state = 'closed';
     this.#queue.clear(error);
     this.#back?.reject(error);
-    this.#inflight?.(error);
+    this.#inFlight.close(error);
   }
 
   /** Stops listening to the connection, and closes it when it is the client's own. */
@@ -245,4 +260,16 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
     const connection = this.#connection;
     if (connection && connection !== this.#target.connection) await connection.close();
   }
+}
+
+/** A client's target: the connection's RPC link as it is now (it changes on reopen), and its domain. */
+function agentTarget(connection: LibvirtConnection, dom: RemoteDomain, description: string, maxReplyBytes: number): AgentTarget {
+  return {
+    get rpc() {
+      return connection.rpc;
+    },
+    dom,
+    description,
+    maxReplyBytes,
+  };
 }

@@ -14,13 +14,16 @@ import { QgaConnectionError, QgaTimeoutError } from '../../errors.js';
 import { deferred } from '../../protocol/deferred.js';
 import { carry, type AgentTarget } from './agent-call.js';
 import { agentNotConnected } from './errors.js';
+import type { InFlight } from './in-flight.js';
 import type { LibvirtConnection } from './libvirt-connection.js';
 import { AgentLifecycleState, type RemoteDomain } from './procedures.js';
 
 export interface OpenAgentSteps {
   connection: LibvirtConnection;
   dom: RemoteDomain;
-  target(): AgentTarget;
+  target: AgentTarget;
+  /** The channel's call in flight (one at a time) and its timer. */
+  inFlight: InFlight;
   description: string;
   /** Wait for the agent to connect (the client's `waitForAgent`). */
   wait: boolean;
@@ -52,7 +55,7 @@ export async function openAgent(steps: OpenAgentSteps): Promise<number> {
       // ping, as on the direct channel: an agent that is up but stuck gets asked again.
       const timeout = steps.wait ? Math.min(steps.attemptTimeout, remaining) : remaining;
       try {
-        await carry(steps.target(), { execute: 'guest-ping' }, { timeout, signal, expectReply: true }, timeout);
+        await carry(steps.target, { execute: 'guest-ping' }, { timeout, signal, expectReply: true }, performance.now() + timeout, steps.inFlight);
         return attempts;
       } catch (error) {
         if (signal.aborted) throw signal.reason;

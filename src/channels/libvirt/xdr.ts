@@ -11,6 +11,7 @@
  * @module
  */
 import { QgaProtocolError } from '../../errors.js';
+import { getInt, getUint, putWord } from './words.js';
 
 const INT_MIN = -0x8000_0000;
 const INT_MAX = 0x7fff_ffff;
@@ -69,14 +70,14 @@ export class XdrWriter {
   int(value: number): this {
     if (!Number.isInteger(value) || value < INT_MIN || value > INT_MAX) throw new RangeError(`XDR int out of range: ${value}`);
     this.#ensure(4);
-    this.#pos = this.#buf.writeInt32BE(value, this.#pos);
+    this.#pos = putWord(this.#buf, this.#pos, value);
     return this;
   }
 
   uint(value: number): this {
     if (!Number.isInteger(value) || value < 0 || value > UINT_MAX) throw new RangeError(`XDR unsigned int out of range: ${value}`);
     this.#ensure(4);
-    this.#pos = this.#buf.writeUInt32BE(value, this.#pos);
+    this.#pos = putWord(this.#buf, this.#pos, value);
     return this;
   }
 
@@ -105,7 +106,7 @@ export class XdrWriter {
     const size = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
     if (size > max) throw new RangeError(`XDR string of ${size} bytes exceeds its limit of ${max}`);
     this.#ensure(stringSize(size));
-    this.#pos = this.#buf.writeUInt32BE(size, this.#pos);
+    this.#pos = putWord(this.#buf, this.#pos, size);
     if (typeof value === 'string') this.#buf.write(value, this.#pos, size, 'utf8');
     else this.#buf.set(value, this.#pos);
     this.#pos += size;
@@ -124,7 +125,7 @@ export class XdrWriter {
     if (knownSize === undefined) for (const part of parts) size += Buffer.byteLength(part, 'utf8');
     if (size > max) throw new RangeError(`XDR string of ${size} bytes exceeds its limit of ${max}`);
     this.#ensure(stringSize(size));
-    this.#pos = this.#buf.writeUInt32BE(size, this.#pos);
+    this.#pos = putWord(this.#buf, this.#pos, size);
     for (const part of parts) this.#pos += this.#buf.write(part, this.#pos, 'utf8');
     this.#zeros(padding(size));
     return this;
@@ -158,7 +159,7 @@ export class XdrWriter {
 
   /** Overwrites a 32-bit word already written (the frame's length and header). */
   patchUint(offset: number, value: number): void {
-    this.#buf.writeUInt32BE(value >>> 0, offset);
+    putWord(this.#buf, offset, value);
   }
 
   #zeros(n: number): void {
@@ -196,14 +197,14 @@ export class XdrReader {
 
   int(): number {
     this.#need(4, 'int');
-    const value = this.#buf.readInt32BE(this.#pos);
+    const value = getInt(this.#buf, this.#pos);
     this.#pos += 4;
     return value;
   }
 
   uint(): number {
     this.#need(4, 'unsigned int');
-    const value = this.#buf.readUInt32BE(this.#pos);
+    const value = getUint(this.#buf, this.#pos);
     this.#pos += 4;
     return value;
   }

@@ -303,6 +303,54 @@ describe('ordering', () => {
     expect(connection.closed).toBe(false);
   });
 
+  describe('a domain re-created under the same name (a new UUID) on a shared connection', () => {
+    /** The daemon's domain `vm1` is in its `generation`-th life: an older UUID is "not found". */
+    let generation = 1;
+    const uuidOf = (life: number) => Buffer.alloc(16, life);
+    const recreatable = () => {
+      generation = 1;
+      daemon.on(Program.REMOTE, 23, (call) => ({ ok: (w) => writeDomain(w, { name: call.args.string(64), uuid: uuidOf(generation), id: generation }) }));
+      daemon.on(Program.QEMU, 3, (call) => {
+        call.args.string(64);
+        const uuid = call.args.opaque(16);
+        return uuid.equals(uuidOf(generation)) ? agentReply('{"return":{}}') : remoteError(42, 10, "Domain not found: no domain with matching uuid '…' (vm1)");
+      });
+    };
+
+    it('a call meeting "domain not found" makes the next client look it up again', async () => {
+      recreatable();
+      const connection = track(await LibvirtConnection.open({ uri: daemon.uri }));
+      const a = await connect({}, { connection, uri: undefined });
+      generation = 2;
+      const error = await a.ping().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QgaConnectionError);
+      expect(String(error)).toMatch(/the domain no longer exists/);
+      const b = await connect({}, { connection, uri: undefined });
+      await expect(b.ping()).resolves.toBeUndefined();
+      expect(daemon.callsOf(Program.REMOTE, 23)).toHaveLength(2);
+    });
+
+    it('a client opening on a remembered, stale domain looks it up afresh once and connects', async () => {
+      recreatable();
+      const connection = track(await LibvirtConnection.open({ uri: daemon.uri }));
+      await (await connect({}, { connection, uri: undefined })).close();
+      generation = 3;
+      const b = await connect({}, { connection, uri: undefined });
+      await expect(b.ping()).resolves.toBeUndefined();
+      expect(daemon.callsOf(Program.REMOTE, 23)).toHaveLength(2);
+    });
+
+    it('a domain that is really gone still fails the open with "no such domain", after one fresh lookup', async () => {
+      recreatable();
+      const connection = track(await LibvirtConnection.open({ uri: daemon.uri }));
+      await (await connect({}, { connection, uri: undefined })).close();
+      daemon.on(Program.REMOTE, 23, () => remoteError(42, 10, "Domain not found: no domain with matching name 'vm1'"));
+      generation = 4;
+      await expect(connect({}, { connection, uri: undefined })).rejects.toThrow(/no such domain: Domain not found/);
+      expect(daemon.callsOf(Program.REMOTE, 23)).toHaveLength(2);
+    });
+  });
+
   it('rejects bad libvirt options with TypeError before anything is opened', async () => {
     await expect(QgaClient.connect({ libvirt: { domain: '' } })).rejects.toThrow(TypeError);
     await expect(QgaClient.connect({ libvirt: { domain: 'vm1', uri: 'lxc:///' } })).rejects.toThrow(/only the QEMU driver/);
