@@ -42,6 +42,8 @@ export type SocketTransportOptions =
 export class SocketTransport implements Transport {
   /** `unix socket PATH` or `tcp HOST:PORT`, for error messages. */
   readonly description: string;
+  /** A unix socket connects or is refused at once; a TCP connect may take its time. */
+  readonly opensAtOnce: boolean;
   readonly #target: SocketTransportOptions;
   #socket: Socket | undefined;
   #writeWaiters: WriteWaiter[] = [];
@@ -56,6 +58,7 @@ export class SocketTransport implements Transport {
     }
     this.#target = 'path' in target ? { path: target.path } : { host: target.host, port: target.port };
     this.description = 'path' in target ? `unix socket ${target.path}` : `tcp ${target.host}:${target.port}`;
+    this.opensAtOnce = 'path' in target;
   }
 
   /**

@@ -70,6 +70,13 @@ export interface Transport {
   /** Human-readable name of the channel for error messages, e.g. `unix socket /run/qga.sock`. */
   readonly description: string;
   /**
+   * True when {@link Transport.open} settles without waiting on anything that can hang (a
+   * unix socket connects or is refused at once). The client then gives an opening no
+   * timer and no AbortSignal of its own (it still passes the caller's). Leave it unset
+   * when an open can take time: a TCP connect, a tunnel, a device that is not there yet.
+   */
+  readonly opensAtOnce?: boolean | undefined;
+  /**
    * Open the channel and start delivering data to `handlers`. Rejects with a
    * `QgaConnectionError` when the channel cannot be opened, or with `signal.reason` when
    * aborted.

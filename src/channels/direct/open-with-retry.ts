@@ -64,9 +64,10 @@ export async function openWithRetry(steps: OpenChannelSteps): Promise<number> {
     if (!handlers?.isOpen()) {
       handlers = steps.attach();
       openings += 1;
-      const attempt = openingSignal(signal, Math.ceil(attemptLimit()));
+      // A transport that opens at once (a unix socket) needs no timer: only the caller's signal.
+      const attempt = transport.opensAtOnce === true ? undefined : openingSignal(signal, Math.ceil(attemptLimit()));
       try {
-        await transport.open(handlers, attempt.signal);
+        await transport.open(handlers, attempt ? attempt.signal : signal);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         lastError = error;
@@ -75,7 +76,7 @@ export async function openWithRetry(steps: OpenChannelSteps): Promise<number> {
         await backOff();
         continue;
       } finally {
-        attempt.dispose();
+        attempt?.dispose();
       }
     }
     try {
