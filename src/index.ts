@@ -21,7 +21,7 @@ export type { StillFrozenDetails } from './helpers/freeze-errors.js';
 export type { SetUserPasswordOptions } from './helpers/password.js';
 export type { ShutdownMode, ShutdownOptions, SuspendKind } from './helpers/power.js';
 export type { InfoOptions } from './helpers/capabilities.js';
-export type { CallOptions } from './client/call-options.js';
+export type { CallOptions } from './call-options.js';
 export type { ConnectOptions, ConnectTarget, ReconnectOptions } from './client/connect-options.js';
 export type { RetryOptions, RetryEvent } from './client/retry-policy.js';
 export type { ProxmoxOptions } from './channels/proxmox/options.js';

@@ -2,7 +2,7 @@ import type { ChannelOptions } from '../channels/channel.js';
 import type { LibvirtConnectOptions } from '../channels/libvirt/libvirt-options.js';
 import type { ProxmoxOptions } from '../channels/proxmox/options.js';
 import type { Transport } from '../transport/transport.js';
-import { checkOptions } from './check-options.js';
+import { checkOptions, positive } from '../check-options.js';
 import { resolveRetry, type RetryOptions, type RetryPolicy } from './retry-policy.js';
 
 /**
@@ -231,14 +231,6 @@ function replyLimit(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_REPLY_BYTES;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < MIN_MAX_REPLY_BYTES) {
     throw new TypeError(`maxReplyBytes must be an integer of at least ${MIN_MAX_REPLY_BYTES} bytes, got ${String(value)}`);
-  }
-  return value;
-}
-
-export function positive(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new TypeError(`${name} must be a positive finite number of ms, got ${String(value)}`);
   }
   return value;
 }

@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { QgaConnectionError, QgaTimeoutError } from '../errors.js';
-import { checkOptions } from './check-options.js';
+import { checkOptions } from '../check-options.js';
 
 /**
  * The `retry` connect option (and the pool's): `true` for the defaults.

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CallOptions } from '../client/call-options.js';
+import type { CallOptions } from '../call-options.js';
 import type {
   GuestExecArgs,
   GuestExecStatusArgs,

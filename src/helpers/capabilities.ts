@@ -9,8 +9,8 @@
  * @module
  */
 import type { QgaClient } from '../client/qga-client.js';
-import { CALL_OPTION_KEYS, pickCallOptions, type CallOptions } from '../client/call-options.js';
-import { checkOptions } from '../client/check-options.js';
+import { CALL_OPTION_KEYS, pickCallOptions, type CallOptions } from '../call-options.js';
+import { checkOptions } from '../check-options.js';
 import type { AgentInfoCache } from '../client/agent-info-cache.js';
 import type { GuestAgentInfo } from '../generated/index.js';
 import { FREEZE_ALLOWED_COMMANDS } from '../protocol/freeze-allowlist.js';

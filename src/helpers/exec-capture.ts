@@ -9,7 +9,7 @@
  * wanted.
  * @module
  */
-import type { CallOptions } from '../client/call-options.js';
+import type { CallOptions } from '../call-options.js';
 import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError } from '../errors.js';
 import type { GuestExecCaptureOutput } from '../generated/index.js';

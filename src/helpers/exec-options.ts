@@ -3,7 +3,7 @@
  * `call()`), and turns the helper options into a `guest-exec` request.
  * @module
  */
-import { checkOptions, describeValue as describe } from '../client/check-options.js';
+import { checkOptions, describeValue as describe } from '../check-options.js';
 import type { GuestExecArgs, GuestExecCaptureOutput } from '../generated/index.js';
 import { outputPlan, type OutputPlan } from './exec-text.js';
 import { checkWireString } from './wire-string.js';

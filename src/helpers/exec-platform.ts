@@ -8,7 +8,7 @@
  * Linux guest costs nothing extra.
  * @module
  */
-import type { CallOptions } from '../client/call-options.js';
+import type { CallOptions } from '../call-options.js';
 import type { QgaClient } from '../client/qga-client.js';
 import { glibCommandLine, isCmdProgram, MAX_COMMAND_LINE, windowsArgvProblem } from '../guest-os/windows-command-line.js';
 import { mergeWindowsEnv, parseSetOutput, WINDOWS_ENV_ARGV } from '../guest-os/windows-env.js';

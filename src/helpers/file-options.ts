@@ -4,7 +4,7 @@
  */
 import { DEFAULT_FILE_CHUNK } from '../channels/direct/capabilities.js';
 import type { QgaClient } from '../client/qga-client.js';
-import { checkOptions } from '../client/check-options.js';
+import { checkOptions } from '../check-options.js';
 import { QgaTimeoutError } from '../errors.js';
 import { formatMs } from '../format-ms.js';
 import { checkWireString } from './wire-string.js';

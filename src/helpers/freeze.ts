@@ -15,7 +15,7 @@
  * {@link QgaFreezeWindowError} (the snapshot may be inconsistent), not a failed thaw.
  * @module
  */
-import { checkOptions } from '../client/check-options.js';
+import { checkOptions } from '../check-options.js';
 import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError, QgaFreezeWindowError, QgaTimeoutError } from '../errors.js';
 import { formatMs } from '../format-ms.js';

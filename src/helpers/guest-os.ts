@@ -4,8 +4,8 @@
  * with the client's public calls only.
  * @module
  */
-import { CALL_OPTION_KEYS, type CallOptions } from '../client/call-options.js';
-import { checkOptions } from '../client/check-options.js';
+import { CALL_OPTION_KEYS, type CallOptions } from '../call-options.js';
+import { checkOptions } from '../check-options.js';
 import type { QgaClient } from '../client/qga-client.js';
 import type { SessionMemo } from '../client/session-memo.js';
 import { QgaCommandError, QgaExecError, QgaProtocolError } from '../errors.js';

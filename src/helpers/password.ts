@@ -7,8 +7,8 @@
  * @module
  */
 import type { QgaClient } from '../client/qga-client.js';
-import { CALL_OPTION_KEYS, pickCallOptions, type CallOptions } from '../client/call-options.js';
-import { checkOptions } from '../client/check-options.js';
+import { CALL_OPTION_KEYS, pickCallOptions, type CallOptions } from '../call-options.js';
+import { checkOptions } from '../check-options.js';
 import { QgaCommandError } from '../errors.js';
 import { guestFamily } from './guest-os.js';
 import { checkWireString } from './wire-string.js';

@@ -9,8 +9,8 @@
  * @module
  */
 import type { QgaClient } from '../client/qga-client.js';
-import { CALL_OPTION_KEYS, pickCallOptions, type CallOptions } from '../client/call-options.js';
-import { checkOptions } from '../client/check-options.js';
+import { CALL_OPTION_KEYS, pickCallOptions, type CallOptions } from '../call-options.js';
+import { checkOptions } from '../check-options.js';
 
 /** How `shutdown` stops the guest: ACPI-style power off (default), halt, or reboot. */
 export type ShutdownMode = 'powerdown' | 'halt' | 'reboot';

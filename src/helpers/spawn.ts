@@ -4,7 +4,7 @@
  * @module
  */
 import { debuglog } from 'node:util';
-import type { CallOptions } from '../client/call-options.js';
+import type { CallOptions } from '../call-options.js';
 import type { QgaClient } from '../client/qga-client.js';
 import { QgaCommandError, QgaExecError } from '../errors.js';
 import type { GuestExecStatus, GuestExecStatusArgs } from '../generated/index.js';

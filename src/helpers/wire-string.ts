@@ -9,7 +9,7 @@
  * Both are refused with `TypeError` before anything is sent.
  * @module
  */
-import { describeValue } from '../client/check-options.js';
+import { describeValue } from '../check-options.js';
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -3,7 +3,7 @@
  * @module
  */
 import type { ConnectOptions } from '../client/connect-options.js';
-import { checkOptions } from '../client/check-options.js';
+import { checkOptions } from '../check-options.js';
 import { resolveRetry, type RetryOptions, type RetryPolicy } from '../client/retry-policy.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { CallOptions } from '../../src/client/call-options.js';
+import type { CallOptions } from '../../src/call-options.js';
 import type { QgaCommandInfo } from '../../src/client/command-info.js';
 import type { ConnectOptions } from '../../src/client/connect-options.js';
 import type { QgaClientEvents, ValidationEvent } from '../../src/client/events.js';

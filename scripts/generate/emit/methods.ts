@@ -9,7 +9,7 @@ import { commandDocParts, type EmitContext } from './notes.js';
 export function emitMethods(ctx: EmitContext, shapes: readonly CommandShape[]): string {
   const out: string[] = [headerLine(ctx.info), ''];
   out.push(...docBlock([{ text: 'One method per QGA command, named by camelCasing its wire name.' }, { tag: '@module' }]));
-  out.push("import type { CallOptions } from '../client/call-options.js';");
+  out.push("import type { CallOptions } from '../call-options.js';");
   const argsNames = shapes.flatMap((s) => (s.argsInterface === undefined ? [] : [s.argsInterface])).sort(cmp);
   const typeNames = new Set<string>();
   for (const s of shapes) {

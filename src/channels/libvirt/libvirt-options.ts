@@ -3,7 +3,7 @@
  * @module
  */
 import type { Duplex } from 'node:stream';
-import { checkOptions } from '../../client/check-options.js';
+import { checkOptions } from '../../check-options.js';
 import type { PemSource } from './dial.js';
 import { LibvirtConnection, type LibvirtKeepaliveOptions } from './libvirt-connection.js';
 

@@ -7,8 +7,7 @@
  * @module
  */
 import { workSignal } from '../../abortable.js';
-import { checkOptions as checkKnownOptions } from '../../client/check-options.js';
-import { positive } from '../../client/connect-options.js';
+import { checkOptions as checkKnownOptions, positive } from '../../check-options.js';
 import { QgaConnectionError } from '../../errors.js';
 import { authenticate } from './auth.js';
 import { dial } from './dial.js';
@@ -59,13 +58,16 @@ export async function openRpc(parsed: ParsedLibvirtUri, options: LibvirtConnecti
     // first, its listener was there before the RPC connection's).
     await Promise.all([dialled.ready, authenticate(rpc, bounded)]);
     const keepalive = options.keepalive === false ? undefined : { ...DEFAULT_KEEPALIVE, ...definedOnly(options.keepalive ?? {}) };
-    // Asked together with CONNECT_OPEN, one round trip for both: libvirtd answers the
-    // keepalive feature without looking at the connection (daemon/remote.c,
+    // Asked together with CONNECT_OPEN, one round trip and one write for both: libvirtd
+    // answers the keepalive feature without looking at the connection (daemon/remote.c,
     // remoteDispatchConnectSupportsFeature), so their order does not matter.
-    const [supported] = await Promise.all([
-      keepalive ? rpc.call(CONNECT_SUPPORTS_FEATURE, Feature.PROGRAM_KEEPALIVE, { signal: bounded }) : undefined,
-      rpc.call(CONNECT_OPEN, { name: parsed.name, flags: 0 }, { signal: bounded }),
-    ]);
+    const open = rpc;
+    const [supported] = await Promise.all(
+      open.together(() => [
+        keepalive ? open.call(CONNECT_SUPPORTS_FEATURE, Feature.PROGRAM_KEEPALIVE, { signal: bounded }) : Promise.resolve(undefined),
+        open.call(CONNECT_OPEN, { name: parsed.name, flags: 0 }, { signal: bounded }),
+      ]),
+    );
     if (keepalive && supported === 1) rpc.startKeepalive(keepalive);
     return rpc;
   } catch (error) {

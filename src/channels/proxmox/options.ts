@@ -3,7 +3,7 @@
  * to trust its certificate; checked and resolved before anything is sent.
  * @module
  */
-import { checkOptions } from '../../client/check-options.js';
+import { checkOptions } from '../../check-options.js';
 import type { TlsTrust } from './tls.js';
 import { normalizeFingerprint } from './tls.js';
 
