@@ -177,19 +177,7 @@ export function registerExecCommands(
     ? { alternate: 'GuestExecCaptureOutput', bool: true, enum: ['none', 'stdout', 'stderr', 'separated', 'merged'] }
     : ('bool' as const);
 
-  registry.define({
-    name: 'guest-exec-status',
-    args: { pid: { type: 'int' } },
-    successResponse: true,
-    run: (args) => {
-      const pid = args.pid as bigint;
-      const entry = table.entries.get(pid);
-      if (!entry) throw genericError(traits.unknownPid);
-      if (!entry.finished) return { exited: false };
-      table.entries.delete(pid);
-      return exitedStatus({ exitcode: entry.exitcode, signal: entry.signal }, entry.out, entry.err, traits.truncatedFlagsFixed);
-    },
-  });
+  defineExecStatus(registry, traits, table.entries, (entry) => ({ exitcode: entry.exitcode, signal: entry.signal }));
   registry.define({
     name: 'guest-exec',
     args: {
@@ -224,6 +212,39 @@ export function registerExecCommands(
  * (before 10.2 the flag's presence followed truncation and its value stayed false). Members
  * in schema order, so those sharing a QDict bucket come out as the agent's do.
  */
+/** What `guest-exec-status` needs of an exec entry, on either OS. */
+interface ReapableEntry {
+  readonly finished: boolean;
+  readonly out: Capture;
+  readonly err: Capture;
+}
+
+/**
+ * `guest-exec-status`: `{exited: false}` while the process runs; once it ended, its
+ * status, and the entry is reaped (a second status of the pid is the unknown-pid error).
+ * `exitOf` says how the OS reports the end (an exit code or a signal).
+ */
+export function defineExecStatus<Entry extends ReapableEntry>(
+  registry: CommandRegistry,
+  traits: { unknownPid: string; truncatedFlagsFixed: boolean },
+  entries: Map<bigint, Entry>,
+  exitOf: (entry: Entry) => { exitcode?: number | undefined; signal?: number | undefined },
+): void {
+  registry.define({
+    name: 'guest-exec-status',
+    args: { pid: { type: 'int' } },
+    successResponse: true,
+    run: (args) => {
+      const pid = args.pid as bigint;
+      const entry = entries.get(pid);
+      if (!entry) throw genericError(traits.unknownPid);
+      if (!entry.finished) return { exited: false };
+      entries.delete(pid);
+      return exitedStatus(exitOf(entry), entry.out, entry.err, traits.truncatedFlagsFixed);
+    },
+  });
+}
+
 export function exitedStatus(exit: { exitcode?: number | undefined; signal?: number | undefined }, out: Capture, err: Capture, truncatedFlagsFixed: boolean): Record<string, unknown> {
   const status: Record<string, unknown> = { exited: true, ...exit };
   for (const [key, capture] of [['out', out], ['err', err]] as const) {

@@ -13,7 +13,7 @@ import { glibCommandLine, crtSplitCommandLine } from '../../guest-os/windows-com
 import { genericError, SimulatedAgentError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
 import { decodeBase64 } from '../commands/base64.js';
-import { Capture, exitedStatus } from '../commands/exec.js';
+import { Capture, defineExecStatus } from '../commands/exec.js';
 import type { ExecScript, ExecScriptResult } from '../types.js';
 import type { WindowsMachine } from './machine.js';
 import { batchProgram, cmd } from './programs/cmd.js';
@@ -139,21 +139,8 @@ export function registerWindowsExecCommands(registry: CommandRegistry, machine: 
     return genericError(traits.wrapSpawnError ? `Guest agent command failed, error was '${text}'` : text);
   };
 
-  registry.define({
-    name: 'guest-exec-status',
-    args: { pid: { type: 'int' } },
-    successResponse: true,
-    run: (args) => {
-      const pid = args.pid as bigint;
-      const entry = table.execs.get(pid);
-      if (!entry) throw genericError(traits.unknownPid);
-      if (!entry.finished) return { exited: false };
-      table.execs.delete(pid);
-      // GetExitCodeProcess's DWORD in a signed int; NTSTATUS errors come out as `signal`.
-      const exit = entry.exitCode >= NT_ERROR_MIN ? { signal: entry.exitCode | 0 } : { exitcode: entry.exitCode | 0 };
-      return exitedStatus(exit, entry.out, entry.err, traits.truncatedFlagsFixed);
-    },
-  });
+  // GetExitCodeProcess's DWORD in a signed int; NTSTATUS errors come out as `signal`.
+  defineExecStatus(registry, traits, table.execs, (entry) => (entry.exitCode >= NT_ERROR_MIN ? { signal: entry.exitCode | 0 } : { exitcode: entry.exitCode | 0 }));
 
   registry.define({
     name: 'guest-exec',
