@@ -46,6 +46,22 @@ export async function interleave<T>(rounds: number, sides: { library: () => Prom
 }
 
 /**
+ * Like {@link interleave} for any number of sides: each round runs every side once, the
+ * order rotating from round to round, so no side always runs right after another.
+ */
+export async function rotate<K extends string, T>(rounds: number, sides: Record<K, () => Promise<T>>): Promise<Record<K, T[]>> {
+  const names = Object.keys(sides) as K[];
+  const results = Object.fromEntries(names.map((name) => [name, [] as T[]])) as Record<K, T[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(round + i) % names.length]!;
+      results[name].push(await sides[name]());
+    }
+  }
+  return results;
+}
+
+/**
  * Slope of log(y) against log(x): 1 for linear growth, 2 for quadratic. The fit is over
  * the points given, so callers pass the part of the series where fixed costs no longer
  * dominate.
