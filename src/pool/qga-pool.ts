@@ -184,10 +184,16 @@ export class QgaPool implements AsyncDisposable {
     }
   }
 
-  async #work<T>(entry: GuestEntry, fn: PoolWork<T>, signal: AbortSignal): Promise<T> {
+  /** `fn` on the guest's client; not async, so work on an open connection costs no extra promise. */
+  #work<T>(entry: GuestEntry, fn: PoolWork<T>, signal: AbortSignal): Promise<T> {
     const open = entry.client;
-    const client = open !== undefined && !open.closed ? open : await this.#clientFor(entry, signal);
-    return fn(client, entry.id, { signal });
+    if (open === undefined || open.closed) return this.#clientFor(entry, signal).then((client) => fn(client, entry.id, { signal }));
+    try {
+      // The work's own promise when it returns one (Promise.resolve hands a native one back as it is).
+      return Promise.resolve(fn(open, entry.id, { signal }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -271,8 +277,9 @@ export class QgaPool implements AsyncDisposable {
   }
 
   #refuseIfDown(entry: GuestEntry): void {
+    if (!entry.isDown(this.#options.downAfter)) return;
     const now = Date.now();
-    if (!entry.isDown(this.#options.downAfter) || now >= entry.retryAt) return;
+    if (now >= entry.retryAt) return;
     const last = entry.lastError;
     throw new QgaConnectionError(
       `${entry.id}: down after ${entry.failures} failures in a row; tried again in ${Math.ceil(entry.retryAt - now)} ms` + (last ? `; last error: ${last.message}` : ''),
@@ -342,17 +349,24 @@ export class QgaPool implements AsyncDisposable {
   #becameIdle(entry: GuestEntry): void {
     if (!entry.client) return;
     entry.idleSince = performance.now();
-    // One timer per connection, re-armed rather than replaced on every use; when it fires
-    // while the guest is busy again, the next idle moment re-arms it.
-    if (entry.idleTimer) entry.idleTimer.refresh();
-    else {
-      entry.idleTimer = setTimeout(() => {
-        if (entry.isIdle()) void this.#closeClient(entry);
-      }, this.#options.idleTimeout);
-      // An idle connection must not keep the process alive on its own.
-      entry.idleTimer.unref?.();
-    }
+    // One timer per connection, left alone on every use (re-arming it each time is timer
+    // list work per call): when it fires it closes a connection idle for `idleTimeout`,
+    // waits out the rest for one idle for less, and leaves a busy one to its next idle
+    // moment, which arms it again.
+    if (!entry.idleTimer) this.#armIdleTimer(entry, this.#options.idleTimeout);
     this.#slots.pump();
+  }
+
+  #armIdleTimer(entry: GuestEntry, ms: number): void {
+    entry.idleTimer = setTimeout(() => {
+      entry.idleTimer = undefined;
+      if (!entry.isIdle()) return;
+      const left = entry.idleSince + this.#options.idleTimeout - performance.now();
+      if (left > 0) this.#armIdleTimer(entry, left);
+      else void this.#closeClient(entry);
+    }, ms);
+    // An idle connection must not keep the process alive on its own.
+    entry.idleTimer.unref?.();
   }
 
   /** Closes the least recently used idle connection for someone waiting for a slot. */

@@ -146,6 +146,25 @@ describe('QgaPool', () => {
     expect(p.status('vm-0').state).toBe('idle');
   });
 
+  it('counts idleTimeout from the last use: a connection used again stays open, then closes once idle that long', async () => {
+    const [a] = await guests(1);
+    const p = poolOver([a!], { idleTimeout: 150 });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const started = performance.now();
+    await p.use('vm-0', (c) => c.ping());
+    for (let i = 0; i < 3; i++) {
+      await sleep(80);
+      await p.use('vm-0', (c) => c.ping());
+    }
+    const lastUse = performance.now();
+    // Past the first use's idleTimeout, but not the last one's.
+    expect(lastUse - started).toBeGreaterThan(150);
+    await sleep(60);
+    expect(p.openConnections).toBe(1);
+    await expect.poll(() => p.openConnections, { timeout: 1_000, interval: 10 }).toBe(0);
+    expect(performance.now() - lastUse).toBeGreaterThanOrEqual(145);
+  });
+
   it('work after close rejects, and close is idempotent', async () => {
     const [a] = await guests(1);
     const p = poolOver([a!]);
