@@ -61,7 +61,7 @@ export class ProxmoxChannel implements QgaChannel {
     const { proxmox, options, hooks } = init;
     this.#options = options;
     this.#hooks = hooks;
-    this.#http = new ProxmoxHttp({ host: proxmox.host, port: proxmox.port, trust: proxmox.trust, handshakeTimeout: options.connectTimeout });
+    this.#http = new ProxmoxHttp({ host: proxmox.host, port: proxmox.port, trust: proxmox.trust, handshakeTimeout: options.connectTimeout, closing: this.#closing.signal });
     this.description = `Proxmox VE ${this.#http.origin} VM ${proxmox.vmid}`;
     const auth = new ProxmoxAuth(proxmox.credentials, (request, limits) => this.#http.send(request, limits), init.clock ?? Date.now, this.description);
     this.#requester = new ProxmoxRequester(this.#http, auth, proxmox.vmid, proxmox.node, options.maxReplyBytes);
