@@ -12,7 +12,7 @@
  * channel cannot carry before anything is sent.
  * @module
  */
-import type { ResyncInfo } from '../protocol/request-queue.js';
+import type { QueueCallOptions, ResyncInfo } from '../protocol/request-queue.js';
 
 /** Which way a client reaches its agent. */
 export type ChannelKind = 'direct' | 'libvirt' | 'proxmox';
@@ -25,30 +25,11 @@ export interface ChannelRequest {
   readonly arguments?: Record<string, unknown> | undefined;
 }
 
-/** How one command is to be carried. */
-export interface ChannelCallOptions {
-  /** ms for the whole call, queueing behind earlier calls of the same client included. */
-  timeout: number;
-  signal?: AbortSignal | undefined;
-  /** False for commands the agent answers only on failure (guest-shutdown, guest-suspend-*). */
-  expectReply: boolean;
-  /**
-   * The command has no result (`hasReturn` false, e.g. guest-ping's `{}`): resolve with
-   * `undefined`, whatever the reply carries.
-   */
-  discardResult?: boolean | undefined;
-  /**
-   * Gets the result if the reply arrives after the call timed out or was aborted, for
-   * undoing what the abandoned command did. Channels that cannot see late replies ignore it.
-   */
-  onLateReply?: ((value: unknown) => void) | undefined;
-  /**
-   * When given, the channel fills in the bytes it wrote and read for this call (only asked
-   * for while someone subscribes to the diagnostics channels; channels that cannot tell
-   * leave it empty).
-   */
-  bytes?: { requestBytes?: number | undefined; replyBytes?: number | undefined } | undefined;
-}
+/**
+ * How one command is to be carried: the direct channel's request queue defines it, and
+ * every channel takes the same.
+ */
+export type ChannelCallOptions = QueueCallOptions;
 
 /**
  * What one channel can move. Sizes are bytes; chunk sizes count file data (before base64),

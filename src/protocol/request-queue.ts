@@ -54,19 +54,29 @@ export interface QueueRequest {
   arguments?: Record<string, unknown> | undefined;
 }
 
+/** How one command is to be carried (every channel takes the same: `ChannelCallOptions`). */
 export interface QueueCallOptions {
+  /** ms for the whole call, queueing behind earlier calls of the same client included. */
   timeout: number;
   signal?: AbortSignal | undefined;
-  /** False for commands the agent answers only on failure. */
+  /** False for commands the agent answers only on failure (guest-shutdown, guest-suspend-*). */
   expectReply: boolean;
-  /** Resolve with `undefined` whatever the reply carries (commands without a result). */
+  /**
+   * The command has no result (`hasReturn` false, e.g. guest-ping's `{}`): resolve with
+   * `undefined`, whatever the reply carries.
+   */
   discardResult?: boolean | undefined;
   /**
    * Gets the result if the reply arrives after the call timed out or was aborted (it still
-   * never reaches a later call). For undoing what the abandoned command did.
+   * never reaches a later call), for undoing what the abandoned command did. Channels that
+   * cannot see late replies ignore it.
    */
   onLateReply?: ((value: unknown) => void) | undefined;
-  /** Filled in with the sizes of the request written and the reply read, when given. */
+  /**
+   * When given, the channel fills in the bytes it wrote and read for this call (only asked
+   * for while someone subscribes to the diagnostics channels; channels that cannot tell
+   * leave it empty).
+   */
   bytes?: { requestBytes?: number | undefined; replyBytes?: number | undefined } | undefined;
 }
 

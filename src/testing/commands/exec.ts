@@ -80,14 +80,18 @@ function toBuffer(data: string | Uint8Array | undefined): Buffer {
 }
 
 function parseEnv(env: string[] | undefined): Record<string, string> | undefined {
-  if (!env) return undefined;
-  const out: Record<string, string> = {};
-  for (const entry of env) {
+  return env ? envRecord(env) : undefined;
+}
+
+/** guest-exec's `env` list as a record: `["A=1", "B"]` → `{ A: '1', B: '' }`. */
+export function envRecord(list: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of list) {
     const eq = entry.indexOf('=');
-    if (eq === -1) out[entry] = '';
-    else out[entry.slice(0, eq)] = entry.slice(eq + 1);
+    if (eq === -1) env[entry] = '';
+    else env[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
-  return out;
+  return env;
 }
 
 /** Register guest-exec and guest-exec-status; returns the table so the agent can kill it. */

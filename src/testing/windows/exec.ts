@@ -13,7 +13,7 @@ import { glibCommandLine, crtSplitCommandLine } from '../../guest-os/windows-com
 import { genericError, SimulatedAgentError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
 import { decodeBase64 } from '../commands/base64.js';
-import { Capture, defineExecStatus } from '../commands/exec.js';
+import { Capture, defineExecStatus, envRecord } from '../commands/exec.js';
 import type { ExecScript, ExecScriptResult } from '../types.js';
 import type { WindowsMachine } from './machine.js';
 import { batchProgram, cmd } from './programs/cmd.js';
@@ -73,16 +73,6 @@ function programOf(machine: WindowsMachine, found: FoundProgram, onError: (err: 
   return SYSTEM32_TOOLS[found.name] as Program;
 }
 
-/** `["A=1", "B"]` → `{ A: '1', B: '' }`. */
-function envRecord(list: readonly string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const entry of list) {
-    const eq = entry.indexOf('=');
-    if (eq === -1) env[entry] = '';
-    else env[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  return env;
-}
 
 /** Register guest-exec and guest-exec-status of the Windows build. */
 export function registerWindowsExecCommands(registry: CommandRegistry, machine: WindowsMachine, onScriptError: (err: unknown) => void): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QgaClient, QgaConnectionError, SocketTransport, type ConnectEvent, type ReconnectEvent, type Transport } from '../../../src/index.js';
-import { answerSync, startFakeAgent, useFakeAgentAndClient } from '../../support/fake-agent.js';
+import { answerSync, startFakeAgent, useFakeAgentAndClient, type FakeAgent } from '../../support/fake-agent.js';
 
 const opened = useFakeAgentAndClient();
 
@@ -66,49 +66,44 @@ describe('reconnect', () => {
 });
 
 describe('a write that fails', () => {
-  it('marks the channel lost at once: the calls behind it wait for the reconnect instead of failing', async () => {
-    opened.agent = await startFakeAgent();
-    const socket = new SocketTransport({ path: opened.agent.path });
-    let failNextWrite = false;
-    // A write the OS refuses (EPIPE) while the socket has not reported its close yet.
+  /**
+   * A client with `reconnect` over a socket whose next write, once `failNextWrite()` was
+   * called, the OS refuses (EPIPE) while the socket has not reported its close yet.
+   */
+  const connectWithFailingWrite = async (): Promise<{ client: QgaClient; agent: FakeAgent; failNextWrite: () => void }> => {
+    const agent = (opened.agent = await startFakeAgent());
+    const socket = new SocketTransport({ path: agent.path });
+    let fail = false;
     const transport: Transport = {
       description: socket.description,
       open: (handlers, signal) => socket.open(handlers, signal),
       close: () => socket.close(),
       write: (bytes) => {
-        if (!failNextWrite) return socket.write(bytes);
-        failNextWrite = false;
+        if (!fail) return socket.write(bytes);
+        fail = false;
         return Promise.reject(new QgaConnectionError(`${socket.description}: write failed: write EPIPE`));
       },
     };
     opened.client = await QgaClient.connect({ transport, reconnect: { retries: 5, delay: 20 } });
+    return { client: opened.client, agent, failNextWrite: () => (fail = true) };
+  };
+
+  it('marks the channel lost at once: the calls behind it wait for the reconnect instead of failing', async () => {
+    const { client, agent, failNextWrite } = await connectWithFailingWrite();
     const reconnecting: ReconnectEvent[] = [];
-    opened.client.on('reconnecting', (e) => reconnecting.push(e));
-    failNextWrite = true;
-    const outcomes = await Promise.allSettled([1, 2, 3, 4].map((id) => opened.client!.call('guest-sync', { id })));
+    client.on('reconnecting', (e) => reconnecting.push(e));
+    failNextWrite();
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map((id) => client.call('guest-sync', { id })));
     expect(outcomes[0]).toMatchObject({ status: 'rejected', reason: expect.any(QgaConnectionError) });
     expect((outcomes[0] as PromiseRejectedResult).reason.message).toMatch(/EPIPE/);
     expect(outcomes.slice(1)).toEqual([2, 3, 4].map((value) => ({ status: 'fulfilled', value })));
     expect(reconnecting).toHaveLength(1);
-    expect(opened.agent.connections).toBe(2);
+    expect(agent.connections).toBe(2);
   });
 
   it('a command answered only on failure (shutdown) whose write failed rejects: it was not taken', async () => {
-    opened.agent = await startFakeAgent();
-    const socket = new SocketTransport({ path: opened.agent.path });
-    let failNextWrite = false;
-    const transport: Transport = {
-      description: socket.description,
-      open: (handlers, signal) => socket.open(handlers, signal),
-      close: () => socket.close(),
-      write: (bytes) => {
-        if (!failNextWrite) return socket.write(bytes);
-        failNextWrite = false;
-        return Promise.reject(new QgaConnectionError(`${socket.description}: write failed: write EPIPE`));
-      },
-    };
-    opened.client = await QgaClient.connect({ transport, reconnect: { retries: 5, delay: 20 } });
-    failNextWrite = true;
-    await expect(opened.client.shutdown()).rejects.toThrow(/EPIPE/);
+    const { client, failNextWrite } = await connectWithFailingWrite();
+    failNextWrite();
+    await expect(client.shutdown()).rejects.toThrow(/EPIPE/);
   });
 });

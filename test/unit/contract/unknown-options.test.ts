@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QgaClient } from '../../../src/index.js';
 import { SimulatedAgent } from '../../../src/testing/index.js';
+import { itRefusesBeforeSending, type RefusalCase } from '../../support/refused-before-sending.js';
 
 let agent: SimulatedAgent;
 let client: QgaClient;
@@ -25,9 +26,8 @@ afterAll(async () => {
   await rm(hostDir, { recursive: true, force: true });
 });
 
-type Attempt = (c: QgaClient) => unknown;
 const fn = (): Promise<void> => Promise.resolve();
-const cases: [string, Attempt, RegExp][] = [
+const cases: RefusalCase[] = [
   ['call', (c) => c.call('guest-ping', undefined, { tiemout: 5 } as never), /call|guest-ping: unknown option 'tiemout' \(did you mean 'timeout'\?\)/],
   ['ping', (c) => c.ping({ tiemout: 5 } as never), /unknown option 'tiemout'/],
   ['a generated method', (c) => c.guestGetOsinfo({ singal: undefined } as never), /unknown option 'singal' \(did you mean 'signal'\?\)/],
@@ -51,20 +51,7 @@ const cases: [string, Attempt, RegExp][] = [
 ];
 
 describe('unknown options are a TypeError before anything is sent', () => {
-  for (const [name, attempt, message] of cases) {
-    it(name, async () => {
-      const before = agent.stats.requests;
-      let error: unknown;
-      try {
-        await attempt(client);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(TypeError);
-      expect((error as Error).message).toMatch(message);
-      expect(agent.stats.requests).toBe(before);
-    });
-  }
+  itRefusesBeforeSending(cases, () => ({ agent, client }));
 
   it('GuestProcess.wait', async () => {
     const proc = await client.spawn(['true']);

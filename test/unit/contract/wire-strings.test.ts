@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QgaClient } from '../../../src/index.js';
 import { SimulatedAgent } from '../../../src/testing/index.js';
+import { itRefusesBeforeSending, type RefusalCase } from '../../support/refused-before-sending.js';
 
 let agent: SimulatedAgent;
 let client: QgaClient;
@@ -20,7 +21,7 @@ afterAll(async () => {
 
 const NUL = '/tmp/a\0b';
 const LONE = '/tmp/caf\uD83D';
-const cases: [string, (c: QgaClient) => unknown, RegExp][] = [
+const cases: RefusalCase[] = [
   ['readFile, NUL', (c) => c.readFile(NUL), /readFile: path contains a NUL character/],
   ['readFile, lone surrogate', (c) => c.readFile(LONE), /readFile: path contains a lone UTF-16 surrogate/],
   ['writeFile', (c) => c.writeFile(LONE, 'x'), /writeFile: path contains a lone UTF-16 surrogate/],
@@ -34,20 +35,7 @@ const cases: [string, (c: QgaClient) => unknown, RegExp][] = [
 ];
 
 describe('NUL and lone surrogates are refused before anything is sent', () => {
-  for (const [name, attempt, message] of cases) {
-    it(name, async () => {
-      const before = agent.stats.requests;
-      let error: unknown;
-      try {
-        await attempt(client);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(TypeError);
-      expect((error as Error).message).toMatch(message);
-      expect(agent.stats.requests).toBe(before);
-    });
-  }
+  itRefusesBeforeSending(cases, () => ({ agent, client }));
 
   it('a well-formed surrogate pair is fine', async () => {
     await client.writeFile('/tmp/emoji-\uD83D\uDE00', 'ok');

@@ -330,22 +330,25 @@ describe('ordering', () => {
       expect(daemon.callsOf(Program.REMOTE, 23)).toHaveLength(2);
     });
 
-    it('a client opening on a remembered, stale domain looks it up afresh once and connects', async () => {
+    /** A shared connection that looked `vm1` up once (a client came and went), and then `vm1` re-created. */
+    const rememberingStaleDomain = async () => {
       recreatable();
       const connection = track(await LibvirtConnection.open({ uri: daemon.uri }));
       await (await connect({}, { connection, uri: undefined })).close();
-      generation = 3;
+      generation += 1;
+      return connection;
+    };
+
+    it('a client opening on a remembered, stale domain looks it up afresh once and connects', async () => {
+      const connection = await rememberingStaleDomain();
       const b = await connect({}, { connection, uri: undefined });
       await expect(b.ping()).resolves.toBeUndefined();
       expect(daemon.callsOf(Program.REMOTE, 23)).toHaveLength(2);
     });
 
     it('a domain that is really gone still fails the open with "no such domain", after one fresh lookup', async () => {
-      recreatable();
-      const connection = track(await LibvirtConnection.open({ uri: daemon.uri }));
-      await (await connect({}, { connection, uri: undefined })).close();
+      const connection = await rememberingStaleDomain();
       daemon.on(Program.REMOTE, 23, () => remoteError(42, 10, "Domain not found: no domain with matching name 'vm1'"));
-      generation = 4;
       await expect(connect({}, { connection, uri: undefined })).rejects.toThrow(/no such domain: Domain not found/);
       expect(daemon.callsOf(Program.REMOTE, 23)).toHaveLength(2);
     });
