@@ -118,11 +118,14 @@ export class RpcConnection {
    * one wake-up of libvirtd) instead of one per call.
    */
   together<T>(send: () => T): T {
-    this.#stream.cork();
+    // A stream the user passed may be duplex-like without cork(): then one write per call.
+    const stream = this.#stream as Partial<Pick<Duplex, 'cork' | 'uncork'>>;
+    if (typeof stream.cork !== 'function' || typeof stream.uncork !== 'function') return send();
+    stream.cork();
     try {
       return send();
     } finally {
-      this.#stream.uncork();
+      stream.uncork();
     }
   }
 

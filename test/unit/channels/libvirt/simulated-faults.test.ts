@@ -185,6 +185,22 @@ describe('simulated libvirtd: the daemon goes away', () => {
     await expect(Promise.all([a.ping(), b.ping()])).resolves.toEqual([undefined, undefined]);
   });
 
+  it('a duplex-like stream without cork() works: requests sent together go one write each', async () => {
+    const { connect: netConnect } = await import('node:net');
+    const { EventEmitter } = await import('node:events');
+    const socket = netConnect(daemon.path);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const bare = Object.assign(new EventEmitter(), {
+      write: (chunk: Buffer, callback?: () => void) => socket.write(chunk, callback),
+      destroy: () => socket.destroy(),
+    });
+    socket.on('data', (chunk: Buffer) => bare.emit('data', chunk));
+    socket.on('close', () => bare.emit('close'));
+    const connection = track(await LibvirtConnection.open({ stream: bare as never }));
+    const client = await connect({}, { connection, uri: undefined });
+    await expect(client.ping()).resolves.toBeUndefined();
+  });
+
   it('a connection over a given stream cannot be reopened: its clients close', async () => {
     const { connect: netConnect } = await import('node:net');
     const socket = netConnect(daemon.path);
