@@ -3,9 +3,9 @@
  * correctly, and nothing more. Same wire work as the library:
  *
  * - on connect, `0xFF` + `guest-sync-delimited` and skip everything up to the echoed id
- *   (the agent's parser state outlives connections, AGENT-BEHAVIOUR §2/§3);
+ *   (the agent's parser state outlives connections);
  * - one request in flight (the agent is one loop; over virtio-serial pipelining loses
- *   replies, §1), each carrying an `id`;
+ *   replies), each carrying an `id`;
  * - newline framing: chunks of an unfinished line are kept, joined once, and parsed with a
  *   single `JSON.parse` when the `\n` arrives;
  * - base64 decoding of file data and exec output by the caller (`Buffer.from(b64, 'base64')`).

@@ -183,7 +183,7 @@ function diff(prev: CommandDef | TypeDef, next: CommandDef | TypeDef, previous: 
     return doc !== undefined && inRange(doc, previous, saved) ? { ...at, version: doc } : at;
   };
   // A condition appearing where there was none is QEMU 9.1's switch from "built but disabled"
-  // to "not built" (QAPI-NOTES §6), true of most commands; only report real narrowing/widening.
+  // to "not built", true of most commands; only report real narrowing/widening.
   if (prev.if !== undefined && !sameCond(prev.if, next.if)) {
     changes.push({ kind: 'cond-changed', from: prev.if, to: next.if, ...at });
   }

@@ -7,8 +7,8 @@
  */
 
 /**
- * `int` places whose values pass 2^53 in real use (QAPI-NOTES §11, "will exceed" and the
- * `int` rows of "can exceed"). They are typed `number | bigint`; every `uint64`/`size` is
+ * `int` places whose values pass 2^53 in real use (counters, sizes and times that
+ * will or can exceed it). They are typed `number | bigint`; every `uint64`/`size` is
  * too, without being listed. Other `int`s (pids, exit codes, handles, counts) stay `number`.
  * Arguments accept `number | bigint` whatever this table says.
  */

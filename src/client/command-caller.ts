@@ -116,7 +116,7 @@ export class CommandCaller {
       throw new QgaCommandError(name, 'CommandNotFound', `the ${kind} channel cannot carry ${name} (${this.#channel.description}; not sent)`);
     }
     if (this.disabled?.has(name)) {
-      // Same class and wording as the agent's own refusal (AGENT-BEHAVIOUR §8).
+      // Same class and wording as the agent's own refusal.
       throw new QgaCommandError(name, 'CommandNotFound', `Command ${name} has been disabled (guest-info lists it as disabled; not sent)`);
     }
   }

@@ -1,7 +1,7 @@
 /**
  * `info` / `supports`: what this agent can do, from `guest-info`, cached per connection.
  *
- * The command list, not the version, is the truth (AGENT-BEHAVIOUR §8): commands can be
+ * The command list, not the version, is the truth: commands can be
  * blocked by configuration (listed with `enabled: false`) or not built for the platform
  * (absent from 9.1 on). One caveat: while the guest is frozen, the agent reports every
  * command outside its freeze allow-list as disabled. Such a snapshot is returned but not

@@ -4,7 +4,7 @@
  * `capture-output` was a plain bool up to qemu-ga 8.0; the mode strings (`none`, `stdout`,
  * `stderr`, `separated`, `merged`) arrived in 8.1 (`ga_parse_capture_output`; the schema's
  * "Since: 8.0" is wrong). A 7.2 agent answers a mode string with "Invalid parameter type
- * for 'capture-output', expected: boolean" (AGENT-BEHAVIOUR §5), so the helper asks
+ * for 'capture-output', expected: boolean", so the helper asks
  * `guest-info` for the version first, and only when a mode other than the two booleans is
  * wanted.
  * @module

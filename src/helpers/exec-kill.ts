@@ -1,5 +1,5 @@
 /**
- * The agent has no command to signal a process it started (AGENT-BEHAVIOUR §5: "no kill
+ * The agent has no command to signal a process it started ("no kill
  * command"), so a kill is a second `guest-exec`: `/bin/sh -c 'kill …'`. `/bin/sh` rather
  * than `kill` from PATH: every POSIX guest has it, and a caller's `env` cannot hide it.
  * Windows has no signals: there the kill is `taskkill.exe /PID n /T /F` (found in the

@@ -2,7 +2,7 @@
  * One open guest file, and the wrapper that always closes it.
  *
  * The agent's file handles are not tied to a connection: nothing closes them when a client
- * goes away, only `guest-file-close` or the agent's exit (AGENT-BEHAVIOUR §6). So every
+ * goes away, only `guest-file-close` or the agent's exit. So every
  * helper that opens one closes it on every path, with a fresh call that does not carry the
  * caller's (possibly aborted) signal. After a timeout or an abort the client resynchronises
  * before that close goes out, so the close is never confused with a late reply.
@@ -89,7 +89,7 @@ export class GuestFileHandle implements GuestFile {
     const reply = await this.#track(this.#client.call('guest-file-read', { handle: this.handle, count: asked }, this.#chunkOptions(asked, signal)));
     const data = Buffer.from(reply['buf-b64'], 'base64');
     // POSIX reports feof() after a short read, Windows only after an empty one: stop on
-    // either (AGENT-BEHAVIOUR §6). On Windows that costs one more read, which returns
+    // either. On Windows that costs one more read, which returns
     // nothing and says eof.
     return { data, eof: reply.eof || data.length === 0 };
   }

@@ -2,7 +2,7 @@
  * The error `withFrozenFilesystems` rejects with when the thaw could not be done.
  *
  * A guest left frozen is an outage: every writer in it blocks, Linux has no automatic
- * thaw, and the agent even ignores SIGTERM meanwhile (AGENT-BEHAVIOUR §7). So this error
+ * thaw, and the agent even ignores SIGTERM meanwhile. So this error
  * must not read like an ordinary connection error: it says that the guest may still be
  * frozen and how to thaw it, whichever failed first (`fn`, the freeze call or the thaw).
  * @module

@@ -1,7 +1,7 @@
 /**
  * `withFrozenFilesystems`: freeze, run, always thaw.
  *
- * Linux has no automatic thaw (AGENT-BEHAVIOUR §7): a guest left frozen blocks every
+ * Linux has no automatic thaw: a guest left frozen blocks every
  * writer until someone thaws it, and its agent even ignores SIGTERM meanwhile. So the thaw
  * is sent on every path that may have frozen something: after `fn` resolves, throws, runs
  * past `timeout`, or the caller aborts; and after a freeze call that timed out or was

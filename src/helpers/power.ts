@@ -1,7 +1,7 @@
 /**
  * Power commands: `guest-shutdown` and `guest-suspend-*`.
  *
- * The agent answers these only on failure (`success-response: false`, AGENT-BEHAVIOUR §4).
+ * The agent answers these only on failure (`success-response: false`).
  * The client sends a `guest-sync` with them: the sync's answer means the request was taken,
  * an error reply before it is the failure. So the helpers resolve as soon as the agent took
  * the request, and reject with `QgaCommandError` when it refused (e.g. the command is

@@ -147,7 +147,7 @@ export class GuestProcessHandle<Output extends string | Buffer> implements Guest
 
 /**
  * The agent's answer for a pid it has no entry for: 7.2–8.1 `Invalid parameter 'pid'`,
- * 8.2+ `PID ld does not exist` (its format string lacks the `%`), AGENT-BEHAVIOUR §5.
+ * 8.2+ `PID ld does not exist` (its format string lacks the `%`).
  */
 function isUnknownPid(error: unknown): error is QgaCommandError {
   return error instanceof QgaCommandError && error.command === 'guest-exec-status' && /Invalid parameter 'pid'|PID \S* ?does not exist/.test(error.desc);

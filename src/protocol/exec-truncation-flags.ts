@@ -5,7 +5,7 @@
  * handling in guest-exec status reporting") set only the field's *presence* from the
  * truncation state and never its value: the field appeared only when the output was cut,
  * and then said `false`. The fix is in 10.2.0 and was backported to the stable releases
- * 10.1.1, 10.0.4 and 7.2.20 (AGENT-BEHAVIOUR §5: Debian's 7.2.22 reports the flags right).
+ * 10.1.1, 10.0.4 and 7.2.20 (Debian's 7.2.22 reports the flags right).
  * @module
  */
 import { agentRelease, VIRTIO_WIN_MIN_MAJOR } from '../guest-os/agent-release.js';

@@ -175,7 +175,7 @@ const LONG_LINE_FROM = 256 * 1024;
 const LATIN1_FROM = 64 * 1024;
 
 /**
- * The text of `line[start, end)`. The agent's replies are pure ASCII (AGENT-BEHAVIOUR §1),
+ * The text of `line[start, end)`. The agent's replies are pure ASCII,
  * and for ASCII latin1 decodes to the same string as UTF-8 at a plain copy's cost, which
  * matters for multi-megabyte replies; anything else (a hostile or broken peer) is decoded
  * as UTF-8. Short lines go to UTF-8 directly: its ASCII path is as fast there, without

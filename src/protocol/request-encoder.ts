@@ -48,7 +48,7 @@ export class RequestEncoder {
     return { id, probeId, bytes: Buffer.from(commandLine(execute, args, id) + probe + '\n') };
   }
 
-  /** Sync ids are `int` on the wire: stay within Number's safe range (AGENT-BEHAVIOUR §3). */
+  /** Sync ids are `int` on the wire: stay within Number's safe range. */
   nextSyncId(): number {
     return 1 + Math.floor(Math.random() * (2 ** 47 - 1));
   }

@@ -4,7 +4,7 @@
  * whenever the stream may hold something that is not ours.
  *
  * Why one at a time: the agent is a single loop, and over virtio-serial a request written
- * before the previous reply arrived loses replies (AGENT-BEHAVIOUR §1).
+ * before the previous reply arrived loses replies.
  *
  * How replies are matched: every request carries an `id` unique to this queue (the agent
  * echoes it). A reply with another id is stale (an earlier timed-out call, an earlier

@@ -1,7 +1,7 @@
 /**
  * Recognising the end of a resynchronisation: everything the agent sends before the
- * reply to our `guest-sync-delimited` is stale, except the one parse error the agent
- * answers our own 0xFF with (AGENT-BEHAVIOUR §3).
+ * reply to our `guest-sync-delimited` is stale, except the one parse error with which
+ * the agent answers our own 0xFF.
  */
 import { encodeJson } from './json-codec.js';
 import type { FramerEvent } from './framer.js';

@@ -1,7 +1,7 @@
 /**
  * Version-dependent agent behaviour. The simulated agent answers like the release it
  * claims to be (`guest-info.version`), where the real agent's texts changed between
- * releases (AGENT-BEHAVIOUR §11). A virtio-win build (`108.0.2`) behaves like the
+ * releases. A virtio-win build (`108.0.2`) behaves like the
  * upstream release it was built from, not like a "version 108" (see
  * `guest-os/agent-release.ts`).
  * @module

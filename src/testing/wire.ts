@@ -2,7 +2,7 @@
  * The agent side of the wire: QEMU's streaming JSON lexer and message splitter
  * (`qobject/json-lexer.c`, `qobject/json-streamer.c`), ported byte for byte so that stray
  * bytes, half-sent requests and oversized input give the same error replies, in the same
- * number, as the real agent (AGENT-BEHAVIOUR §2).
+ * number, as the real agent.
  *
  * - A byte that cannot start or continue a token (0xFE, 0xFF, an ASCII control character
  *   other than tab/CR/LF, ...) yields one `JSON parse error, stray '…'` and drops the

@@ -1,5 +1,5 @@
 /**
- * guest-exec and guest-exec-status (AGENT-BEHAVIOUR §5): a process table keyed by pid,
+ * guest-exec and guest-exec-status: a process table keyed by pid,
  * output captured up to 16 MiB per stream, `exited: false` until the process ended and
  * its pipes closed, and the entry deleted by the first status that reports the exit.
  * Processes are scripted (`agent.handleExec`) or, with `hostExec`, real host processes.

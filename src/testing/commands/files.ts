@@ -1,5 +1,5 @@
 /**
- * guest-file-* on a sandbox directory (AGENT-BEHAVIOUR §6). Guest paths resolve inside the
+ * guest-file-* on a sandbox directory. Guest paths resolve inside the
  * sandbox (`/etc/hostname` → `<sandbox>/etc/hostname`; `..` cannot climb out). Handles
  * count from 1000 and are never reused; like the real agent's, they belong to the agent,
  * not to a connection. Reads report `eof` the POSIX way: a short read already says true.

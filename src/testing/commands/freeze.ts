@@ -1,5 +1,5 @@
 /**
- * Filesystem freeze (AGENT-BEHAVIOUR §7). Freezing puts the agent in frozen mode, where
+ * Filesystem freeze. Freezing puts the agent in frozen mode, where
  * only the allow-list in `dispatch.ts` works — a second freeze included, which is refused
  * as disabled. Nothing thaws by itself, and the state outlives connections.
  * @module
