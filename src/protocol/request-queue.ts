@@ -303,18 +303,17 @@ export class RequestQueue {
           return;
         }
       }
-      this.#countDiscarded(event.bytes, 1);
       this.#needsResync('unmatched');
-      this.#late.handOver(reply);
+      this.#discard(event, reply);
     } else if (event.kind === 'invalid') {
-      this.#countDiscarded(event.bytes, 1);
+      this.#discard(event);
       this.#needsResync('protocol');
       this.#settle(job, new QgaProtocolError(`${job.execute}: the agent sent a reply that is not valid JSON (${event.error.message})`, { cause: event.error }), true);
     } else if (event.kind === 'oversize') {
       this.#needsResync('protocol');
       this.#settle(job, new QgaProtocolError(`${job.execute}: reply larger than maxReplyBytes (${event.limit} bytes); it is being discarded`), true);
     } else {
-      this.#countDiscarded(event.bytes, 0);
+      this.#discard(event);
     }
   }
 
@@ -354,8 +353,7 @@ export class RequestQueue {
       if (!job.synced) void RESOLVED.then(() => this.#resynced(job));
       job.synced = true;
     } else if (verdict === 'stale') {
-      this.#countDiscarded(event.bytes, event.kind === 'message' || event.kind === 'invalid' ? 1 : 0);
-      if (event.kind === 'message') this.#late.handOver(asReply(event.value));
+      this.#discard(event);
     }
   }
 
@@ -391,15 +389,9 @@ export class RequestQueue {
     }
     // Nobody is waiting (or the call on the wire already timed out or was aborted):
     // whatever this is, a late reply or garbage, it is not for anyone.
-    if (event.kind === 'message' || event.kind === 'invalid') {
-      this.#countDiscarded(event.bytes, 1);
-      this.#needsResync('unmatched');
-      if (event.kind === 'message') this.#late.handOver(asReply(event.value));
-    } else if (event.kind === 'oversize') {
-      this.#needsResync('protocol');
-    } else {
-      this.#countDiscarded(event.bytes, 0);
-    }
+    if (event.kind === 'oversize') this.#needsResync('protocol');
+    else if (event.kind !== 'discarded') this.#needsResync('unmatched');
+    this.#discard(event);
   }
 
   #expire(job: Job): void {
@@ -471,9 +463,16 @@ export class RequestQueue {
     this.#resyncReason ??= reason;
   }
 
-  #countDiscarded(bytes: number, messages: number): void {
-    this.#discardedBytes += bytes;
-    this.#discardedMessages += messages;
+  /**
+   * Something no call takes: its bytes (and whole messages) count towards the next resync's
+   * report, and a reply goes to an abandoned call that asked for it. An oversize line is
+   * counted once, by the `discarded` event its end or the next 0xFF brings.
+   */
+  #discard(event: FramerEvent, reply = event.kind === 'message' ? asReply(event.value) : undefined): void {
+    if (event.kind === 'oversize') return;
+    this.#discardedBytes += event.bytes;
+    if (event.kind !== 'discarded') this.#discardedMessages += 1;
+    if (reply) this.#late.handOver(reply);
   }
 }
 

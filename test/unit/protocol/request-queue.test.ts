@@ -175,6 +175,18 @@ describe('RequestQueue', () => {
     expect(resyncs[0]!.bytes).toBeGreaterThan(40);
   });
 
+  it('an oversize stale line before the sync reply counts its bytes once', async () => {
+    const { queue, resyncs } = scriptedQueue(
+      (request, reply) => {
+        if (request.execute === 'guest-sync-delimited') reply(`"${'x'.repeat(2998)}"\n`);
+        agentLikeResponder({ ok: () => 'ok' })(request, reply);
+      },
+      { maxReplyBytes: 1000 },
+    );
+    await expect(queue.send({ execute: 'ok' }, callOptions())).resolves.toBe('ok');
+    expect(resyncs[0]).toMatchObject({ reason: 'connect', bytes: 3001, messages: 0 });
+  });
+
   it('commands that reply only on failure resolve once the following sync answers', async () => {
     const { queue, written } = scriptedQueue(agentLikeResponder({ 'guest-shutdown': () => NO_REPLY }));
     await expect(queue.send({ execute: 'guest-shutdown' }, { timeout: 1000, expectReply: false })).resolves.toBeUndefined();
