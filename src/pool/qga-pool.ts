@@ -153,10 +153,15 @@ export class QgaPool implements AsyncDisposable {
     if (typeof fn !== 'function') throw new TypeError('QgaPool.use: fn must be a function');
     const entry = this.#entry('QgaPool.use', id);
     this.#assertOpen();
-    const timeout = opts.timeout ?? this.#options.timeout;
-    const work = workSignal([opts.signal, this.#closing.signal], timeout, () => new QgaTimeoutError(`pool.use(${id})`, timeout!, `${id}: the work did not finish within ${timeout} ms`));
+    return this.#runBounded(entry, fn, opts.timeout ?? this.#options.timeout, opts.signal);
+  }
+
+  /** One piece of work with a signal and timer of its own: `timeout`, the caller's `signal`, the pool's close. */
+  async #runBounded<T>(entry: GuestEntry, fn: PoolWork<T>, timeout: number | undefined, callerSignal: AbortSignal | undefined): Promise<T> {
+    const { id } = entry;
+    const work = workSignal([callerSignal, this.#closing.signal], timeout, () => new QgaTimeoutError(`pool.use(${id})`, timeout!, `${id}: the work did not finish within ${timeout} ms`));
     try {
-      return await this.#run(entry, fn, work.signal, opts.signal, (promise) => abortable(promise, work.signal));
+      return await this.#run(entry, fn, work.signal, callerSignal, (promise) => abortable(promise, work.signal));
     } finally {
       work.dispose();
     }
@@ -222,23 +227,20 @@ export class QgaPool implements AsyncDisposable {
     // One signal and one listener for the whole run, however many guests are in flight.
     const run = workSignal([opts.signal, this.#closing.signal]);
     setMaxListeners(0, run.signal);
-    let work: (id: string) => Promise<T>;
-    if (opts.timeout === undefined && this.#options.timeout === undefined) {
-      // No per-guest timer: every guest's work shares the run's signal and its one listener.
-      const follower = new AbortFollower(run.signal);
-      const follow = <R>(promise: Promise<R>): Promise<R> => follower.follow(promise);
-      work = (id) => this.#run(this.#entry('QgaPool.each', id), fn, run.signal, run.signal, follow);
-      const settled = runEach(list, work, { ...opts, signal: run.signal });
-      const done = (): void => {
-        follower.dispose();
-        run.dispose();
-      };
-      settled.then(done, done);
-      return settled;
-    }
-    work = (id) => this.use(id, fn, { timeout: opts.timeout, signal: run.signal });
+    const timeout = opts.timeout ?? this.#options.timeout;
+    // Without a per-guest timer, every guest's work shares the run's signal and its one listener.
+    const follower = timeout === undefined ? new AbortFollower(run.signal) : undefined;
+    const follow = <R>(promise: Promise<R>): Promise<R> => follower!.follow(promise);
+    const work = (id: string): Promise<T> => {
+      const entry = this.#entry('QgaPool.each', id);
+      return follower ? this.#run(entry, fn, run.signal, run.signal, follow) : this.#runBounded(entry, fn, timeout, run.signal);
+    };
     const settled = runEach(list, work, { ...opts, signal: run.signal });
-    settled.then(run.dispose, run.dispose);
+    const done = (): void => {
+      follower?.dispose();
+      run.dispose();
+    };
+    settled.then(done, done);
     return settled;
   }
 
