@@ -60,7 +60,10 @@ export interface WorkSignal {
   dispose(this: void): void;
 }
 
-/** Aborts with the first parent's reason, or with `timeoutError()` after `timeout` ms. */
+/**
+ * Aborts with the first parent's reason, or with `timeoutError()` after `timeout` ms. As
+ * with `AbortSignal.timeout`, the timer alone does not keep the process alive.
+ */
 export function workSignal(parents: readonly (AbortSignal | undefined)[], timeout?: number, timeoutError?: () => Error): WorkSignal {
   const controller = new AbortController();
   const abort = (reason: unknown): void => controller.abort(reason);
@@ -77,6 +80,7 @@ export function workSignal(parents: readonly (AbortSignal | undefined)[], timeou
   }
   if (timeout !== undefined && !controller.signal.aborted) {
     const timer = setTimeout(() => abort(timeoutError?.() ?? new DOMException(`no answer within ${timeout} ms`, 'TimeoutError')), timeout);
+    timer.unref?.();
     cleanups.push(() => clearTimeout(timer));
   }
   return {

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_FILE_CHUNK } from '../channels/direct/capabilities.js';
 import type { QgaClient } from '../client/qga-client.js';
+import { workSignal } from '../abortable.js';
 import { checkOptions } from '../check-options.js';
 import { QgaTimeoutError } from '../errors.js';
 import { formatMs } from '../format-ms.js';
@@ -130,11 +131,8 @@ export interface TransferDeadline {
 export function transferDeadline(what: string, options: FileTransferOptions): TransferDeadline {
   const { timeout, signal } = options;
   if (timeout === undefined) return { signal, clear: () => undefined };
-  const expired = new AbortController();
-  const timer = setTimeout(() => expired.abort(new QgaTimeoutError(what, timeout, `${what}: the transfer did not finish within ${formatMs(timeout)} ms`)), timeout);
-  // A pending deadline must not keep the process alive on its own.
-  timer.unref?.();
-  return { signal: signal ? AbortSignal.any([signal, expired.signal]) : expired.signal, clear: () => clearTimeout(timer) };
+  const deadline = workSignal([signal], timeout, () => new QgaTimeoutError(what, timeout, `${what}: the transfer did not finish within ${formatMs(timeout)} ms`));
+  return { signal: deadline.signal, clear: deadline.dispose };
 }
 
 /** Validates a guest path before anything is sent (see wire-string.ts for NUL and lone surrogates). */

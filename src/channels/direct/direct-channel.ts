@@ -5,7 +5,7 @@ import { RequestQueue, type ResyncInfo, type ResyncReason } from '../../protocol
 import type { Transport, TransportHandlers } from '../../transport/transport.js';
 import type { ChannelCallOptions, ChannelCapabilities, ChannelHooks, ChannelOptions, ChannelRequest, ConnectEvent, QgaChannel } from '../channel.js';
 import { directCapabilities } from './capabilities.js';
-import { openWithRetry } from './open-with-retry.js';
+import { openTransport, openWithRetry } from './open-with-retry.js';
 
 const debug = debuglog('qga');
 
@@ -170,7 +170,7 @@ export class DirectChannel implements QgaChannel {
       if (this.#isClosed()) return;
       const handlers = this.#attach();
       try {
-        await this.#transport.open(handlers, AbortSignal.timeout(Math.ceil(this.#options.connectTimeout)));
+        await openTransport(this.#transport, handlers, this.#options.connectTimeout);
         await this.#resyncFirst(this.#options.connectTimeout, undefined, 'reconnect');
         if (this.#isClosed()) return;
         this.#state = 'open';

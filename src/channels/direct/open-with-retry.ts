@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { workSignal } from '../../abortable.js';
 import { QgaConnectionError, QgaError, QgaTimeoutError } from '../../errors.js';
 import { formatMs } from '../../format-ms.js';
 import type { ResyncReason } from '../../protocol/request-queue.js';
@@ -64,10 +65,8 @@ export async function openWithRetry(steps: OpenChannelSteps): Promise<number> {
     if (!handlers?.isOpen()) {
       handlers = steps.attach();
       openings += 1;
-      // A transport that opens at once (a unix socket) needs no timer: only the caller's signal.
-      const attempt = transport.opensAtOnce === true ? undefined : openingSignal(signal, Math.ceil(attemptLimit()));
       try {
-        await transport.open(handlers, attempt ? attempt.signal : signal);
+        await openTransport(transport, handlers, attemptLimit(), signal);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         lastError = error;
@@ -75,8 +74,6 @@ export async function openWithRetry(steps: OpenChannelSteps): Promise<number> {
         if (!waiting) break;
         await backOff();
         continue;
-      } finally {
-        attempt?.dispose();
       }
     }
     try {
@@ -106,6 +103,19 @@ export async function openWithRetry(steps: OpenChannelSteps): Promise<number> {
   throw failure(transport.description, budget, lastError, waiting ? { openings, syncs } : undefined);
 }
 
+/**
+ * Opens `transport` within `ms`, or until `signal` aborts. A transport that opens at once
+ * (a unix socket) gets no timer: only the caller's signal.
+ */
+export async function openTransport(transport: Transport, handlers: TransportHandlers, ms: number, signal?: AbortSignal): Promise<void> {
+  const bounded = transport.opensAtOnce === true ? undefined : workSignal([signal], Math.ceil(ms));
+  try {
+    await transport.open(handlers, bounded ? bounded.signal : signal);
+  } finally {
+    bounded?.dispose();
+  }
+}
+
 /** The final error; after waiting for the agent it also says what was tried. */
 function failure(description: string, budget: number, error: unknown, tried: { openings: number; syncs: number } | undefined): QgaConnectionError {
   const what = tried
@@ -123,40 +133,4 @@ function failure(description: string, budget: number, error: unknown, tried: { o
   return new QgaConnectionError(`${what ? `${description}: gave up${what}; last error: ` : ''}${error instanceof QgaError ? '' : `${description}: `}${reason}`, {
     cause: error,
   });
-}
-
-/** The signal one opening of the channel gets, and how to let go of it once it settled. */
-interface OpeningSignal {
-  readonly signal: AbortSignal;
-  dispose(): void;
-}
-
-/**
- * Aborts when the caller's `signal` does (with its reason) or after `ms` (with the
- * `TimeoutError` AbortSignal.timeout gives). A plain controller and timer, both let go of
- * as soon as the opening settled: AbortSignal.timeout keeps its timer, and a weak
- * reference, until it fires seconds later, and AbortSignal.any registers with every
- * parent, which for a fleet opening hundreds of short-lived connections is thousands of
- * live timers and registrations.
- */
-function openingSignal(signal: AbortSignal | undefined, ms: number): OpeningSignal {
-  const controller = new AbortController();
-  const timer = setTimeout(abortOnTimeout, ms, controller);
-  // Like AbortSignal.timeout: the limit alone does not keep the process alive.
-  timer.unref();
-  if (!signal) return { signal: controller.signal, dispose: () => clearTimeout(timer) };
-  const onAbort = (): void => controller.abort(signal.reason);
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    },
-  };
-}
-
-function abortOnTimeout(controller: AbortController): void {
-  controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
 }

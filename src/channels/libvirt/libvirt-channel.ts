@@ -212,7 +212,12 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
       await sleep(delay);
       if (this.#isClosed()) return;
       try {
-        await this.#connection!.reopen(AbortSignal.timeout(Math.ceil(this.#options.connectTimeout)));
+        const bounded = workSignal([], Math.ceil(this.#options.connectTimeout));
+        try {
+          await this.#connection!.reopen(bounded.signal);
+        } finally {
+          bounded.dispose();
+        }
         if (this.#state !== 'reconnecting') return;
         this.#state = 'open';
         this.#back!.resolve();

@@ -17,6 +17,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { debuglog } from 'node:util';
+import { workSignal } from '../../abortable.js';
 import { QgaConnectionError } from '../../errors.js';
 import { AgentEvents, type AgentLifecycleListener } from './agent-events.js';
 import type { PemSource } from './dial.js';
@@ -176,7 +177,9 @@ export class LibvirtConnection {
       const rpc = this.#rpc;
       if (!rpc.closed) {
         // Politely, as virsh does, so libvirtd frees the connection's state at once.
-        await rpc.call(CONNECT_CLOSE, undefined, { signal: AbortSignal.timeout(CLOSE_GRACE_MS) }).catch(() => undefined);
+        const grace = workSignal([], CLOSE_GRACE_MS);
+        await rpc.call(CONNECT_CLOSE, undefined, { signal: grace.signal }).catch(() => undefined);
+        grace.dispose();
       }
       rpc.close();
     })();
