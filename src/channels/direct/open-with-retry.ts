@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { workSignal } from '../../abortable.js';
+import { pause as wait, workSignal } from '../../abortable.js';
 import { QgaConnectionError, QgaError, QgaTimeoutError } from '../../errors.js';
 import { formatMs } from '../../format-ms.js';
 import type { ResyncReason } from '../../protocol/request-queue.js';
@@ -57,7 +56,7 @@ export async function openWithRetry(steps: OpenChannelSteps): Promise<number> {
   const backOff = async (): Promise<void> => {
     const ms = Math.min(pause, Math.max(0, remaining()));
     pause = Math.min(pause * 2, MAX_PAUSE_MS);
-    await sleep(ms, undefined, signal ? { signal } : undefined);
+    await wait(ms, signal);
   };
 
   while (remaining() > 0) {

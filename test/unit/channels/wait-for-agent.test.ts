@@ -56,4 +56,14 @@ describe('waitForAgent against a socket that accepts and closes at once', () => 
     expect(connections()).toBeGreaterThanOrEqual(3);
     expect(connections()).toBeLessThan(40);
   });
+
+  it('an abort while it pauses between attempts rejects with the caller\'s own reason, at once', async () => {
+    const { path, connections } = await acceptAndClose();
+    const controller = new AbortController();
+    const reason = new Error('operator gave up');
+    const attempt = QgaClient.connect({ path, waitForAgent: 30_000, signal: controller.signal }).catch((e: unknown) => e);
+    await expect.poll(connections).toBeGreaterThanOrEqual(2);
+    controller.abort(reason);
+    expect(await attempt).toBe(reason);
+  });
 });
