@@ -22,7 +22,8 @@ import type { ChannelCallOptions, ChannelRequest } from '../channel.js';
 import { LIBVIRT_MAX_REQUEST_BYTES } from './capabilities.js';
 import { agentError, agentGoneOrSilent } from './errors.js';
 import { DOMAIN_AGENT_COMMAND, DOMAIN_REBOOT, DOMAIN_SHUTDOWN_FLAGS, REBOOT_GUEST_AGENT, SHUTDOWN_GUEST_AGENT, type RemoteDomain } from './procedures.js';
-import { Flight, type InFlight } from './in-flight.js';
+import type { InFlight } from '../../protocol/in-flight.js';
+import { Flight } from './in-flight.js';
 import type { CallHandle, RpcConnection } from './rpc-connection.js';
 
 /** Where a command goes and what comes back is accepted. */
@@ -50,7 +51,7 @@ const NO_REPLY_HEADROOM_MS = 500;
  * is no AbortController or listener per call unless the caller passed a signal (profiled:
  * EventTarget work was a third of the client's CPU per guest-ping).
  */
-export async function carry(target: AgentTarget, request: ChannelRequest, options: ChannelCallOptions, deadline: number, inFlight: InFlight): Promise<unknown> {
+export async function carry(target: AgentTarget, request: ChannelRequest, options: ChannelCallOptions, deadline: number, inFlight: InFlight<Flight>): Promise<unknown> {
   const command = request.execute;
   const remaining = deadline - performance.now();
   if (remaining <= 0) throw new QgaTimeoutError(command, options.timeout);
@@ -58,7 +59,7 @@ export async function carry(target: AgentTarget, request: ChannelRequest, option
   signal?.throwIfAborted();
   // Throws only the request-size refusal; libvirt's own failures come through the promise.
   const flight = new Flight(start(target, request, options, remaining), command, options.timeout, deadline);
-  const onAbort = signal ? (): void => flight.abandon(signal.reason) : undefined;
+  const onAbort = signal ? (): void => flight.end(signal.reason) : undefined;
   if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
   inFlight.begin(flight);
   try {
@@ -69,6 +70,7 @@ export async function carry(target: AgentTarget, request: ChannelRequest, option
     if (!options.expectReply && agentGoneOrSilent(error)) return undefined;
     throw agentError(error, command, options.timeout, target);
   } finally {
+    flight.settled = true;
     inFlight.end(flight);
     if (onAbort) signal!.removeEventListener('abort', onAbort);
   }

@@ -26,7 +26,8 @@ import type { ChannelCallOptions, ChannelCapabilities, ChannelHooks, ChannelOpti
 import { carry, type AgentTarget } from './agent-call.js';
 import { domainGone } from './errors.js';
 import { CallQueue } from './call-queue.js';
-import { InFlight } from './in-flight.js';
+import { InFlight } from '../../protocol/in-flight.js';
+import type { Flight } from './in-flight.js';
 import { libvirtCapabilities } from './capabilities.js';
 import { openAgent } from './open-agent.js';
 import { LibvirtConnection, type LibvirtConnectionUser } from './libvirt-connection.js';
@@ -43,7 +44,7 @@ export class LibvirtChannel implements QgaChannel, LibvirtConnectionUser {
   readonly #hooks: ChannelHooks;
   readonly #queue = new CallQueue();
   /** The call on the wire (one at a time per client), its timer, its end when the channel closes. */
-  readonly #inFlight = new InFlight();
+  readonly #inFlight = new InFlight<Flight>();
   #connection: LibvirtConnection | undefined;
   #detach: (() => void) | undefined;
   /** Where this client's commands go, made once the domain was looked up. */

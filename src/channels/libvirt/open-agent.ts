@@ -14,7 +14,8 @@ import { QgaConnectionError, QgaTimeoutError } from '../../errors.js';
 import { deferred } from '../../protocol/deferred.js';
 import { carry, type AgentTarget } from './agent-call.js';
 import { agentNotConnected } from './errors.js';
-import type { InFlight } from './in-flight.js';
+import type { InFlight } from '../../protocol/in-flight.js';
+import type { Flight } from './in-flight.js';
 import type { LibvirtConnection } from './libvirt-connection.js';
 import { AgentLifecycleState, type RemoteDomain } from './procedures.js';
 
@@ -23,7 +24,7 @@ export interface OpenAgentSteps {
   dom: RemoteDomain;
   target: AgentTarget;
   /** The channel's call in flight (one at a time) and its timer. */
-  inFlight: InFlight;
+  inFlight: InFlight<Flight>;
   description: string;
   /** Wait for the agent to connect (the client's `waitForAgent`). */
   wait: boolean;

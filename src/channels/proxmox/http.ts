@@ -6,8 +6,7 @@
  */
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { DeadlineTimer } from '../../protocol/deadline-timer.js';
-import { systemTimers } from '../../protocol/timers.js';
+import { InFlight, type InFlightCall } from '../../protocol/in-flight.js';
 import { VerifyingAgent, type TlsTrust } from './tls.js';
 
 /** One request, with a path under `/api2/json`. */
@@ -70,13 +69,9 @@ export interface ProxmoxHttpOptions {
   closing?: AbortSignal | undefined;
 }
 
-/** A request in flight: when it times out, and how it ends early. */
-interface InFlightRequest {
-  readonly deadline: number;
-  settled: boolean;
-  end(error: unknown): void;
-  timedOut(): void;
-}
+
+/** A request in flight: `finish` sets `settled`. */
+type PendingRequest = InFlightCall & { settled: boolean };
 
 /** The HTTPS side of one channel. */
 export class ProxmoxHttp {
@@ -86,13 +81,8 @@ export class ProxmoxHttp {
   readonly #port: number;
   readonly #agent: VerifyingAgent;
   readonly #closing: AbortSignal | undefined;
-  /**
-   * Requests in flight, with one timer for all their deadlines and one listener on the
-   * channel's close: no timer and no EventTarget listener per request (profiled on a
-   * guest-ping through the API, those were the largest costs the channel added per call).
-   */
-  readonly #inFlight = new Set<InFlightRequest>();
-  readonly #deadlines = new DeadlineTimer<InFlightRequest>(systemTimers, () => this.#inFlight, (request) => request.timedOut());
+  /** Requests in flight: one timer for their deadlines, one listener on the channel's close. */
+  readonly #inFlight = new InFlight<PendingRequest>();
 
   constructor(options: ProxmoxHttpOptions) {
     this.#host = options.host;
@@ -100,9 +90,7 @@ export class ProxmoxHttp {
     this.origin = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
     this.#agent = new VerifyingAgent(options.trust, options.handshakeTimeout);
     const closing = (this.#closing = options.closing);
-    closing?.addEventListener('abort', () => {
-      for (const request of [...this.#inFlight]) request.end(closing.reason);
-    }, { once: true });
+    closing?.addEventListener('abort', () => this.#inFlight.close(closing.reason), { once: true });
   }
 
   /**
@@ -122,7 +110,7 @@ export class ProxmoxHttp {
 
   /** Drops the kept-alive socket. */
   close(): void {
-    this.#deadlines.stop();
+    this.#inFlight.close(new Error('the HTTPS side was closed'));
     this.#agent.destroy();
   }
 
@@ -154,8 +142,7 @@ export class ProxmoxHttp {
       const finish = (error: unknown, response?: ProxmoxResponse): void => {
         if (inFlight.settled) return;
         inFlight.settled = true;
-        this.#inFlight.delete(inFlight);
-        if (this.#inFlight.size === 0) this.#deadlines.idle();
+        this.#inFlight.end(inFlight);
         if (listen) signal.removeEventListener('abort', onAbort);
         if (response) resolve(response);
         else {
@@ -163,14 +150,13 @@ export class ProxmoxHttp {
           reject(error);
         }
       };
-      const inFlight: InFlightRequest = {
+      const inFlight: PendingRequest = {
         deadline: performance.now() + timeout,
         settled: false,
         end: (error) => finish(error),
         timedOut: () => finish(new HttpTimeoutError(limits.timeout)),
       };
-      this.#inFlight.add(inFlight);
-      this.#deadlines.add(inFlight.deadline);
+      this.#inFlight.begin(inFlight);
       const onAbort = (): void => finish(signal?.reason);
       if (listen) signal.addEventListener('abort', onAbort, { once: true });
       req.on('error', (error: NodeJS.ErrnoException) => {
