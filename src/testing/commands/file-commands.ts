@@ -1,7 +1,8 @@
 /**
  * What the file commands of every agent profile share, whatever the guest's OS: their
- * argument schemas, the agent's checks of `count` and `whence`, and closing a handle.
- * Each profile keeps its own opening, reading and error texts.
+ * argument schemas, the agent's checks of `count` and `whence`, the shape of their
+ * replies, and closing a handle. Each profile keeps its own opening, how it reads and
+ * writes, and its error texts.
  * @module
  */
 import type { FileHandle } from 'node:fs/promises';
@@ -39,6 +40,43 @@ export function writeData(args: Record<string, unknown>): { data: Buffer; count:
   const count = (args.count as bigint | undefined) ?? BigInt(data.length);
   if (count < 0n || count > BigInt(data.length)) throw genericError(`value '${count}' is invalid for argument count`);
   return { data, count: Number(count) };
+}
+
+/**
+ * guest-file-read: `read` gets the checked `count` and says what it read and whether that
+ * is the end (each OS's agent decides eof its own way).
+ */
+export function defineFileRead<File extends { readonly fh: FileHandle }>(registry: CommandRegistry, table: HandleTable<File>, read: (file: File, count: bigint) => Promise<{ data: Buffer; eof: boolean }>): void {
+  registry.define({
+    name: 'guest-file-read',
+    args: FILE_READ_ARGS,
+    successResponse: true,
+    run: async (args) => {
+      const { data, eof } = await read(table.get(args.handle as bigint), readCount(args));
+      // An empty read still carries "buf-b64": "" (the output visitor writes NULL as "").
+      return { count: data.length, 'buf-b64': data.toString('base64'), eof };
+    },
+  });
+}
+
+/** guest-file-write: `write` gets the decoded data and the checked `count` to write of it. */
+export function defineFileWrite<File extends { readonly fh: FileHandle }>(registry: CommandRegistry, table: HandleTable<File>, write: (file: File, data: Buffer, count: number) => Promise<void>): void {
+  registry.define({
+    name: 'guest-file-write',
+    args: FILE_WRITE_ARGS,
+    successResponse: true,
+    run: async (args) => {
+      const { data, count } = writeData(args);
+      await write(table.get(args.handle as bigint), data, count);
+      return { count, eof: false };
+    },
+  });
+}
+
+/** Writes the first `count` bytes of `data` at `at`, however many writes that takes. */
+export async function writeAllAt(fh: FileHandle, data: Buffer, count: number, at: number): Promise<void> {
+  let done = 0;
+  while (done < count) done += (await fh.write(data, done, count - done, at + done)).bytesWritten;
 }
 
 /** guest-file-seek; `invalid()` is the OS's refusal of a position before the start. */

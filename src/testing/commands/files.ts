@@ -11,7 +11,7 @@ import path from 'node:path';
 import { HandleTable } from './handle-table.js';
 import { genericError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
-import { defineFileClose, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, FILE_READ_ARGS, FILE_WRITE_ARGS, defineFileSeek, readAt, readCount, writeData } from './file-commands.js';
+import { defineFileClose, defineFileRead, defineFileSeek, defineFileWrite, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, readAt, writeAllAt } from './file-commands.js';
 import type { BuiltinContext } from './context.js';
 import { strerror } from './errno.js';
 
@@ -93,39 +93,19 @@ export function registerFileCommands(registry: CommandRegistry, ctx: BuiltinCont
     },
   });
   defineFileClose(registry, table, (err) => genericError(`failed to close handle: ${strerror(err)}`));
-  registry.define({
-    name: 'guest-file-read',
-    args: FILE_READ_ARGS,
-    successResponse: true,
-    run: async (args) => {
-      const file = table.get(args.handle as bigint);
-      const count = readCount(args);
-      const data = await readSome(file, Number(count)).catch((err: unknown) => {
-        throw genericError(`failed to read file: ${strerror(err)}`);
-      });
-      // An empty read still carries "buf-b64": "" (the output visitor writes NULL as "").
-      return { count: data.length, 'buf-b64': data.toString('base64'), eof: BigInt(data.length) < count };
-    },
+  defineFileRead(registry, table, async (file, count) => {
+    const data = await readSome(file, Number(count)).catch((err: unknown) => {
+      throw genericError(`failed to read file: ${strerror(err)}`);
+    });
+    return { data, eof: BigInt(data.length) < count };
   });
-  registry.define({
-    name: 'guest-file-write',
-    args: FILE_WRITE_ARGS,
-    successResponse: true,
-    run: async (args) => {
-      const file = table.get(args.handle as bigint);
-      const { data, count: n } = writeData(args);
-      try {
-        let done = 0;
-        while (done < n) {
-          const { bytesWritten } = await file.fh.write(data, done, n - done, file.position + done);
-          done += bytesWritten;
-        }
-        file.position = file.append ? (await file.fh.stat()).size : file.position + n;
-      } catch (err) {
-        throw genericError(`failed to write to file: ${strerror(err)}`);
-      }
-      return { count: n, eof: false };
-    },
+  defineFileWrite(registry, table, async (file, data, count) => {
+    try {
+      await writeAllAt(file.fh, data, count, file.position);
+      file.position = file.append ? (await file.fh.stat()).size : file.position + count;
+    } catch (err) {
+      throw genericError(`failed to write to file: ${strerror(err)}`);
+    }
   });
   defineFileSeek(registry, table, () => genericError('failed to seek file: Invalid argument'));
   registry.define({

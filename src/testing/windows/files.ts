@@ -13,7 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { genericError, type SimulatedAgentError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
-import { defineFileClose, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, FILE_READ_ARGS, FILE_WRITE_ARGS, defineFileSeek, readAt, readCount, writeData } from '../commands/file-commands.js';
+import { defineFileClose, defineFileRead, defineFileSeek, defineFileWrite, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, readAt, writeAllAt } from '../commands/file-commands.js';
 import { HandleTable } from '../commands/handle-table.js';
 import type { WindowsMachine } from './machine.js';
 import type { Win32Error } from './texts.js';
@@ -117,36 +117,20 @@ export function registerWindowsFileCommands(registry: CommandRegistry, machine: 
     run: async (args) => table.add(await open(args.path as string, (args.mode as string | undefined) ?? 'r')),
   });
   defineFileClose(registry, table, (err) => fail('failed close handle', err));
-  registry.define({
-    name: 'guest-file-read',
-    args: FILE_READ_ARGS,
-    successResponse: true,
-    run: async (args) => {
-      const file = table.get(args.handle as bigint);
-      const count = readCount(args);
-      if (!file.mode.read) throw fail('failed to read file', 'ACCESS_DENIED');
-      const size = (await file.fh.stat()).size;
-      const wanted = Math.min(Number(count), Math.max(0, size - file.position));
-      if (wanted > WINDOWS_READ_FAIL_ABOVE) throw fail('failed to read file', 'NO_SYSTEM_RESOURCES');
-      const data = await readAt(file, wanted);
-      // ReadFile says nothing about the end: the agent reports eof only for 0 bytes read.
-      return { count: data.length, 'buf-b64': data.toString('base64'), eof: data.length === 0 };
-    },
+  defineFileRead(registry, table, async (file, count) => {
+    if (!file.mode.read) throw fail('failed to read file', 'ACCESS_DENIED');
+    const size = (await file.fh.stat()).size;
+    const wanted = Math.min(Number(count), Math.max(0, size - file.position));
+    if (wanted > WINDOWS_READ_FAIL_ABOVE) throw fail('failed to read file', 'NO_SYSTEM_RESOURCES');
+    const data = await readAt(file, wanted);
+    // ReadFile says nothing about the end: the agent reports eof only for 0 bytes read.
+    return { data, eof: data.length === 0 };
   });
-  registry.define({
-    name: 'guest-file-write',
-    args: FILE_WRITE_ARGS,
-    successResponse: true,
-    run: async (args) => {
-      const file = table.get(args.handle as bigint);
-      const { data, count: n } = writeData(args);
-      if (!file.mode.write) throw fail('failed to write to file', 'ACCESS_DENIED');
-      const at = file.mode.append ? (await file.fh.stat()).size : file.position;
-      let done = 0;
-      while (done < n) done += (await file.fh.write(data, done, n - done, at + done)).bytesWritten;
-      file.position = at + n;
-      return { count: n, eof: false };
-    },
+  defineFileWrite(registry, table, async (file, data, count) => {
+    if (!file.mode.write) throw fail('failed to write to file', 'ACCESS_DENIED');
+    const at = file.mode.append ? (await file.fh.stat()).size : file.position;
+    await writeAllAt(file.fh, data, count, at);
+    file.position = at + count;
   });
   defineFileSeek(registry, table, () => fail('failed to seek file', 'INVALID_PARAMETER'));
   registry.define({
