@@ -42,6 +42,16 @@ export function writeData(args: Record<string, unknown>): { data: Buffer; count:
   return { data, count: Number(count) };
 }
 
+/** guest-file-open: `open` gets the guest path and the mode (`r` when none was given). */
+export function defineFileOpen<File extends { readonly fh: FileHandle }>(registry: CommandRegistry, table: HandleTable<File>, open: (path: string, mode: string) => Promise<File>): void {
+  registry.define({
+    name: 'guest-file-open',
+    args: FILE_OPEN_ARGS,
+    successResponse: true,
+    run: async (args) => table.add(await open(args.path as string, (args.mode as string | undefined) ?? 'r')),
+  });
+}
+
 /**
  * guest-file-read: `read` gets the checked `count` and says what it read and whether that
  * is the end (each OS's agent decides eof its own way).

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { HandleTable } from './handle-table.js';
 import { genericError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
-import { defineFileClose, defineFileRead, defineFileSeek, defineFileWrite, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, readAt, writeAllAt } from './file-commands.js';
+import { defineFileClose, defineFileOpen, defineFileRead, defineFileSeek, defineFileWrite, FILE_HANDLE_ARGS, readAt, writeAllAt } from './file-commands.js';
 import type { BuiltinContext } from './context.js';
 import { strerror } from './errno.js';
 
@@ -82,16 +82,7 @@ async function readSome(file: OpenFile, count: number): Promise<Buffer> {
 /** Register the guest-file-* commands; returns the table so the agent can close it. */
 export function registerFileCommands(registry: CommandRegistry, ctx: BuiltinContext): FileTable {
   const table = new FileTable();
-  registry.define({
-    name: 'guest-file-open',
-    args: FILE_OPEN_ARGS,
-    successResponse: true,
-    run: async (args) => {
-      const guestPath = args.path as string;
-      const file = await openFile(resolveGuestPath(ctx.sandbox, guestPath), guestPath, (args.mode as string | undefined) ?? 'r');
-      return table.add(file);
-    },
-  });
+  defineFileOpen(registry, table, (guestPath, mode) => openFile(resolveGuestPath(ctx.sandbox, guestPath), guestPath, mode));
   defineFileClose(registry, table, (err) => genericError(`failed to close handle: ${strerror(err)}`));
   defineFileRead(registry, table, async (file, count) => {
     const data = await readSome(file, Number(count)).catch((err: unknown) => {

@@ -13,7 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { genericError, type SimulatedAgentError } from '../errors.js';
 import type { CommandRegistry } from '../dispatch.js';
-import { defineFileClose, defineFileRead, defineFileSeek, defineFileWrite, FILE_HANDLE_ARGS, FILE_OPEN_ARGS, readAt, writeAllAt } from '../commands/file-commands.js';
+import { defineFileClose, defineFileOpen, defineFileRead, defineFileSeek, defineFileWrite, FILE_HANDLE_ARGS, readAt, writeAllAt } from '../commands/file-commands.js';
 import { HandleTable } from '../commands/handle-table.js';
 import type { WindowsMachine } from './machine.js';
 import type { Win32Error } from './texts.js';
@@ -110,12 +110,7 @@ export function registerWindowsFileCommands(registry: CommandRegistry, machine: 
     return { fh, hostPath, mode, position: 0 };
   };
 
-  registry.define({
-    name: 'guest-file-open',
-    args: FILE_OPEN_ARGS,
-    successResponse: true,
-    run: async (args) => table.add(await open(args.path as string, (args.mode as string | undefined) ?? 'r')),
-  });
+  defineFileOpen(registry, table, open);
   defineFileClose(registry, table, (err) => fail('failed close handle', err));
   defineFileRead(registry, table, async (file, count) => {
     if (!file.mode.read) throw fail('failed to read file', 'ACCESS_DENIED');
