@@ -30,9 +30,8 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Runtime imports and re-exports of `file` that reach into a higher layer. */
-function upwardImports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
+/** Runtime imports and re-exports of `file` (whose source is `text`) that reach into a higher layer. */
+function upwardImports(file: string, text = readFileSync(file, 'utf8')): string[] {
   const found: string[] = [];
   for (const match of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?'(\.[^']+)'/gm)) {
     if (match[1]) continue;
@@ -50,12 +49,12 @@ describe('layering', () => {
   });
 
   it('no file imports from a higher layer at run time', () => {
-    expect(files.flatMap(upwardImports)).toEqual([]);
+    expect(files.flatMap((file) => upwardImports(file))).toEqual([]);
   });
 
-  it('the check sees an upward import (a channel importing the client)', () => {
+  it('the check sees an upward import (a channel importing the client) and lets a type-only one pass', () => {
     const channel = join(SRC, 'channels', 'direct', 'direct-channel.ts');
-    expect(layerOf(join(SRC, 'client', 'qga-client.ts'))).toBeGreaterThan(layerOf(channel));
-    expect(upwardImports(channel)).toEqual([]);
+    const text = "import { QgaClient } from '../../client/qga-client.js';\nimport type { CallOptions } from '../../client/connect-options.js';\n";
+    expect(upwardImports(channel, text)).toEqual(['channels/direct/direct-channel.ts -> client/qga-client.js']);
   });
 });
