@@ -39,10 +39,8 @@ export class CallQueue {
    * Rejects with `timedOut()` after `timeout` ms, or `signal.reason` on abort, while waiting.
    */
   turn(timeout: number, signal: AbortSignal | undefined, timedOut: () => unknown): Promise<() => void> {
-    if (!this.#busy) {
-      this.#busy = true;
-      return Promise.resolve(this.#release());
-    }
+    const now = this.take();
+    if (now) return Promise.resolve(now);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<() => void>((resolve, reject) => {
       const leave = (error: unknown): void => {
