@@ -43,7 +43,6 @@ export const AgentLifecycleState = { CONNECTED: 1, DISCONNECTED: 2 } as const;
 export const SHUTDOWN_GUEST_AGENT = 2;
 export const REBOOT_GUEST_AGENT = 2;
 
-
 /** `remote_nonnull_domain`. libvirtd resolves it by `uuid` only (name and id are informative). */
 export interface RemoteDomain {
   readonly name: string;
