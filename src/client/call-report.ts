@@ -11,6 +11,8 @@ import { requestEndChannel, requestErrorChannel, requestStartChannel, type QgaRe
 import type { QgaClientEvents } from './events.js';
 
 const debug = debuglog('qga');
+/** Node reads NODE_DEBUG once, at start-up; asking `debug.enabled` per call costs three calls. */
+const debugEnabled = debug.enabled;
 
 /** Byte counts a channel reports for one call, when it knows them. */
 export interface CallBytes {
@@ -32,7 +34,7 @@ export type CallTrace = QgaRequestEndMessage & Partial<Pick<QgaRequestErrorMessa
  */
 export function callObserved(client: EventEmitter<QgaClientEvents>): boolean {
   return (
-    debug.enabled ||
+    debugEnabled ||
     client.listenerCount('request') > 0 ||
     client.listenerCount('response') > 0 ||
     requestStartChannel.hasSubscribers ||
@@ -58,7 +60,7 @@ export function callBytesFor(trace: CallTrace | undefined): CallBytes | undefine
 export function reportCallEnd(client: EventEmitter<QgaClientEvents>, name: string, started: number, trace: CallTrace | undefined, failure: { error: unknown } | undefined, bytes?: CallBytes): void {
   const duration = performance.now() - started;
   if (client.listenerCount('response') > 0) client.emit('response', failure ? { name, command: name, duration, error: failure.error } : { name, command: name, duration });
-  if (debug.enabled) {
+  if (debugEnabled) {
     if (failure) debug('%s failed in %d ms: %s', name, duration.toFixed(2), String(failure.error));
     else debug('%s ok in %d ms', name, duration.toFixed(2));
   }

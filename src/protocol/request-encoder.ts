@@ -17,7 +17,8 @@ const SCRATCH_UP_TO = 256 * 1024;
 export interface EncodedCommand {
   /** The `id` the reply will carry. */
   id: string;
-  bytes: Buffer;
+  /** The request line, newline included; {@link RequestEncoder.bytesOf} turns it into bytes. */
+  line: string;
 }
 
 export class RequestEncoder {
@@ -25,14 +26,14 @@ export class RequestEncoder {
   // this queue's ids from another connection's (the sequence alone would repeat them).
   readonly #idPrefix = (Math.floor(Math.random() * 2 ** 32) + 2 ** 32).toString(16).slice(1) + '-';
   #sequence = 0;
-  /** Reused request buffer (see #bytesOf) and whether the transport still holds it. */
+  /** Reused request buffer (see bytesOf) and whether the transport still holds it. */
   #scratch: Buffer | undefined;
   #scratchBusy = false;
 
   /** A command line with a fresh id. */
   command(execute: string, args: Record<string, unknown> | undefined): EncodedCommand {
     const id = this.#nextId();
-    return { id, bytes: this.#bytesOf(commandLine(execute, args, id)) };
+    return { id, line: commandLine(execute, args, id) };
   }
 
   /**
@@ -45,7 +46,7 @@ export class RequestEncoder {
     const id = this.#nextId();
     const probeId = this.nextSyncId();
     const probe = encodeJson({ execute: 'guest-sync', arguments: { id: probeId } });
-    return { id, probeId, bytes: Buffer.from(commandLine(execute, args, id) + probe + '\n') };
+    return { id, probeId, line: commandLine(execute, args, id) + probe + '\n' };
   }
 
   /** Sync ids are `int` on the wire: stay within Number's safe range. */
@@ -69,14 +70,15 @@ export class RequestEncoder {
   }
 
   /**
-   * The bytes of a request line. A fresh buffer for every request above Buffer's small
+   * The bytes of a request line, for a transport that takes bytes only, or a line too
+   * long to go as text (see `RequestQueueOptions.writeText`). A fresh buffer for every request above Buffer's small
    * pool size is a malloc that often comes back as fresh pages from the OS, and on a VM
    * each page fault is costly: a file written in 64 KiB chunks paid ~22 faults per chunk.
    * So mid-sized requests are encoded into one buffer the encoder keeps, reused once the
    * transport has taken the previous request (its write settled, as the Transport
    * contract says); while it is busy, or for larger requests, a fresh buffer is used.
    */
-  #bytesOf(line: string): Buffer {
+  bytesOf(line: string): Buffer {
     if (line.length < SCRATCH_FROM || line.length > SCRATCH_UP_TO || this.#scratchBusy) return Buffer.from(line);
     const size = Buffer.byteLength(line);
     if (size > SCRATCH_UP_TO) return Buffer.from(line);

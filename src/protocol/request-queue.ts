@@ -80,8 +80,14 @@ export interface QueueCallOptions {
   bytes?: { requestBytes?: number | undefined; replyBytes?: number | undefined } | undefined;
 }
 
+/** The functions here are called on their own, not as methods of this object: bind them. */
 export interface RequestQueueOptions {
-  write(bytes: Uint8Array): Promise<void>;
+  write: (bytes: Uint8Array) => Promise<void>;
+  /**
+   * Writes a request line as UTF-8 text, when the transport can (see `Transport.writeText`):
+   * used for lines up to {@link TEXT_UP_TO} characters, which then need no Buffer.
+   */
+  writeText?: ((text: string) => Promise<void>) | undefined;
   /**
    * A write failed: the channel is gone, though its close may be reported only later. Called
    * after the call being written was failed, so the owner can mark the channel lost (and
@@ -95,6 +101,7 @@ export interface RequestQueueOptions {
 
 export class RequestQueue {
   readonly #write: (bytes: Uint8Array) => Promise<void>;
+  readonly #writeText: ((text: string) => Promise<void>) | undefined;
   readonly #onWriteFailed: ((error: unknown) => void) | undefined;
   readonly #onResync: ((info: ResyncInfo) => void) | undefined;
   readonly #timers: Timers;
@@ -121,7 +128,8 @@ export class RequestQueue {
   #resyncStartedAt: number | undefined;
 
   constructor(options: RequestQueueOptions) {
-    this.#write = (bytes) => options.write(bytes);
+    this.#write = options.write;
+    this.#writeText = options.writeText;
     this.#onWriteFailed = options.onWriteFailed;
     this.#onResync = options.onResync;
     this.#timers = options.timers ?? systemTimers;
@@ -256,23 +264,33 @@ export class RequestQueue {
   #send(job: Job): void {
     const { execute, args } = job;
     job.args = undefined;
-    let bytes: Buffer;
+    let line: string;
     if (job.expectReply) {
       const encoded = this.#encoder.command(execute, args);
       job.replyId = encoded.id;
-      bytes = encoded.bytes;
+      line = encoded.line;
     } else {
       // The agent answers this command only on failure: a guest-sync goes with it.
       const encoded = this.#encoder.commandWithProbe(execute, args);
       job.replyId = encoded.id;
       job.probeId = encoded.probeId;
-      bytes = encoded.bytes;
+      line = encoded.line;
     }
-    if (job.bytes) job.bytes.requestBytes = bytes.length;
     job.phase = 'exchange';
+    this.#writeLine(job, line).catch((error: unknown) => this.#writeFailed(job, error));
+  }
+
+  /** One request line: as text when the transport takes text and the line is short, else as bytes. */
+  #writeLine(job: Job, line: string): Promise<void> {
+    if (this.#writeText !== undefined && line.length <= TEXT_UP_TO) {
+      if (job.bytes) job.bytes.requestBytes = Buffer.byteLength(line);
+      return this.#writeText(line);
+    }
+    const bytes = this.#encoder.bytesOf(line);
+    if (job.bytes) job.bytes.requestBytes = bytes.length;
     const written = this.#write(bytes);
     if (this.#encoder.isScratch(bytes)) written.then(this.#encoder.release, this.#encoder.release);
-    written.catch((error: unknown) => this.#writeFailed(job, error));
+    return written;
   }
 
   /** What the framer saw while a command is on the wire. */
@@ -436,10 +454,14 @@ export class RequestQueue {
     if (job.onAbort) job.signal!.removeEventListener('abort', job.onAbort);
     job.watch = undefined;
     if (active) {
-      // The next job starts a microtask from now, before the caller's code sees this outcome.
       this.#active = undefined;
-      this.#handingOver = true;
-      void RESOLVED.then(this.#next);
+      // The next job starts a microtask from now, before the caller's code sees this
+      // outcome. With nobody waiting there is nothing to hand over: the next call starts
+      // when it is made (a sequential caller's next call, one microtask tick later anyway).
+      if (this.#waiting.length > 0) {
+        this.#handingOver = true;
+        void RESOLVED.then(this.#next);
+      }
     }
     if (failed) job.reject(value);
     else job.resolve(value);
@@ -475,6 +497,12 @@ export class RequestQueue {
     if (reply) this.#late.handOver(reply);
   }
 }
+
+/**
+ * The longest request line written as text. Longer ones (file chunks) go as bytes, through
+ * the encoder's reused buffer.
+ */
+const TEXT_UP_TO = 4 * 1024;
 
 /**
  * For running something a microtask later: `RESOLVED.then(fn)` costs a promise reaction,

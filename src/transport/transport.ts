@@ -97,6 +97,18 @@ export interface Transport {
    */
   write(bytes: Uint8Array): Promise<void>;
   /**
+   * Optional: write `text` as UTF-8, as {@link Transport.write} does bytes. When present,
+   * the client writes its short request lines through it, with no Buffer made for each
+   * (a socket writes a string as it is); file chunks and the resync's `0xFF` still go
+   * through `write`. The two keep their order.
+   *
+   * @example
+   * ```ts
+   * await transport.writeText('{"execute":"guest-ping"}\n');
+   * ```
+   */
+  writeText?(text: string): Promise<void>;
+  /**
    * Close the channel. Idempotent; `onClose` fires once if the channel was open.
    *
    * @example

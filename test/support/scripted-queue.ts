@@ -37,32 +37,43 @@ export function agentLikeResponder(handlers: Record<string, (args: Record<string
 
 export const NO_REPLY = Symbol('no reply');
 
-export function scriptedQueue(responder: Responder, options: { maxReplyBytes?: number } = {}) {
+/**
+ * `text`: the queue may also write text (as a socket transport can); every write is
+ * recorded in `written` as bytes either way, and text writes also in `texts`.
+ */
+export function scriptedQueue(responder: Responder, options: { maxReplyBytes?: number; text?: boolean } = {}) {
   const written: Buffer[] = [];
+  const texts: string[] = [];
   const requests: SeenRequest[] = [];
   const resyncs: ResyncInfo[] = [];
   const queue: RequestQueue = new RequestQueue({
     maxReplyBytes: options.maxReplyBytes ?? 1024 * 1024,
     onResync: (info) => resyncs.push(info),
-    write: (bytes) => {
-      const buffer = Buffer.from(bytes);
-      written.push(buffer);
-      let stray = 0;
-      for (const byte of buffer) if (byte === 0xff) stray++;
-      for (let i = 0; i < stray; i++) {
-        queueMicrotask(() => queue.receive(Buffer.from('{"error": {"class": "GenericError", "desc": "JSON parse error, stray \'\\ufffd\'"}}\n')));
-      }
-      const text = buffer.toString('latin1').replace(/\xff/g, '');
-      for (const line of text.split('\n')) {
-        if (line.trim() === '') continue;
-        const request = JSON.parse(line) as SeenRequest;
-        requests.push(request);
-        queueMicrotask(() => responder(request, (reply) => queue.receive(Buffer.isBuffer(reply) ? reply : Buffer.from(reply))));
-      }
-      return Promise.resolve();
-    },
+    write: (bytes) => agentReads(Buffer.from(bytes)),
+    writeText: options.text
+      ? (text) => {
+          texts.push(text);
+          return agentReads(Buffer.from(text));
+        }
+      : undefined,
   });
-  return { queue, written, requests, resyncs };
+  function agentReads(buffer: Buffer): Promise<void> {
+    written.push(buffer);
+    let stray = 0;
+    for (const byte of buffer) if (byte === 0xff) stray++;
+    for (let i = 0; i < stray; i++) {
+      queueMicrotask(() => queue.receive(Buffer.from('{"error": {"class": "GenericError", "desc": "JSON parse error, stray \'\\ufffd\'"}}\n')));
+    }
+    const text = buffer.toString('latin1').replace(/\xff/g, '');
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      const request = JSON.parse(line) as SeenRequest;
+      requests.push(request);
+      queueMicrotask(() => responder(request, (reply) => queue.receive(Buffer.isBuffer(reply) ? reply : Buffer.from(reply))));
+    }
+    return Promise.resolve();
+  }
+  return { queue, written, texts, requests, resyncs };
 }
 
 export function callOptions(timeout = 1000, signal?: AbortSignal) {

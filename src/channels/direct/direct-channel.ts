@@ -37,7 +37,8 @@ export class DirectChannel implements QgaChannel {
     this.#options = options;
     this.#hooks = hooks;
     this.queue = new RequestQueue({
-      write: (bytes) => this.#transport.write(bytes),
+      write: transport.write.bind(transport),
+      writeText: transport.writeText?.bind(transport),
       // A failed write means the channel is gone, even though the transport may report the
       // close only a loop iteration later. Treat it as lost at once: otherwise the queue goes
       // on writing the calls behind it into the dead channel, and they all fail ("channel is

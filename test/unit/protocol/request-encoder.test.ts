@@ -8,14 +8,14 @@ describe('RequestEncoder', () => {
     const args = { path: '/tmp/x', count: 2n ** 60n, mode: 'r' };
     const first = encoder.command('guest-file-open', args);
     const second = encoder.command('guest-ping', undefined);
-    expect(first.bytes.toString()).toBe(encodeJson({ execute: 'guest-file-open', arguments: args, id: first.id }) + '\n');
-    expect(second.bytes.toString()).toBe(encodeJson({ execute: 'guest-ping', id: second.id }) + '\n');
+    expect(first.line).toBe(encodeJson({ execute: 'guest-file-open', arguments: args, id: first.id }) + '\n');
+    expect(second.line).toBe(encodeJson({ execute: 'guest-ping', id: second.id }) + '\n');
     expect(first.id).not.toBe(second.id);
   });
 
   it('puts a guest-sync with its own id right after a command that answers only on failure', () => {
     const encoded = new RequestEncoder().commandWithProbe('guest-shutdown', { mode: 'halt' });
-    const [command, probe, rest] = encoded.bytes.toString().split('\n');
+    const [command, probe, rest] = encoded.line.split('\n');
     expect(JSON.parse(command!)).toEqual({ execute: 'guest-shutdown', arguments: { mode: 'halt' }, id: encoded.id });
     expect(JSON.parse(probe!)).toEqual({ execute: 'guest-sync', arguments: { id: encoded.probeId } });
     expect(rest).toBe('');
@@ -25,25 +25,27 @@ describe('RequestEncoder', () => {
   it('reuses one buffer for mid-sized requests only once the previous one was released', () => {
     const encoder = new RequestEncoder();
     const data = 'A'.repeat(80_000);
-    const first = encoder.command('guest-file-write', { handle: 1, 'buf-b64': data });
-    expect(encoder.isScratch(first.bytes)).toBe(true);
+    const bytesOf = (args: Record<string, unknown>): Buffer => encoder.bytesOf(encoder.command('guest-file-write', args).line);
+    const first = bytesOf({ handle: 1, 'buf-b64': data });
+    expect(encoder.isScratch(first)).toBe(true);
     // Still held by the transport: the next request gets its own buffer.
-    const second = encoder.command('guest-file-write', { handle: 1, 'buf-b64': data });
-    expect(encoder.isScratch(second.bytes)).toBe(false);
-    const secondText = second.bytes.toString();
+    const second = bytesOf({ handle: 1, 'buf-b64': data });
+    expect(encoder.isScratch(second)).toBe(false);
+    const secondText = second.toString();
     encoder.release();
-    const third = encoder.command('guest-file-write', { handle: 2, 'buf-b64': data });
-    expect(encoder.isScratch(third.bytes)).toBe(true);
+    const third = bytesOf({ handle: 2, 'buf-b64': data });
+    expect(encoder.isScratch(third)).toBe(true);
     // The second request's bytes are untouched by the reuse.
-    expect(second.bytes.toString()).toBe(secondText);
-    expect(JSON.parse(third.bytes.toString())).toMatchObject({ arguments: { handle: 2 } });
+    expect(second.toString()).toBe(secondText);
+    expect(JSON.parse(third.toString())).toMatchObject({ arguments: { handle: 2 } });
   });
 
   it('gives small and huge requests buffers of their own', () => {
     const encoder = new RequestEncoder();
-    expect(encoder.isScratch(encoder.command('guest-file-write', { handle: 1, 'buf-b64': 'A'.repeat(80_000) }).bytes)).toBe(true);
+    const bytesOf = (execute: string, args: Record<string, unknown> | undefined): Buffer => encoder.bytesOf(encoder.command(execute, args).line);
+    expect(encoder.isScratch(bytesOf('guest-file-write', { handle: 1, 'buf-b64': 'A'.repeat(80_000) }))).toBe(true);
     encoder.release();
-    expect(encoder.isScratch(encoder.command('guest-ping', undefined).bytes)).toBe(false);
-    expect(encoder.isScratch(encoder.command('guest-file-write', { handle: 1, 'buf-b64': 'A'.repeat(300_000) }).bytes)).toBe(false);
+    expect(encoder.isScratch(bytesOf('guest-ping', undefined))).toBe(false);
+    expect(encoder.isScratch(bytesOf('guest-file-write', { handle: 1, 'buf-b64': 'A'.repeat(300_000) }))).toBe(false);
   });
 });

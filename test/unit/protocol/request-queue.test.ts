@@ -14,6 +14,25 @@ describe('RequestQueue', () => {
     expect(resyncs).toEqual([expect.objectContaining({ reason: 'connect', bytes: 0, messages: 0 })]);
   });
 
+  it('writes short request lines as text when it can, and the 0xFF resync and long lines as bytes', async () => {
+    const { queue, written, texts, requests } = scriptedQueue(agentLikeResponder({ 'guest-ping': () => ({}), 'guest-file-write': () => ({ count: 1, eof: false }) }), { text: true });
+    const bytes = { requestBytes: undefined as number | undefined };
+    await queue.send({ execute: 'guest-ping' }, { ...callOptions(), bytes });
+    const chunk = 'A'.repeat(8 * 1024);
+    await queue.send({ execute: 'guest-file-write', arguments: { handle: 1, 'buf-b64': chunk } }, callOptions());
+    await queue.send({ execute: 'guest-file-write', arguments: { handle: 1, 'buf-b64': 'é' } }, { ...callOptions(), bytes });
+    expect(requests.map((r) => r.execute)).toEqual(['guest-sync-delimited', 'guest-ping', 'guest-file-write', 'guest-file-write']);
+    // The resync's 0xFF cannot be text; the long line goes through the bytes path.
+    expect(written[0]![0]).toBe(0xff);
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toMatch(/^\{"execute":"guest-ping","id":"[^"]+"\}\n$/);
+    expect(written[2]!.length).toBeGreaterThan(chunk.length);
+    expect(texts.some((text) => text.includes(chunk))).toBe(false);
+    // Byte counts are UTF-8 bytes, not characters.
+    expect(bytes.requestBytes).toBe(Buffer.byteLength(texts[1]!));
+    expect(bytes.requestBytes).toBe(texts[1]!.length + 1);
+  });
+
   it('keeps one request on the wire at a time, in call order', async () => {
     let inFlight = 0;
     let maxInFlight = 0;

@@ -117,4 +117,68 @@ describe('SocketTransport', () => {
       await new Promise((r) => server.close(r));
     }
   });
+
+  it('a short write settles only once the kernel took all of it: what settled survives a close', async () => {
+    const path = join(tempDir(), 's');
+    const received: Buffer[] = [];
+    let peer: import('node:net').Socket | undefined;
+    const server = createServer().listen(path);
+    const peerEnded = new Promise<void>((resolve) => {
+      server.on('connection', (socket) => {
+        peer = socket;
+        socket.pause();
+        socket.on('data', (chunk: Buffer) => received.push(chunk));
+        socket.on('end', () => resolve());
+      });
+    });
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const transport = new SocketTransport({ path });
+      await transport.open(handlers);
+      await expect(transport.writeText('é\n')).resolves.toBeUndefined();
+      // Short writes with nothing queued go without a callback while the kernel takes them
+      // at once. The one it takes only part of must not settle.
+      const line = Buffer.alloc(4096, 0x62);
+      let settledBytes = Buffer.byteLength('é\n');
+      let pending = false;
+      for (let i = 0; i < 10_000 && !pending; i++) {
+        let settled = false;
+        void transport.write(line).then(
+          () => void (settled = true),
+          () => undefined,
+        );
+        await new Promise((r) => setImmediate(r));
+        if (settled) settledBytes += line.length;
+        else pending = true;
+      }
+      expect(pending).toBe(true);
+      // A close drops what Node still holds; what the kernel took reaches the peer.
+      await transport.close();
+      peer!.resume();
+      await peerEnded;
+      expect(Buffer.concat(received).length).toBeGreaterThanOrEqual(settledBytes);
+      expect(Buffer.concat(received).subarray(0, 3).toString()).toBe('é\n');
+    } finally {
+      peer?.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('text and bytes keep their order', async () => {
+    const path = join(tempDir(), 's');
+    const received: Buffer[] = [];
+    const server = createServer((socket) => socket.on('data', (chunk: Buffer) => received.push(chunk))).listen(path);
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const transport = new SocketTransport({ path });
+      await transport.open(handlers);
+      const big = Buffer.alloc(1024 * 1024, 0x61);
+      await Promise.all([transport.writeText('ü\n'), transport.write(big), transport.writeText('end é\n'), transport.write(Buffer.from('!'))]);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(Buffer.concat(received).equals(Buffer.concat([Buffer.from('ü\n'), big, Buffer.from('end é\n!')]))).toBe(true);
+      await transport.close();
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
