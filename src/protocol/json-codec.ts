@@ -11,8 +11,15 @@ import { randomBytes } from 'node:crypto';
  */
 export function decodeJson(text: string): unknown {
   const value: unknown = JSON.parse(text);
+  // Without 16 digits in a row there is no integer literal beyond 2^53 (which has 16) to
+  // make exact, whatever the walk would find (`1e20` stays a number either way). For a
+  // short reply, scanning the text is cheaper than walking what it became.
+  if (text.length <= SCAN_UP_TO && !SIXTEEN_DIGITS.test(text)) return value;
   return hasUnsafeInteger(value) ? parseWithBigInts(text) : value;
 }
+
+const SCAN_UP_TO = 4 * 1024;
+const SIXTEEN_DIGITS = /\d{16}/;
 
 function hasUnsafeInteger(root: unknown): boolean {
   // Iterative: a hostile agent may nest 100 000 levels deep.
