@@ -25,7 +25,7 @@ import { deferred, type Deferred } from '../../protocol/deferred.js';
 import type { ChannelCallOptions, ChannelCapabilities, ChannelHooks, ChannelOptions, ChannelRequest, ConnectEvent, QgaChannel } from '../channel.js';
 import { carry, type AgentTarget } from './agent-call.js';
 import { domainGone } from './errors.js';
-import { CallQueue } from './call-queue.js';
+import { CallQueue } from '../call-queue.js';
 import { InFlight } from '../../protocol/in-flight.js';
 import type { Flight } from './in-flight.js';
 import { libvirtCapabilities } from './capabilities.js';

@@ -7,6 +7,7 @@
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { InFlight, type InFlightCall } from '../../protocol/in-flight.js';
+import { monotonicNow } from '../../protocol/timers.js';
 import { VerifyingAgent, type TlsTrust } from './tls.js';
 
 /** One request, with a path under `/api2/json`. */
@@ -99,12 +100,12 @@ export class ProxmoxHttp {
    * reply: that request never reached the server, so it is sent once more on a new socket.
    */
   async send(request: ProxmoxRequest, limits: RequestLimits): Promise<ProxmoxResponse> {
-    const deadline = performance.now() + limits.timeout;
+    const deadline = monotonicNow() + limits.timeout;
     try {
       return await this.#sendOnce(request, limits, limits.timeout);
     } catch (error) {
       if (!(error instanceof StaleSocketError)) throw error;
-      return this.#sendOnce(request, limits, Math.max(1, deadline - performance.now()));
+      return this.#sendOnce(request, limits, Math.max(1, deadline - monotonicNow()));
     }
   }
 
@@ -151,7 +152,7 @@ export class ProxmoxHttp {
         }
       };
       const inFlight: PendingRequest = {
-        deadline: performance.now() + timeout,
+        deadline: monotonicNow() + timeout,
         settled: false,
         end: (error) => finish(error),
         timedOut: () => finish(new HttpTimeoutError(limits.timeout)),

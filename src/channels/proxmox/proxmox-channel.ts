@@ -13,6 +13,7 @@
  */
 import { pause } from '../../abortable.js';
 import { debuglog } from 'node:util';
+import { CallQueue } from '../call-queue.js';
 import type { ChannelCallOptions, ChannelCapabilities, ChannelFileCallOptions, ChannelHooks, ChannelOptions, ChannelRequest, ConnectEvent, QgaChannel } from '../channel.js';
 import { QgaCommandError, QgaConnectionError, QgaError, QgaTimeoutError } from '../../errors.js';
 import { ProxmoxAuth } from './auth.js';
@@ -24,8 +25,8 @@ import { freeze } from './freeze.js';
 import { ProxmoxHttp } from './http.js';
 import type { ResolvedProxmoxOptions } from './options.js';
 import { BodyTooLargeError, ProxmoxRequester, type CallContext } from './requester.js';
-import { SerialTurns } from './serial.js';
 import { mapArguments, mapReply } from './translate.js';
+import { monotonicNow } from '../../protocol/timers.js';
 
 const debug = debuglog('qga:proxmox');
 
@@ -51,7 +52,7 @@ export class ProxmoxChannel implements QgaChannel {
   readonly #http: ProxmoxHttp;
   readonly #requester: ProxmoxRequester;
   readonly #exec: ProxmoxExec;
-  readonly #turns = new SerialTurns();
+  readonly #turns = new CallQueue();
   /** Aborted by close(): requests in flight and callers waiting for their turn stop. */
   readonly #closing = new AbortController();
   #state: 'new' | 'open' | 'closed' = 'new';
@@ -184,9 +185,11 @@ export class ProxmoxChannel implements QgaChannel {
    */
   async #inTurn<T>(command: string, options: ChannelFileCallOptions, fn: (ctx: CallContext) => Promise<T>): Promise<T> {
     const { timeout } = options;
-    const deadline = performance.now() + timeout;
+    const deadline = monotonicNow() + timeout;
     const signal = options.signal ? AbortSignal.any([options.signal, this.#closing.signal]) : this.#closing.signal;
-    const release = await this.#turns.acquire(timeout, signal, () => new QgaTimeoutError(command, timeout, `${command}: still waiting for earlier calls to ${this.description} after ${timeout} ms; not sent`));
+    const release =
+      this.#turns.take() ??
+      (await this.#turns.turn(timeout, signal, () => new QgaTimeoutError(command, timeout, `${command}: still waiting for earlier calls to ${this.description} after ${timeout} ms; not sent`)));
     try {
       signal.throwIfAborted();
       return await fn({ command, timeout, deadline, signal, where: this.description });

@@ -8,6 +8,7 @@ import { pause } from '../../abortable.js';
 import { debuglog } from 'node:util';
 import { QgaConnectionError, QgaProtocolError } from '../../errors.js';
 import { decodeJson } from '../../protocol/json-codec.js';
+import { monotonicNow } from '../../protocol/timers.js';
 import type { ProxmoxAuth } from './auth.js';
 import { PROXMOX_LIMITS } from './endpoints.js';
 import { classifyServerError, errorBody, responseError, transportError, type ErrorContext } from './errors.js';
@@ -18,7 +19,7 @@ const debug = debuglog('qga:proxmox');
 
 /** One call's budget. */
 export interface CallContext extends ErrorContext {
-  /** `performance.now()` value by which the call must be over. */
+  /** `performance.now()` value (or `monotonicNow()`, the same clock) by which the call must be over. */
   readonly deadline: number;
   readonly signal: AbortSignal | undefined;
 }
@@ -124,7 +125,7 @@ export class ProxmoxRequester {
         moved = true;
         continue;
       }
-      if (moved && failure.kind === 'vm-stopped' && performance.now() + RESUME_POLL_MS < ctx.deadline) {
+      if (moved && failure.kind === 'vm-stopped' && monotonicNow() + RESUME_POLL_MS < ctx.deadline) {
         // The target says "not running" until the migrated VM resumes there.
         await pause(RESUME_POLL_MS, ctx.signal);
         continue;
@@ -152,7 +153,8 @@ export class ProxmoxRequester {
    */
   async send(ctx: CallContext, request: Omit<ProxmoxRequest, 'headers'>): Promise<ProxmoxResponse> {
     try {
-      const response = await this.#http.send({ ...request, headers: await this.#auth.headers(request.method, this.#limits(ctx)) }, this.#limits(ctx));
+      const limits = this.#limits(ctx);
+      const response = await this.#http.send({ ...request, headers: await this.#auth.headers(request.method, limits) }, limits);
       if (response.status !== 401 || !this.#auth.renewable) return response;
       await this.#auth.login(this.#limits(ctx));
       return await this.#http.send({ ...request, headers: await this.#auth.headers(request.method, this.#limits(ctx)) }, this.#limits(ctx));
@@ -164,7 +166,7 @@ export class ProxmoxRequester {
   }
 
   #limits(ctx: CallContext): { timeout: number; signal: AbortSignal | undefined; maxBytes: number } {
-    return { timeout: Math.max(1, ctx.deadline - performance.now()), signal: ctx.signal, maxBytes: this.#maxReplyBytes };
+    return { timeout: Math.max(1, ctx.deadline - monotonicNow()), signal: ctx.signal, maxBytes: this.#maxReplyBytes };
   }
 
   #body(request: AgentRequest): ProxmoxRequest['body'] {

@@ -102,6 +102,25 @@ describe('Proxmox faults and their errors', () => {
     expect(results[0]).toEqual({ 'host-name': 'simulated-guest' });
   });
 
+  it('a call still waiting for its turn times out as never sent, and a close fails the waiting calls too', async () => {
+    const { pve, connect } = await startPve();
+    const client = await connect({ node: 'pve1' });
+    pve.delay(600, { endpoint: 'get-host-name' });
+    const slow = client.guestGetHostName();
+    const waited = await client.guestGetTimezone({ timeout: 150 }).catch((e: unknown) => e);
+    expect(waited).toBeInstanceOf(QgaTimeoutError);
+    expect((waited as Error).message).toMatch(/still waiting for earlier calls.*not sent/);
+    await expect(slow).resolves.toEqual({ 'host-name': 'simulated-guest' });
+    // The turn that gave up did not hold the line: the next call goes at once.
+    await client.ping();
+    pve.delay(600, { endpoint: 'get-host-name' });
+    const inFlight = client.guestGetHostName();
+    const queued = client.ping();
+    setTimeout(() => void client.close(), 50);
+    await expect(inFlight).rejects.toBeInstanceOf(QgaConnectionError);
+    await expect(queued).rejects.toThrow(/closed/);
+  });
+
   it('a reply larger than maxReplyBytes is a QgaProtocolError; memory stays bounded', async () => {
     const { agent, connect } = await startPve();
     const client = await connect({ node: 'pve1' }, { maxReplyBytes: 4096 });

@@ -1,11 +1,16 @@
 /**
- * One client's calls, one at a time in call order. libvirt would serialise them anyway (one
- * agent command per domain), but then a second call of the same client
- * could overtake a first one that is still waiting for libvirt's job lock, and a call's
- * timeout would run out inside libvirtd where the client cannot tell it from a slow agent.
+ * One client's calls, one at a time in call order, for channels whose manager serialises
+ * agent calls anyway and would otherwise let a later call overtake an earlier one, or run a
+ * call's timeout out where the client cannot tell it from a slow agent:
+ * - libvirt: one agent command per domain; a second waits for the job lock inside libvirtd.
+ * - Proxmox VE: qemu-server opens the agent's chardev for every command and the chardev
+ *   takes one client at a time; a second concurrent call waits there, and its pre-check
+ *   ping gives up after 3 s ("QEMU guest agent is not running").
+ *
  * Waiting here keeps the order and counts the wait against the call's own timeout
  * (`ChannelCallOptions.timeout` covers queueing). A waiting call that times out or is
- * aborted leaves the line without disturbing the others.
+ * aborted leaves the line without disturbing the others. A call with nobody ahead of it
+ * takes its turn at once: no promise, timer or abort listener.
  * @module
  */
 

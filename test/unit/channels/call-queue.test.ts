@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallQueue } from '../../../../src/channels/libvirt/call-queue.js';
+import { CallQueue } from '../../../src/channels/call-queue.js';
 
 const timedOut = () => new Error('timed out');
 
