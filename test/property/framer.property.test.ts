@@ -62,6 +62,29 @@ describe('Framer properties', () => {
     );
   });
 
+  it('a line per chunk (the short path for one ASCII line) gives what one chunk gives, for any bytes', () => {
+    const piece = fc.oneof(
+      replyValue.map((r) => Buffer.from(asciiJson(r) + '\n', 'latin1')),
+      fc.string({ maxLength: 40 }).map((text) => Buffer.from(text + '\n', 'utf8')),
+      fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)),
+      fc.constant(Buffer.of(0xff)),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 20 }), fc.integer({ min: 1, max: 200 }), (pieces, max) => {
+        const stream = Buffer.concat(pieces);
+        const cuts: number[] = [];
+        // After every newline and every 0xFF: a delimited reply may come in a chunk of its own.
+        stream.forEach((byte, at) => {
+          if (byte === 0x0a || byte === 0xff) cuts.push(at + 1);
+        });
+        const byLine = run(stream, cuts, max);
+        expect(byLine).toEqual(run(stream, [], max));
+        expect(run(stream, cuts)).toEqual(run(stream, []));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('never holds more than maxLineBytes, whatever the input', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 5000 }), fc.integer({ min: 1, max: 500 }), (bytes, max) => {
