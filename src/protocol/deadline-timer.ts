@@ -31,17 +31,24 @@ export class DeadlineTimer<T extends Expirable> {
   /** The deadline the timer is armed for; Infinity when not armed. */
   #armedFor = Infinity;
   #referenced = false;
+  readonly #holdsProcess: boolean;
 
-  constructor(timers: Timers, pending: () => Iterable<T>, expire: (item: T) => void) {
+  /**
+   * `holdsProcess: false` when something else keeps the process alive while calls are
+   * pending (an open socket does): the timer then never holds it, and a call costs no
+   * `ref()` and `unref()`.
+   */
+  constructor(timers: Timers, pending: () => Iterable<T>, expire: (item: T) => void, holdsProcess = true) {
     this.#timers = timers;
     this.#pending = pending;
     this.#expire = expire;
+    this.#holdsProcess = holdsProcess;
   }
 
   /** A call with this deadline is pending. */
   add(deadline: number): void {
     if (deadline < this.#armedFor) this.#arm(deadline);
-    else if (!this.#referenced) this.#ref(true);
+    else if (!this.#referenced && this.#holdsProcess) this.#ref(true);
   }
 
   /** Nothing is pending any more: let the process exit if nothing else holds it. */
@@ -63,6 +70,7 @@ export class DeadlineTimer<T extends Expirable> {
     this.#armedFor = deadline;
     this.#referenced = true;
     this.#handle = this.#timers.setTimeout(() => this.#fire(), Math.max(0, deadline - this.#timers.now()));
+    if (!this.#holdsProcess) this.#ref(false);
   }
 
   /** Sets the timer's hold on the process; false when the handle cannot do that. */

@@ -97,6 +97,11 @@ export interface RequestQueueOptions {
   maxReplyBytes: number;
   onResync?: ((info: ResyncInfo) => void) | undefined;
   timers?: Timers | undefined;
+  /**
+   * False when the channel itself keeps the process alive while open (see
+   * `Transport.keepsProcessAlive`): the timeout timer then never holds the process.
+   */
+  holdProcess?: boolean | undefined;
 }
 
 export class RequestQueue {
@@ -133,7 +138,7 @@ export class RequestQueue {
     this.#onWriteFailed = options.onWriteFailed;
     this.#onResync = options.onResync;
     this.#timers = options.timers ?? systemTimers;
-    this.#deadlines = new DeadlineTimer<Job>(this.#timers, () => this.#jobs(), (job) => this.#expire(job));
+    this.#deadlines = new DeadlineTimer<Job>(this.#timers, () => this.#jobs(), (job) => this.#expire(job), options.holdProcess ?? true);
     this.#framer = new Framer(options.maxReplyBytes, (event) => {
       try {
         this.#dispatch(event);

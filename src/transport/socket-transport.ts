@@ -50,6 +50,8 @@ export class SocketTransport implements Transport {
   readonly description: string;
   /** A unix socket connects or is refused at once; a TCP connect may take its time. */
   readonly opensAtOnce: boolean;
+  /** An open socket keeps the process running (see {@link Transport.keepsProcessAlive}). */
+  readonly keepsProcessAlive = true;
   readonly #target: SocketTransportOptions;
   #socket: Socket | undefined;
   #writeWaiters: WriteWaiter[] = [];

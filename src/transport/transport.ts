@@ -77,6 +77,15 @@ export interface Transport {
    */
   readonly opensAtOnce?: boolean | undefined;
   /**
+   * True when the channel, while open, keeps the Node process running by itself, as a
+   * socket does. A call waiting for its reply then needs nothing else to hold the process
+   * until its timeout, and the client's timeout timer never does (saving a `ref()` and an
+   * `unref()` per call). Leave it unset for a transport that holds nothing (an in-process
+   * one): the client's timer then holds the process while a call waits, and lets it go
+   * when the client is idle.
+   */
+  readonly keepsProcessAlive?: boolean | undefined;
+  /**
    * Open the channel and start delivering data to `handlers`. Rejects with a
    * `QgaConnectionError` when the channel cannot be opened, or with `signal.reason` when
    * aborted.
