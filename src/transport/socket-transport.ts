@@ -92,7 +92,7 @@ export class SocketTransport implements Transport {
       this.#afterWrite = (err) => {
         const waiter = waiters.shift();
         if (!waiter) return;
-        if (err) waiter.reject(writeFailed(this.description, err));
+        if (err) waiter.reject(new QgaConnectionError(`${this.description}: write failed: ${err.message}`, { cause: err }));
         else waiter.resolve();
       };
       let opened = false;
@@ -196,9 +196,6 @@ export class SocketTransport implements Transport {
   }
 }
 
-function writeFailed(description: string, err: Error | null | undefined): QgaConnectionError {
-  return err ? new QgaConnectionError(`${description}: write failed: ${err.message}`, { cause: err }) : new QgaConnectionError(`${description}: write failed: the channel closed`);
-}
 
 /** Turns a node:net connect error into advice a person can act on. */
 function connectError(description: string, err: NodeJS.ErrnoException, path: string | undefined): QgaConnectionError {
