@@ -101,7 +101,7 @@ export interface RequestQueueOptions {
    * False when the channel itself keeps the process alive while open (see
    * `Transport.keepsProcessAlive`): the timeout timer then never holds the process.
    */
-  holdProcess?: boolean | undefined;
+  holdsProcess?: boolean | undefined;
 }
 
 export class RequestQueue {
@@ -138,7 +138,7 @@ export class RequestQueue {
     this.#onWriteFailed = options.onWriteFailed;
     this.#onResync = options.onResync;
     this.#timers = options.timers ?? systemTimers;
-    this.#deadlines = new DeadlineTimer<Job>(this.#timers, () => this.#jobs(), (job) => this.#expire(job), options.holdProcess ?? true);
+    this.#deadlines = new DeadlineTimer<Job>(this.#timers, () => this.#jobs(), (job) => this.#expire(job), options.holdsProcess ?? true);
     this.#framer = new Framer(options.maxReplyBytes, (event) => {
       try {
         this.#dispatch(event);

@@ -47,7 +47,7 @@ export class DirectChannel implements QgaChannel {
         if (this.#attachment) this.#detach(this.#attachment, error instanceof Error ? error : new Error(String(error)));
       },
       maxReplyBytes: options.maxReplyBytes,
-      holdProcess: transport.keepsProcessAlive !== true,
+      holdsProcess: transport.keepsProcessAlive !== true,
       onResync: (info) => {
         if (info.reason === 'connect' || info.reason === 'reconnect') this.#connectResync = info;
         if (debug.enabled) debug('resync (%s): discarded %d bytes, %d messages', info.reason, info.bytes, info.messages);
