@@ -189,7 +189,8 @@ const LONG_LINE_FROM = 256 * 1024;
 
 /** Chunks up to this size that hold exactly one line take the short path (see `#wholeAsciiLine`). */
 const WHOLE_LINE_UP_TO = 4 * 1024;
-const NOT_ASCII = /[^\x00-\x7f]/;
+/** A latin1 string holds chars up to 0xff: any from 0x80 on is a byte outside ASCII. */
+const NOT_ASCII = /[\x80-\xff]/;
 
 /** Lines from this size on are checked for ASCII first (see {@link decode}). */
 const LATIN1_FROM = 64 * 1024;
