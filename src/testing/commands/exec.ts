@@ -210,12 +210,6 @@ export function registerExecCommands(
   return table;
 }
 
-/**
- * The `guest-exec-status` reply for an exited process: `exitcode` / `signal` as given, the
- * captured output base64-encoded, and the truncation flags as the agent's version has them
- * (before 10.2 the flag's presence followed truncation and its value stayed false). Members
- * in schema order, so those sharing a QDict bucket come out as the agent's do.
- */
 /** What `guest-exec-status` needs of an exec entry, on either OS. */
 interface ReapableEntry {
   readonly finished: boolean;
@@ -249,6 +243,12 @@ export function defineExecStatus<Entry extends ReapableEntry>(
   });
 }
 
+/**
+ * The `guest-exec-status` reply for an exited process: `exitcode` / `signal` as given, the
+ * captured output base64-encoded, and the truncation flags as the agent's version has them
+ * (before 10.2 the flag's presence followed truncation and its value stayed false). Members
+ * in schema order, so those sharing a QDict bucket come out as the agent's do.
+ */
 export function exitedStatus(exit: { exitcode?: number | undefined; signal?: number | undefined }, out: Capture, err: Capture, truncatedFlagsFixed: boolean): Record<string, unknown> {
   const status: Record<string, unknown> = { exited: true, ...exit };
   for (const [key, capture] of [['out', out], ['err', err]] as const) {
