@@ -619,8 +619,6 @@ export class QgaClient extends EventEmitter<QgaClientEvents> {
   #assertOpen(): void {
     this.#caller.assertOpen();
   }
-
-
 }
 
 function noWatch(): void {}

@@ -196,7 +196,6 @@ export class SocketTransport implements Transport {
   }
 }
 
-
 /** Turns a node:net connect error into advice a person can act on. */
 function connectError(description: string, err: NodeJS.ErrnoException, path: string | undefined): QgaConnectionError {
   const hint: Record<string, string> = {

@@ -70,7 +70,6 @@ export interface ProxmoxHttpOptions {
   closing?: AbortSignal | undefined;
 }
 
-
 /** A request in flight: `finish` sets `settled`. */
 type PendingRequest = InFlightCall & { settled: boolean };
 

@@ -79,10 +79,6 @@ function toBuffer(data: string | Uint8Array | undefined): Buffer {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
 }
 
-function parseEnv(env: string[] | undefined): Record<string, string> | undefined {
-  return env ? envRecord(env) : undefined;
-}
-
 /** guest-exec's `env` list as a record: `["A=1", "B"]` → `{ A: '1', B: '' }`. */
 export function envRecord(list: readonly string[]): Record<string, string> {
   const env: Record<string, string> = {};
@@ -198,7 +194,7 @@ export function registerExecCommands(
       const input = inputData === undefined ? undefined : decodeBase64(inputData);
       const mode = captureMode(args['capture-output']);
       const argv = [program, ...((args.arg as string[] | undefined) ?? [])];
-      const env = parseEnv(args.env as string[] | undefined);
+      const env = args.env === undefined ? undefined : envRecord(args.env as string[]);
       const script = ctx.scripts.get(program) ?? ctx.scripts.get(path.posix.basename(program)) ?? ctx.scripts.get('*');
       let pid: bigint;
       if (script) pid = runScript(script, argv, input ?? Buffer.alloc(0), env, mode);

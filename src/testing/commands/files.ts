@@ -15,7 +15,6 @@ import { defineFileClose, defineFileOpen, defineFileRead, defineFileSeek, define
 import type { BuiltinContext } from './context.js';
 import { strerror } from './errno.js';
 
-
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_EXCL } = constants;
 
 /** `find_open_flag` (qga/commands-posix.c). */

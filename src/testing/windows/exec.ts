@@ -73,7 +73,6 @@ function programOf(machine: WindowsMachine, found: FoundProgram, onError: (err: 
   return SYSTEM32_TOOLS[found.name] as Program;
 }
 
-
 /** Register guest-exec and guest-exec-status of the Windows build. */
 export function registerWindowsExecCommands(registry: CommandRegistry, machine: WindowsMachine, onScriptError: (err: unknown) => void): void {
   const table = machine.processes;
