@@ -55,15 +55,13 @@ export class CommandCaller {
         throw new TypeError(`${name}: arguments must be an object, got ${describeValue(args)}`);
       }
       if (options !== undefined) checkOptions(name, options, CALL_OPTION_KEYS);
-      const defaultTimeout = LONG_COMMAND_TIMEOUTS[name] ?? this.#options.timeout;
-      const timeout = options?.timeout === undefined ? defaultTimeout : positive('timeout', options.timeout, defaultTimeout);
+      const timeout = positive('timeout', options?.timeout, LONG_COMMAND_TIMEOUTS[name] ?? this.#options.timeout);
       const signal = options?.signal;
       if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${name}: signal must be an AbortSignal`);
       const onLateReply = options?.onLateReply;
       if (onLateReply !== undefined && typeof onLateReply !== 'function') throw new TypeError(`${name}: onLateReply must be a function`);
       this.assertOpen();
-      const { commands, refused } = this.#channel.capabilities;
-      if (commands !== undefined || refused !== undefined || this.disabled !== undefined) this.#refuseUncarried(name);
+      this.#refuseUncarried(name);
       info = COMMANDS[name];
       channelOptions = { timeout, signal, expectReply: info?.successResponse ?? true, discardResult: info !== undefined && !info.hasReturn, onLateReply, bytes: undefined };
       if (!this.#watched(info)) return this.#channel.send({ execute: name, arguments: args }, channelOptions);
