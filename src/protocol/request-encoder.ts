@@ -9,8 +9,11 @@
  */
 import { encodeJson } from './json-codec.js';
 
-/** Requests below this come from Buffer's shared pool anyway. */
-const SCRATCH_FROM = 4 * 1024;
+/**
+ * Request lines shorter than this are short: as bytes they come from Buffer's shared pool
+ * anyway, and the queue writes them as text when the transport can.
+ */
+export const SHORT_LINE = 4 * 1024;
 /** The most an encoder keeps for reuse: a 64 KiB file chunk's request fits, with room. */
 const SCRATCH_UP_TO = 256 * 1024;
 
@@ -71,15 +74,16 @@ export class RequestEncoder {
 
   /**
    * The bytes of a request line, for a transport that takes bytes only, or a line too
-   * long to go as text (see `RequestQueueOptions.writeText`). A fresh buffer for every request above Buffer's small
-   * pool size is a malloc that often comes back as fresh pages from the OS, and on a VM
+   * long to go as text (see `RequestQueueOptions.writeText`). A fresh buffer for every
+   * request above Buffer's small pool size is a malloc that often comes back as fresh
+   * pages from the OS, and on a VM
    * each page fault is costly: a file written in 64 KiB chunks paid ~22 faults per chunk.
    * So mid-sized requests are encoded into one buffer the encoder keeps, reused once the
    * transport has taken the previous request (its write settled, as the Transport
    * contract says); while it is busy, or for larger requests, a fresh buffer is used.
    */
   bytesOf(line: string): Buffer {
-    if (line.length < SCRATCH_FROM || line.length > SCRATCH_UP_TO || this.#scratchBusy) return Buffer.from(line);
+    if (line.length < SHORT_LINE || line.length > SCRATCH_UP_TO || this.#scratchBusy) return Buffer.from(line);
     const size = Buffer.byteLength(line);
     if (size > SCRATCH_UP_TO) return Buffer.from(line);
     if (!this.#scratch || this.#scratch.length < size) this.#scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_UP_TO, Math.max(size, 2 * (this.#scratch?.length ?? 0))));

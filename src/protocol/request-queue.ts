@@ -25,7 +25,7 @@ import { DeadlineTimer } from './deadline-timer.js';
 import { Framer, type FramerEvent } from './framer.js';
 import { LateReplies } from './late-replies.js';
 import { newJob, type Job, type JobKind } from './queue-job.js';
-import { RequestEncoder } from './request-encoder.js';
+import { RequestEncoder, SHORT_LINE } from './request-encoder.js';
 import { asReply, commandErrorOf } from './reply.js';
 import { resyncRequest, ResyncWatch } from './resync-watch.js';
 import { systemTimers, type Timers } from './timers.js';
@@ -85,7 +85,8 @@ export interface RequestQueueOptions {
   write: (bytes: Uint8Array) => Promise<void>;
   /**
    * Writes a request line as UTF-8 text, when the transport can (see `Transport.writeText`):
-   * used for lines up to {@link TEXT_UP_TO} characters, which then need no Buffer.
+   * used for short lines (`SHORT_LINE`), which then need no Buffer; longer ones (file
+   * chunks) go as bytes, through the encoder's reused buffer.
    */
   writeText?: ((text: string) => Promise<void>) | undefined;
   /**
@@ -287,7 +288,7 @@ export class RequestQueue {
 
   /** One request line: as text when the transport takes text and the line is short, else as bytes. */
   #writeLine(job: Job, line: string): Promise<void> {
-    if (this.#writeText !== undefined && line.length <= TEXT_UP_TO) {
+    if (this.#writeText !== undefined && line.length < SHORT_LINE) {
       if (job.bytes) job.bytes.requestBytes = Buffer.byteLength(line);
       return this.#writeText(line);
     }
@@ -502,12 +503,6 @@ export class RequestQueue {
     if (reply) this.#late.handOver(reply);
   }
 }
-
-/**
- * The longest request line written as text. Longer ones (file chunks) go as bytes, through
- * the encoder's reused buffer.
- */
-const TEXT_UP_TO = 4 * 1024;
 
 /**
  * For running something a microtask later: `RESOLVED.then(fn)` costs a promise reaction,

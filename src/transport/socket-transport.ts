@@ -11,8 +11,6 @@ interface WriteWaiter {
 
 const FLUSHED: Promise<void> = Promise.resolve();
 const EMPTY = new Uint8Array(0);
-/** Writes up to this size go without a callback when nothing is queued (see `write`). */
-const AT_ONCE_UP_TO = 16 * 1024;
 
 /**
  * Where a {@link SocketTransport} connects: a unix socket path, or a TCP host and port
@@ -154,12 +152,12 @@ export class SocketTransport implements Transport {
     const socket = this.#socket;
     // `writable` is false once the socket is destroyed, errored or ending.
     if (!socket?.writable) return Promise.reject(new QgaConnectionError(`${this.description}: channel is not open`));
-    if (socket.writableLength === 0 && chunk.length <= AT_ONCE_UP_TO) {
-      // Nothing queued and a request line's size: the kernel takes it inside write(), as
-      // it does for nearly every request. Written without a callback, such a write costs
-      // Node no tick and no callback round; a write callback was about a tenth of a
-      // sequential call's JavaScript. A failure ends the socket ('error', then 'close'),
-      // and the channel fails the call on the wire with it.
+    if (socket.writableLength === 0) {
+      // Nothing queued: the kernel usually takes the chunk inside write(), as it does for
+      // nearly every request line. Written without a callback, such a write costs Node no
+      // tick and no callback round; a write callback was about a tenth of a sequential
+      // call's JavaScript. A failure ends the socket ('error', then 'close'), and the
+      // channel fails the call on the wire with it.
       socket.write(chunk);
       if (socket.writableLength === 0) return FLUSHED;
       // The kernel was full: an empty write queued behind it calls back once it is through.
