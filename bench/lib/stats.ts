@@ -28,26 +28,16 @@ export function since(start: number): number {
 
 /**
  * Runs `rounds` rounds of library and raw, interleaved, alternating which goes first so
- * that a drift in machine load (other jobs on a shared 2-core box) hits both sides alike.
+ * that a drift in machine load (other jobs on a shared 2-core box) hits both sides alike:
+ * {@link rotate} with two sides.
  */
-export async function interleave<T>(rounds: number, sides: { library: () => Promise<T>; raw: () => Promise<T> }): Promise<{ library: T[]; raw: T[] }> {
-  const library: T[] = [];
-  const raw: T[] = [];
-  for (let round = 0; round < rounds; round++) {
-    if (round % 2 === 0) {
-      library.push(await sides.library());
-      raw.push(await sides.raw());
-    } else {
-      raw.push(await sides.raw());
-      library.push(await sides.library());
-    }
-  }
-  return { library, raw };
+export function interleave<T>(rounds: number, sides: { library: () => Promise<T>; raw: () => Promise<T> }): Promise<{ library: T[]; raw: T[] }> {
+  return rotate(rounds, { library: sides.library, raw: sides.raw });
 }
 
 /**
- * Like {@link interleave} for any number of sides: each round runs every side once, the
- * order rotating from round to round, so no side always runs right after another.
+ * Runs every side once per round, the order rotating from round to round, so that no side
+ * always runs right after another and a drift in load hits all alike.
  */
 export async function rotate<K extends string, T>(rounds: number, sides: Record<K, () => Promise<T>>): Promise<Record<K, T[]>> {
   const names = Object.keys(sides) as K[];
