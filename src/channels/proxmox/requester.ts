@@ -153,16 +153,21 @@ export class ProxmoxRequester {
    */
   async send(ctx: CallContext, request: Omit<ProxmoxRequest, 'headers'>): Promise<ProxmoxResponse> {
     try {
-      const limits = this.#limits(ctx);
-      const response = await this.#http.send({ ...request, headers: await this.#auth.headers(request.method, limits) }, limits);
+      const response = await this.#sendAuthenticated(ctx, request);
       if (response.status !== 401 || !this.#auth.renewable) return response;
       await this.#auth.login(this.#limits(ctx));
-      return await this.#http.send({ ...request, headers: await this.#auth.headers(request.method, this.#limits(ctx)) }, this.#limits(ctx));
+      return await this.#sendAuthenticated(ctx, request);
     } catch (error) {
       if (ctx.signal?.aborted && error === ctx.signal.reason) throw error;
       if (error instanceof QgaConnectionError) throw error;
       throw transportError(ctx, error);
     }
+  }
+
+  /** The request with its credentials, both within what is left of the call's time. */
+  #sendAuthenticated(ctx: CallContext, request: Omit<ProxmoxRequest, 'headers'>): Promise<ProxmoxResponse> {
+    const limits = this.#limits(ctx);
+    return this.#auth.headers(request.method, limits).then((headers) => this.#http.send({ ...request, headers }, limits));
   }
 
   #limits(ctx: CallContext): { timeout: number; signal: AbortSignal | undefined; maxBytes: number } {
