@@ -61,11 +61,10 @@ export async function openRpc(parsed: ParsedLibvirtUri, options: LibvirtConnecti
     // Asked together with CONNECT_OPEN, one round trip and one write for both: libvirtd
     // answers the keepalive feature without looking at the connection (daemon/remote.c,
     // remoteDispatchConnectSupportsFeature), so their order does not matter.
-    const open = rpc;
     const [supported] = await Promise.all(
-      open.together(() => [
-        keepalive ? open.call(CONNECT_SUPPORTS_FEATURE, Feature.PROGRAM_KEEPALIVE, { signal: bounded }) : Promise.resolve(undefined),
-        open.call(CONNECT_OPEN, { name: parsed.name, flags: 0 }, { signal: bounded }),
+      rpc.together((link) => [
+        keepalive ? link.call(CONNECT_SUPPORTS_FEATURE, Feature.PROGRAM_KEEPALIVE, { signal: bounded }) : undefined,
+        link.call(CONNECT_OPEN, { name: parsed.name, flags: 0 }, { signal: bounded }),
       ]),
     );
     if (keepalive && supported === 1) rpc.startKeepalive(keepalive);

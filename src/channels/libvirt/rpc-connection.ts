@@ -114,16 +114,16 @@ export class RpcConnection {
   }
 
   /**
-   * Runs `send`, whose calls go out together: one write to the socket (one system call,
-   * one wake-up of libvirtd) instead of one per call.
+   * Runs `send`, whose calls on the connection it is given go out together: one write to
+   * the socket (one system call, one wake-up of libvirtd) instead of one per call.
    */
-  together<T>(send: () => T): T {
+  together<T>(send: (connection: this) => T): T {
     // A stream the user passed may be duplex-like without cork(): then one write per call.
     const stream = this.#stream as Partial<Pick<Duplex, 'cork' | 'uncork'>>;
-    if (typeof stream.cork !== 'function' || typeof stream.uncork !== 'function') return send();
+    if (typeof stream.cork !== 'function' || typeof stream.uncork !== 'function') return send(this);
     stream.cork();
     try {
-      return send();
+      return send(this);
     } finally {
       stream.uncork();
     }
