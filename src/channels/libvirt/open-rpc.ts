@@ -63,7 +63,7 @@ export async function openRpc(parsed: ParsedLibvirtUri, options: LibvirtConnecti
     // remoteDispatchConnectSupportsFeature), so their order does not matter.
     const [supported] = await Promise.all(
       rpc.together((link) => [
-        keepalive ? link.call(CONNECT_SUPPORTS_FEATURE, Feature.PROGRAM_KEEPALIVE, { signal: bounded }) : undefined,
+        keepalive ? link.call(CONNECT_SUPPORTS_FEATURE, Feature.PROGRAM_KEEPALIVE, { signal: bounded }) : Promise.resolve(undefined),
         link.call(CONNECT_OPEN, { name: parsed.name, flags: 0 }, { signal: bounded }),
       ]),
     );
